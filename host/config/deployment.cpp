@@ -1,0 +1,171 @@
+// A deployment: the YAML file that names the host's settings and every plugin instance.
+#include "config/deployment.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "config/settings_validator.h"
+
+namespace tradehost::host {
+namespace {
+
+int lineOf(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+
+using T = SettingType;
+
+void parseInstances(const YAML::Node& list, const std::string& section, PluginKind kind, const std::string& file,
+                    std::vector<InstanceSpec>& out, ConfigErrors& errors) {
+    if (!list.IsDefined() || list.IsNull()) return;
+    if (!list.IsSequence()) {
+        errors.add({file, lineOf(list), "section '" + section + "'", "", "must be a list of {name, type, settings} entries"});
+        return;
+    }
+    for (const auto& entry : list) {
+        const int line = lineOf(entry);
+        if (!entry.IsMap()) {
+            errors.add({file, line, "section '" + section + "'", "", "each entry must be a mapping with name, type and settings"});
+            continue;
+        }
+        InstanceSpec spec;
+        spec.kind = kind;
+        spec.line = line;
+        const YAML::Node name = entry["name"];
+        spec.name = name.IsScalar() ? name.Scalar() : "";
+        const std::string where = spec.name.empty() ? section + " entry" : spec.where();
+        for (const auto& kv : entry) {
+            const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+            if (key != "name" && key != "type" && key != "settings")
+                errors.add({file, lineOf(kv.first), where, key, "unknown key (valid keys: name, type, settings)"});
+        }
+        if (spec.name.empty()) {
+            errors.add({file, line, where, "name", "missing: every instance needs a name"});
+        } else if (!isValidInstanceName(spec.name)) {
+            errors.add({file, lineOf(name), where, "name",
+                        "must start with a lower-case letter and use only a-z, 0-9 and _"});
+        }
+        const YAML::Node type = entry["type"];
+        if (!type.IsScalar() || type.Scalar().empty()) errors.add({file, line, where, "type", "missing: name the plugin type, e.g. paper"});
+        else spec.type = type.Scalar();
+        spec.settings = entry["settings"];
+        out.push_back(std::move(spec));
+    }
+}
+
+}  // namespace
+
+const std::vector<HostSection>& hostSectionSchemas() {
+    static const std::vector<HostSection> sections = {
+        {"webhook",
+         {SettingSpec("listen", T::String).byDefault(std::string("127.0.0.1:8080"))
+              .describe("address:port the signal webhook listens on"),
+          SettingSpec("secret", T::String).isSecret().describe("shared secret senders put in the body as \"secret\""),
+          SettingSpec("allow_ips", T::StringList).byDefault(std::vector<std::string>{})
+              .describe("source addresses allowed to send signals; empty allows any")},
+         &Deployment::webhook},
+        {"admin",
+         {SettingSpec("listen", T::String).byDefault(std::string("127.0.0.1:8081")).describe("address:port of the admin page"),
+          SettingSpec("token", T::String).isSecret().describe("token the admin page asks for")},
+         &Deployment::admin},
+        {"storage",
+         {SettingSpec("dir", T::String).byDefault(std::string("./var"))
+              .describe("directory for the journal, the gate database and the event log")},
+         &Deployment::storage},
+        {"plugins",
+         {SettingSpec("search_path", T::StringList).byDefault(std::vector<std::string>{})
+              .describe("directories searched for tradehost_<type>.so; empty means <dir of tradehost>/plugins")},
+         &Deployment::plugins},
+        {"risk",
+         {SettingSpec("max_signal_age_s", T::Integer).byDefault(std::int64_t{60})
+              .describe("signals older than this when processed are expired, never executed late")},
+         &Deployment::risk},
+        {"reconciler",
+         {SettingSpec("interval_s", T::Integer).byDefault(std::int64_t{15}).describe("seconds between position audits")},
+         &Deployment::reconciler},
+    };
+    return sections;
+}
+
+bool isValidInstanceName(const std::string& name) {
+    if (name.empty() || name[0] < 'a' || name[0] > 'z') return false;
+    for (char c : name)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    return true;
+}
+
+Deployment parseDeployment(const std::string& yamlText, const std::string& file, const Environment& env,
+                           ConfigErrors& errors) {
+    Deployment d;
+    d.file = file;
+    YAML::Node root;
+    try {
+        root = YAML::Load(yamlText);
+    } catch (const YAML::Exception& e) {
+        errors.add({file, e.mark.line + 1, "", "", "YAML syntax error: " + e.msg});
+        return d;
+    }
+    if (root.IsNull() || !root.IsDefined()) root = YAML::Node(YAML::NodeType::Map);
+    if (!root.IsMap()) {
+        errors.add({file, lineOf(root), "", "", "the deployment must be a mapping of sections (webhook, venues, ...)"});
+        return d;
+    }
+
+    std::set<std::string> known = {"venues", "alerts"};
+    for (const auto& s : hostSectionSchemas()) known.insert(s.name);
+    std::set<std::string> seen;
+    for (const auto& kv : root) {
+        const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+        if (!seen.insert(key).second) {
+            errors.add({file, lineOf(kv.first), "", key, "section given twice"});
+        } else if (!known.count(key)) {
+            std::string list;
+            for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+            errors.add({file, lineOf(kv.first), "", key, "unknown section (valid sections: " + list + ")"});
+        }
+    }
+
+    for (const auto& section : hostSectionSchemas()) {
+        const YAML::Node node = root[section.name];
+        d.*section.field = validateSettings(node, section.schema,
+                                            {file, "section '" + section.name + "'", node.IsDefined() ? lineOf(node) : 0},
+                                            env, errors);
+    }
+    parseInstances(root["venues"], "venues", PluginKind::Venue, file, d.venues, errors);
+    parseInstances(root["alerts"], "alerts", PluginKind::AlertSink, file, d.alerts, errors);
+
+    // One namespace for all instance names: logs, events and the admin page name instances alone.
+    std::map<std::string, int> firstLine;
+    for (auto* list : {&d.venues, &d.alerts}) {
+        for (const auto& spec : *list) {
+            if (spec.name.empty()) continue;
+            auto [it, inserted] = firstLine.emplace(spec.name, spec.line);
+            if (!inserted)
+                errors.add({file, spec.line, spec.where(), "name",
+                            "duplicate instance name (first defined at line " + std::to_string(it->second) + ")"});
+        }
+    }
+    return d;
+}
+
+Deployment loadDeployment(const std::string& path, Environment& env, ConfigErrors& errors) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        errors.add({path, 0, "", "", "cannot read the deployment file"});
+        Deployment d;
+        d.file = path;
+        return d;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    const auto dotEnv = std::filesystem::path(path).parent_path() / ".env";
+    std::error_code ec;
+    if (std::filesystem::exists(dotEnv, ec)) {
+        const std::string problem = env.loadDotEnv(dotEnv.string());
+        if (!problem.empty()) errors.add({dotEnv.string(), 0, "", "", problem});
+    }
+    return parseDeployment(text.str(), path, env, errors);
+}
+
+}  // namespace tradehost::host

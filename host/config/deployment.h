@@ -1,0 +1,57 @@
+// A deployment: the YAML file that names the host's settings and every plugin instance.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include <tradehost/plugin.h>
+#include <tradehost/settings.h>
+
+#include "config/config_error.h"
+#include "config/environment.h"
+
+namespace tradehost::host {
+
+// One entry of `venues:` or `alerts:`. Its settings are checked later, against the plugin's
+// own table, once the plugin is loaded.
+struct InstanceSpec {
+    std::string name;
+    std::string type;
+    PluginKind kind = PluginKind::Venue;
+    YAML::Node settings;  // a mapping, or null
+    int line = 0;
+
+    std::string where() const { return std::string(kind == PluginKind::Venue ? "venue" : "alert") + " '" + name + "'"; }
+};
+
+struct Deployment {
+    std::string file;  // shown in errors: the path given, or "config/default.yaml (embedded)"
+    // The host's own sections, validated against the tables in hostSectionSchemas().
+    Settings webhook, admin, storage, plugins, risk, reconciler;
+    std::vector<InstanceSpec> venues;
+    std::vector<InstanceSpec> alerts;
+};
+
+struct HostSection {
+    std::string name;
+    SettingsSchema schema;
+    Settings Deployment::*field;
+};
+// The host's sections and their settings tables (also printed by --describe-plugins).
+const std::vector<HostSection>& hostSectionSchemas();
+
+// Instance names: a lower-case letter, then lower-case letters, digits and '_'. Venue names are
+// also part of every client order id, so the venue plugin's id rules bound their length.
+bool isValidInstanceName(const std::string& name);
+
+// Parses and checks everything that does not need a plugin: YAML syntax, sections, host
+// settings, instance entries (name, type, duplicate names). Appends every problem to `errors`.
+Deployment parseDeployment(const std::string& yamlText, const std::string& file, const Environment& env,
+                           ConfigErrors& errors);
+
+// Reads the file, loads `.env` beside it when present, and parses it.
+Deployment loadDeployment(const std::string& path, Environment& env, ConfigErrors& errors);
+
+}  // namespace tradehost::host

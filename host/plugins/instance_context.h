@@ -1,0 +1,60 @@
+// The PluginContext the host lends each instance: its name, its logger, the clock, its metrics.
+#pragma once
+
+#include <string>
+
+#include <Poco/Logger.h>
+
+#include <tradehost/context.h>
+
+#include "log/metrics_registry.h"
+
+namespace tradehost::host {
+
+class SystemClock final : public Clock {
+public:
+    std::chrono::system_clock::time_point now() const override { return std::chrono::system_clock::now(); }
+    std::chrono::steady_clock::time_point monotonic() const override { return std::chrono::steady_clock::now(); }
+    static SystemClock& instance();
+};
+
+// A tradehost::Logger writing to a Poco logger (which the host routes through the redactor).
+class PocoLoggerAdapter final : public Logger {
+public:
+    explicit PocoLoggerAdapter(Poco::Logger& logger) : logger_(logger) {}
+    void log(LogLevel level, const std::string& message) override;
+    bool enabled(LogLevel level) const override;
+
+private:
+    Poco::Logger& logger_;
+};
+
+class InstanceContext final : public PluginContext {
+public:
+    // `loggerName` is "venue.<name>" or "alert.<name>"; metrics are stored as "<name>.<metric>".
+    InstanceContext(std::string instanceName, const std::string& loggerName, const Clock& clock, MetricsRegistry& metrics);
+
+    const std::string& instanceName() const override { return name_; }
+    Logger& logger() override { return logger_; }
+    const Clock& clock() const override { return clock_; }
+    Metrics& metrics() override { return metrics_; }
+
+private:
+    class ScopedMetrics final : public Metrics {
+    public:
+        ScopedMetrics(std::string prefix, MetricsRegistry& registry) : prefix_(std::move(prefix)), registry_(registry) {}
+        void set(const std::string& name, std::int64_t value) override { registry_.set(prefix_ + name, value); }
+        void add(const std::string& name, std::int64_t delta) override { registry_.add(prefix_ + name, delta); }
+
+    private:
+        std::string prefix_;
+        MetricsRegistry& registry_;
+    };
+
+    std::string name_;
+    PocoLoggerAdapter logger_;
+    const Clock& clock_;
+    ScopedMetrics metrics_;
+};
+
+}  // namespace tradehost::host

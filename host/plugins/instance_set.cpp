@@ -1,0 +1,143 @@
+// Turns a deployment's venues and alerts into running plugin instances, reporting every error.
+#include "plugins/instance_set.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "config/settings_validator.h"
+#include "ids/client_order_id.h"
+#include "plugins/firewall.h"
+
+namespace tradehost::host {
+
+VenueInstance* InstanceSet::venue(const std::string& name) const {
+    for (const auto& v : venues)
+        if (v->name() == name) return v.get();
+    return nullptr;
+}
+
+void InstanceSet::startAll(const std::string& file, ConfigErrors& errors) {
+    for (auto& v : venues) {
+        try {
+            v->start();
+        } catch (const std::exception& e) {
+            errors.add({file, 0, "venue '" + v->name() + "'", "", e.what()});
+        }
+    }
+    for (auto& a : alerts) {
+        try {
+            a->start();
+        } catch (const std::exception& e) {
+            errors.add({file, 0, "alert '" + a->name() + "'", "", e.what()});
+        }
+    }
+}
+
+void InstanceSet::stopAll() noexcept {
+    for (auto& v : venues) v->stop();
+    for (auto& a : alerts) a->stop();
+}
+
+namespace {
+
+// Constructs through the firewall; a throwing constructor is a configuration error.
+template <class Object>
+std::unique_ptr<Object> construct(const InstanceSpec& spec, const LoadedPlugin& plugin, const std::string& file,
+                                  InstanceContext& context, ConfigErrors& errors,
+                                  const std::function<std::unique_ptr<Object>()>& create) {
+    std::string failure;
+    auto object = firewall(context.logger(), "construction", create, [&](const std::string& reason) {
+        failure = reason;
+        return std::unique_ptr<Object>();
+    });
+    if (!failure.empty()) {
+        errors.add({file, spec.line, spec.where(), "", "plugin " + plugin.path + " rejected its settings: " + failure});
+        return nullptr;
+    }
+    if (!object) errors.add({file, spec.line, spec.where(), "", "plugin " + plugin.path + " returned no object"});
+    return object;
+}
+
+}  // namespace
+
+InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registry, const Environment& env,
+                           MetricsRegistry& metrics, ConfigErrors& errors) {
+    InstanceSet set;
+    PocoLoggerAdapter hostLog(Poco::Logger::get("host"));
+    const std::string& file = deployment.file;
+    for (const auto* list : {&deployment.venues, &deployment.alerts}) {
+        for (const InstanceSpec& spec : *list) {
+            if (spec.name.empty() || spec.type.empty()) continue;  // already reported by the parser
+            const LoadedPlugin* plugin = nullptr;
+            try {
+                plugin = &registry.find(spec.type);
+            } catch (const PluginLoadError& e) {
+                errors.add({file, spec.line, spec.where(), "type", e.what()});
+                continue;
+            }
+            if (plugin->kind != spec.kind) {
+                errors.add({file, spec.line, spec.where(), "type",
+                            "'" + spec.type + "' is a " + toString(plugin->kind) + " plugin; list it under " +
+                                (plugin->kind == PluginKind::Venue ? "venues:" : "alerts:")});
+                continue;
+            }
+            SettingsSchema schema;
+            std::string schemaFailure;
+            firewall(
+                hostLog, "settingsSchema()", [&] { schema = plugin->factory->settingsSchema(); },
+                [&](const std::string& reason) { schemaFailure = reason; });
+            if (!schemaFailure.empty()) {
+                errors.add({file, spec.line, spec.where(), "", plugin->path + ": " + schemaFailure});
+                continue;
+            }
+            const std::size_t before = errors.size();
+            const Settings settings =
+                validateSettings(spec.settings, schema, {file, spec.where(), spec.line}, env, errors);
+            if (errors.size() != before) continue;
+
+            const bool isVenue = spec.kind == PluginKind::Venue;
+            auto context = std::make_unique<InstanceContext>(spec.name, (isVenue ? "venue." : "alert.") + spec.name,
+                                                             SystemClock::instance(), metrics);
+            if (isVenue) {
+                auto venue = construct<Venue>(spec, *plugin, file, *context, errors,
+                                              [&] { return plugin->factory->createVenue(settings, *context); });
+                if (!venue) continue;
+                std::unique_ptr<VenueInstance> instance;
+                std::string failure;
+                firewall(
+                    context->logger(), "clientOrderIdRules()",
+                    [&] { instance = std::make_unique<VenueInstance>(*plugin, std::move(context), std::move(venue)); },
+                    [&](const std::string& reason) { failure = reason; });
+                if (!instance) {
+                    errors.add({file, spec.line, spec.where(), "", failure});
+                    continue;
+                }
+                const auto rules = instance->clientOrderIdRules();
+                const std::size_t limit = maxVenueNameLength(rules);
+                if (spec.name.size() > limit) {
+                    errors.add({file, spec.line, spec.where(), "name",
+                                "is " + std::to_string(spec.name.size()) + " characters; client order ids on '" + spec.type +
+                                    "' allow at most " + std::to_string(rules.maxLength) + ", which leaves " +
+                                    std::to_string(limit) + " for the venue name"});
+                    continue;
+                }
+                const auto bad = std::find_if(spec.name.begin(), spec.name.end(),
+                                              [&](char c) { return rules.alphabet.find(c) == std::string::npos; });
+                if (bad != spec.name.end()) {
+                    errors.add({file, spec.line, spec.where(), "name",
+                                std::string("character '") + *bad + "' is not allowed in client order ids of '" + spec.type + "'"});
+                    continue;
+                }
+                set.venues.push_back(std::move(instance));
+            } else {
+                auto sink = construct<AlertSink>(spec, *plugin, file, *context, errors,
+                                                 [&] { return plugin->factory->createAlertSink(settings, *context); });
+                if (!sink) continue;
+                set.alerts.push_back(std::make_unique<AlertSinkInstance>(*plugin, std::move(context), std::move(sink)));
+            }
+        }
+    }
+    return set;
+}
+
+}  // namespace tradehost::host

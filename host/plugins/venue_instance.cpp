@@ -1,0 +1,86 @@
+// A named venue instance: the plugin object behind the firewall, with its context and state.
+#include "plugins/venue_instance.h"
+
+#include <stdexcept>
+
+#include "plugins/firewall.h"
+
+namespace tradehost::host {
+
+const char* toString(InstanceState s) {
+    switch (s) {
+        case InstanceState::Created: return "created";
+        case InstanceState::Running: return "running";
+        case InstanceState::Stopped: return "stopped";
+        case InstanceState::Failed: return "failed";
+    }
+    return "?";
+}
+
+VenueInstance::VenueInstance(const LoadedPlugin& plugin, std::unique_ptr<InstanceContext> context,
+                             std::unique_ptr<Venue> venue)
+    : plugin_(plugin), context_(std::move(context)), venue_(std::move(venue)) {
+    // Constant for the instance's life, so asked once; a throw here is a construction error.
+    rules_ = venue_->clientOrderIdRules();
+}
+
+VenueInstance::~VenueInstance() { stop(); }
+
+void VenueInstance::start() {
+    std::string failure;
+    firewall(context_->logger(), "start()", [&] { venue_->start(); }, [&](const std::string& reason) { failure = reason; });
+    if (!failure.empty()) {
+        state_ = InstanceState::Failed;
+        throw std::runtime_error("venue '" + name() + "' (" + plugin_.typeName + ") failed to start: " + failure);
+    }
+    state_ = InstanceState::Running;
+}
+
+void VenueInstance::stop() noexcept {
+    const InstanceState was = state_.exchange(InstanceState::Stopped);
+    // stop() is noexcept in the SDK; a plugin that throws anyway terminates, as it would anywhere.
+    if (was == InstanceState::Running || was == InstanceState::Failed) venue_->stop();
+}
+
+namespace {
+const char* kNotRunning = "venue instance is not running";
+}
+
+PlaceResult VenueInstance::placeOrder(const OrderIntent& intent) noexcept {
+    // Not running means nothing was sent: a definite Rejected, not Unknown.
+    if (!callable()) return Rejected{"NOT_RUNNING", kNotRunning};
+    return firewall(context_->logger(), "placeOrder()", [&] { return venue_->placeOrder(intent); },
+                    [](const std::string& r) -> PlaceResult { return Unknown{r}; });
+}
+
+QueryResult VenueInstance::queryOrder(const std::string& clientOrderId, const std::string& symbol) noexcept {
+    if (!callable()) return Unknown{kNotRunning};
+    return firewall(context_->logger(), "queryOrder()", [&] { return venue_->queryOrder(clientOrderId, symbol); },
+                    [](const std::string& r) -> QueryResult { return Unknown{r}; });
+}
+
+CancelResult VenueInstance::cancelOrder(const std::string& clientOrderId, const std::string& symbol) noexcept {
+    if (!callable()) return Unknown{kNotRunning};
+    return firewall(context_->logger(), "cancelOrder()", [&] { return venue_->cancelOrder(clientOrderId, symbol); },
+                    [](const std::string& r) -> CancelResult { return Unknown{r}; });
+}
+
+PositionsResult VenueInstance::positions() noexcept {
+    if (!callable()) return Unknown{kNotRunning};
+    return firewall(context_->logger(), "positions()", [&] { return venue_->positions(); },
+                    [](const std::string& r) -> PositionsResult { return Unknown{r}; });
+}
+
+OpenOrdersResult VenueInstance::openOrders() noexcept {
+    if (!callable()) return Unknown{kNotRunning};
+    return firewall(context_->logger(), "openOrders()", [&] { return venue_->openOrders(); },
+                    [](const std::string& r) -> OpenOrdersResult { return Unknown{r}; });
+}
+
+SymbolRulesResult VenueInstance::symbolRules(const std::string& symbol) noexcept {
+    if (!callable()) return Unknown{kNotRunning};
+    return firewall(context_->logger(), "symbolRules()", [&] { return venue_->symbolRules(symbol); },
+                    [](const std::string& r) -> SymbolRulesResult { return Unknown{r}; });
+}
+
+}  // namespace tradehost::host

@@ -1,0 +1,49 @@
+// A named venue instance: the plugin object behind the firewall, with its context and state.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include <tradehost/venue.h>
+
+#include "plugins/instance_context.h"
+#include "plugins/plugin_loader.h"
+
+namespace tradehost::host {
+
+enum class InstanceState { Created, Running, Stopped, Failed };
+const char* toString(InstanceState s);
+
+class VenueInstance {
+public:
+    VenueInstance(const LoadedPlugin& plugin, std::unique_ptr<InstanceContext> context, std::unique_ptr<Venue> venue);
+    ~VenueInstance();
+
+    const std::string& name() const { return context_->instanceName(); }
+    const LoadedPlugin& plugin() const { return plugin_; }
+    InstanceState state() const { return state_; }
+
+    // Throws std::runtime_error "venue '<name>' (<type>) failed to start: <reason>".
+    void start();
+    void stop() noexcept;
+
+    ClientOrderIdRules clientOrderIdRules() const { return rules_; }
+    PlaceResult placeOrder(const OrderIntent& intent) noexcept;
+    QueryResult queryOrder(const std::string& clientOrderId, const std::string& symbol) noexcept;
+    CancelResult cancelOrder(const std::string& clientOrderId, const std::string& symbol) noexcept;
+    PositionsResult positions() noexcept;
+    OpenOrdersResult openOrders() noexcept;
+    SymbolRulesResult symbolRules(const std::string& symbol) noexcept;
+
+private:
+    bool callable() const { return state_ == InstanceState::Running; }
+
+    const LoadedPlugin& plugin_;
+    std::unique_ptr<InstanceContext> context_;  // declared first: outlives the plugin object
+    std::unique_ptr<Venue> venue_;
+    ClientOrderIdRules rules_;
+    std::atomic<InstanceState> state_{InstanceState::Created};
+};
+
+}  // namespace tradehost::host

@@ -1,0 +1,447 @@
+// The "paper" venue: order checks, immediate fills, resting limits and positions, all in memory.
+#include "paper_venue.h"
+
+#include <algorithm>
+#include <exception>
+#include <stdexcept>
+#include <thread>
+
+#include "tradehost/plugin.h"
+
+namespace tradehost::paper {
+
+namespace {
+
+// Binance's REST rule for newClientOrderId: ^[.A-Z:/a-z0-9_-]{1,36}$.
+constexpr std::size_t kClientOrderIdMaxLength = 36;
+constexpr const char* kClientOrderIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.:/_-";
+// A plugin call must never block forever; a minute of simulated latency is already absurd.
+constexpr std::int64_t kMaxLatencyMs = 60'000;
+// Entry prices are averages and rarely exact: keep this many decimals beyond the tick's, capped
+// so the long division stays within Decimal's 30 decimals.
+constexpr int kEntryPriceExtraDecimals = 8;
+constexpr int kEntryPriceMaxDecimals = 20;
+
+bool isValidClientOrderId(const std::string& id) {
+    if (id.empty() || id.size() > kClientOrderIdMaxLength) return false;
+    return id.find_first_not_of(kClientOrderIdAlphabet) == std::string::npos;
+}
+
+Decimal settingAtLeast(const Settings& settings, const std::string& name, bool allowZero) {
+    const Decimal& value = settings.decimal(name);
+    if (value.isNegative() || (!allowZero && value.isZero())) {
+        throw std::invalid_argument("paper: setting '" + name + "' must be " +
+                                    (allowZero ? "zero or positive" : "positive") + ", got " + value.toString());
+    }
+    return value;
+}
+
+std::chrono::milliseconds latencySetting(const Settings& settings) {
+    const std::int64_t ms = settings.integer("latency_ms");
+    if (ms < 0 || ms > kMaxLatencyMs) {
+        throw std::invalid_argument("paper: setting 'latency_ms' must be between 0 and " +
+                                    std::to_string(kMaxLatencyMs) + ", got " + std::to_string(ms));
+    }
+    return std::chrono::milliseconds(ms);
+}
+
+void requireTradablePrice(const std::string& symbol, const Decimal& price, const Decimal& tick) {
+    // A last price off the tick grid cannot happen on a real venue and would make every
+    // crossing LIMIT fill at a price no order could carry.
+    if (!price.isPositive() || !price.isMultipleOf(tick)) {
+        throw std::invalid_argument("paper: price of symbol '" + symbol + "' must be a positive multiple of tick_size " +
+                                    tick.toString() + ", got '" + price.toString() + "'");
+    }
+}
+
+// Decimal deliberately has no division (most quotients are not exact); the entry price is the one
+// average this venue reports, so it is computed by long division and rounded half-up to
+// `decimals` places. Both arguments are positive.
+Decimal divideRounded(const Decimal& numerator, const Decimal& denominator, int decimals) {
+    const Decimal ten = Decimal::fromInt(10);
+    const Decimal tenth = Decimal::of("0.1");
+    Decimal place = Decimal::fromInt(1);
+    while (denominator * place * ten <= numerator) place = place * ten;
+    Decimal last = Decimal::fromInt(1);
+    for (int i = 0; i <= decimals; ++i) last = last * tenth;  // one digit beyond, to round on
+
+    Decimal quotient;
+    Decimal remainder = numerator;
+    for (;;) {
+        const Decimal chunk = denominator * place;
+        int digit = 0;
+        Decimal taken;
+        while (digit < 9 && taken + chunk <= remainder) {
+            taken += chunk;
+            ++digit;
+        }
+        quotient += place * Decimal::fromInt(digit);
+        remainder -= taken;
+        if (place == last || remainder.isZero()) break;
+        place = place * tenth;
+    }
+    return quotient.roundToStep(last * ten, Rounding::HalfUp);
+}
+
+Decimal signedQuantity(Side side, const Decimal& quantity) { return side == Side::Buy ? quantity : -quantity; }
+
+std::string describe(const OrderState& o) {
+    std::string text = std::string(toString(o.side)) + " " + toString(o.type) + " " + o.quantity.toString() + " " + o.symbol;
+    if (o.positionSide != PositionSide::Both) text += std::string(" ") + toString(o.positionSide);
+    if (o.price) text += " @ " + o.price->toString();
+    if (o.reduceOnly) text += " reduce-only";
+    text += " -> " + std::string(toString(o.status));
+    if (o.filledQuantity.isPositive()) text += " " + o.filledQuantity.toString() + " @ " + o.averagePrice.toString();
+    return text + " (exchange id " + o.exchangeOrderId + ")";
+}
+
+Rejected reject(std::string code, std::string message) { return Rejected{std::move(code), std::move(message)}; }
+
+}  // namespace
+
+PaperVenue::PaperVenue(const Settings& settings, PluginContext& context)
+    : context_(context),
+      tickSize_(settingAtLeast(settings, "tick_size", false)),
+      stepSize_(settingAtLeast(settings, "step_size", false)),
+      minNotional_(settingAtLeast(settings, "min_notional", true)),
+      latency_(latencySetting(settings)),
+      hedgeMode_(settings.boolean("hedge_mode")) {
+    for (const auto& [symbol, text] : settings.map("prices")) {
+        if (symbol.empty()) throw std::invalid_argument("paper: 'prices' has an empty symbol name");
+        const std::optional<Decimal> price = Decimal::parse(text);
+        if (!price) {
+            throw std::invalid_argument("paper: price of symbol '" + symbol + "' must be a positive decimal, got '" +
+                                        text + "'");
+        }
+        requireTradablePrice(symbol, *price, tickSize_);
+        prices_.emplace(symbol, *price);
+    }
+}
+
+SettingsSchema PaperVenue::settingsSchema() {
+    return {
+        SettingSpec("prices", SettingType::StringMap)
+            .byDefault(std::map<std::string, std::string>{})
+            .describe("symbol -> last price, e.g. {BTCUSDT: \"65000\"}; orders for other symbols are rejected"),
+        SettingSpec("tick_size", SettingType::Decimal)
+            .byDefault(Decimal::of("0.01"))
+            .describe("every price must be a multiple of this (all symbols)"),
+        SettingSpec("step_size", SettingType::Decimal)
+            .byDefault(Decimal::of("0.001"))
+            .describe("every quantity must be a multiple of this (all symbols); nothing is rounded"),
+        SettingSpec("min_notional", SettingType::Decimal)
+            .byDefault(Decimal::of("5"))
+            .describe("smallest price x quantity of an order that is not reduce-only"),
+        SettingSpec("latency_ms", SettingType::Integer)
+            .byDefault(std::int64_t{0})
+            .describe("simulated delay of every venue call, in milliseconds (0 to 60000)"),
+        SettingSpec("hedge_mode", SettingType::Boolean)
+            .byDefault(false)
+            .describe("keep LONG and SHORT positions apart; orders must then name their position side"),
+    };
+}
+
+void PaperVenue::start() {
+    context_.logger().info("paper venue ready: " + std::to_string(prices_.size()) + " symbol(s), " +
+                           (hedgeMode_ ? "hedge" : "one-way") + " mode");
+}
+
+void PaperVenue::stop() noexcept {}
+
+ClientOrderIdRules PaperVenue::clientOrderIdRules() const {
+    ClientOrderIdRules rules;
+    rules.maxLength = kClientOrderIdMaxLength;
+    rules.alphabet = kClientOrderIdAlphabet;
+    rules.uniqueAmongOpenOrdersOnly = true;
+    return rules;
+}
+
+void PaperVenue::simulateLatency() const {
+    // Outside the lock, so concurrent calls overlap their delays as they would on the wire.
+    if (latency_.count() > 0) std::this_thread::sleep_for(latency_);
+}
+
+std::optional<std::size_t> PaperVenue::findOpen(const std::string& clientOrderId, const std::string& symbol) const {
+    const auto it = ordersByClientId_.find(clientOrderId);
+    if (it == ordersByClientId_.end()) return std::nullopt;
+    for (const std::size_t index : it->second) {
+        if (open_.count(index) != 0 && orders_[index].symbol == symbol) return index;
+    }
+    return std::nullopt;
+}
+
+bool PaperVenue::reducesOnly(const OrderState& order) const {
+    if (order.reduceOnly) return true;
+    // In hedge mode a SELL on LONG (or BUY on SHORT) closes; it can never open the other way.
+    return hedgeMode_ && ((order.positionSide == PositionSide::Long && order.side == Side::Sell) ||
+                          (order.positionSide == PositionSide::Short && order.side == Side::Buy));
+}
+
+bool PaperVenue::fitsReduceOnly(const OrderState& order) const {
+    const auto it = books_.find(BookKey(order.symbol, order.positionSide));
+    const Decimal position = it == books_.end() ? Decimal() : it->second.quantity;
+    const Decimal delta = signedQuantity(order.side, order.quantity);
+    return !position.isZero() && delta.sign() == -position.sign() && order.quantity <= position.abs();
+}
+
+PaperVenue::Book PaperVenue::afterFill(const Book& book, Side side, const Decimal& quantity, const Decimal& price) {
+    const Decimal delta = signedQuantity(side, quantity);
+    Book next = book;
+    next.quantity = book.quantity + delta;
+    if (book.quantity.isZero() || book.quantity.sign() == delta.sign()) {
+        next.openQuantity += quantity;
+        next.openCost += quantity * price;
+    } else if (!next.quantity.isZero() && next.quantity.sign() != book.quantity.sign()) {
+        // Flipped through zero: what is left over opened a new position at this fill.
+        next.openQuantity = next.quantity.abs();
+        next.openCost = next.quantity.abs() * price;
+    }
+    if (next.quantity.isZero()) next = Book{};
+    return next;
+}
+
+void PaperVenue::fillLocked(std::size_t index, const Decimal& price, const Book& next) {
+    OrderState& order = orders_[index];
+    order.status = OrderStatus::Filled;
+    order.filledQuantity = order.quantity;
+    order.averagePrice = price;
+    order.updateTimeMs = context_.clock().nowMs();
+    books_[BookKey(order.symbol, order.positionSide)] = next;
+    open_.erase(index);
+}
+
+PlaceResult PaperVenue::placeOrder(const OrderIntent& intent) {
+    try {
+        simulateLatency();
+        std::string logLine;
+        PlaceResult result = placeLocked(intent, logLine);
+        if (std::holds_alternative<Accepted>(result)) {
+            context_.metrics().add("orders_accepted", 1);
+            context_.logger().info(logLine);
+        } else {
+            // Returned to the host, which logs it with the signal; counting is enough here.
+            context_.metrics().add("orders_rejected", 1);
+        }
+        return result;
+    } catch (const std::exception& e) {
+        // Should be unreachable; Unknown makes the host ask queryOrder(), which tells the truth.
+        return Unknown{std::string("paper venue internal error: ") + e.what()};
+    }
+}
+
+PlaceResult PaperVenue::placeLocked(const OrderIntent& intent, std::string& logLine) {
+    const std::string& id = intent.clientOrderId;
+    if (!isValidClientOrderId(id)) {
+        return reject("INVALID_CLIENT_ORDER_ID", "client order id '" + id + "' must be 1-36 characters of [.A-Z:/a-z0-9_-]");
+    }
+
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (const auto existing = findOpen(id, intent.symbol)) {
+        // Binance refuses a second open order under the same id; the SDK contract turns that
+        // refusal into the existing order, so the host adopts it instead of sending again.
+        logLine = "order " + id + ": an open order already holds this id, returned it: " + describe(orders_[*existing]);
+        return Accepted{orders_[*existing], "client order id already held by an open order; nothing new was placed"};
+    }
+
+    Checked checked;
+    try {
+        if (std::optional<Rejected> rejected = checkLocked(intent, checked)) return *rejected;
+    } catch (const DecimalError& e) {
+        // Only absurd numbers get here (a product beyond 38 digits); nothing was changed yet.
+        return reject("OUT_OF_RANGE", std::string("order numbers out of range: ") + e.what());
+    }
+
+    const std::size_t index = orders_.size();
+    checked.order.exchangeOrderId = std::to_string(index + 1);
+    orders_.push_back(checked.order);
+    ordersByClientId_[id].push_back(index);
+    open_.insert(index);
+    const OrderType type = checked.order.type;
+    const bool postOnly = type == OrderType::Limit && intent.timeInForce == TimeInForce::GTX;
+    const bool immediateOnly =
+        type == OrderType::Limit && (intent.timeInForce == TimeInForce::IOC || intent.timeInForce == TimeInForce::FOK);
+    if (checked.crosses && !postOnly) {
+        fillLocked(index, checked.fillPrice, checked.next);  // a taker gets the market price, not its limit
+    } else if (checked.crosses || immediateOnly) {
+        // As on Binance: a post-only order that would take, or an IOC/FOK that cannot, expires.
+        orders_[index].status = OrderStatus::Expired;
+        open_.erase(index);
+    }
+    context_.metrics().set("open_orders", static_cast<std::int64_t>(open_.size()));
+    logLine = "order " + id + " accepted: " + describe(orders_[index]);
+    return Accepted{orders_[index], ""};
+}
+
+std::optional<Rejected> PaperVenue::checkLocked(const OrderIntent& intent, Checked& checked) const {
+    const auto priceIt = prices_.find(intent.symbol);
+    if (priceIt == prices_.end()) return reject("UNKNOWN_SYMBOL", "symbol '" + intent.symbol + "' is not traded here");
+    const Decimal& lastPrice = priceIt->second;
+
+    if (hedgeMode_ == (intent.positionSide == PositionSide::Both)) {
+        return reject("INVALID_POSITION_SIDE", std::string("position side ") + toString(intent.positionSide) +
+                                                   " does not match the account's " +
+                                                   (hedgeMode_ ? "hedge mode (LONG or SHORT)" : "one-way mode (BOTH)"));
+    }
+    if (!intent.quantity.isPositive() || !intent.quantity.isMultipleOf(stepSize_)) {
+        return reject("INVALID_QUANTITY",
+                      "quantity " + intent.quantity.toString() + " must be a positive multiple of step " + stepSize_.toString());
+    }
+    if (intent.type == OrderType::Limit) {
+        if (!intent.price) return reject("INVALID_PRICE", "a LIMIT order needs a price");
+        if (!intent.price->isPositive() || !intent.price->isMultipleOf(tickSize_)) {
+            return reject("INVALID_PRICE",
+                          "price " + intent.price->toString() + " must be a positive multiple of tick " + tickSize_.toString());
+        }
+    }
+
+    OrderState& order = checked.order;
+    order.clientOrderId = intent.clientOrderId;
+    order.symbol = intent.symbol;
+    order.side = intent.side;
+    order.type = intent.type;
+    order.positionSide = intent.positionSide;
+    order.status = OrderStatus::New;
+    order.quantity = intent.quantity;
+    if (intent.type == OrderType::Limit) order.price = intent.price;
+    order.reduceOnly = intent.reduceOnly;
+    order.updateTimeMs = context_.clock().nowMs();
+
+    const bool reduceOnly = reducesOnly(order);
+    const Decimal notional = intent.quantity * (order.price ? *order.price : lastPrice);
+    if (!reduceOnly && notional < minNotional_) {
+        return reject("MIN_NOTIONAL", "notional " + notional.toString() + " is below the minimum " + minNotional_.toString());
+    }
+    if (reduceOnly && !fitsReduceOnly(order)) {
+        return reject("REDUCE_ONLY", "reduce-only " + std::string(toString(order.side)) + " " + order.quantity.toString() +
+                                         " would increase or exceed the " + toString(order.positionSide) +
+                                         " position of " + order.symbol);
+    }
+
+    checked.crosses = order.type == OrderType::Market ||
+                      (order.side == Side::Buy ? *order.price >= lastPrice : *order.price <= lastPrice);
+    checked.fillPrice = lastPrice;
+    const auto bookIt = books_.find(BookKey(order.symbol, order.positionSide));
+    checked.next = afterFill(bookIt == books_.end() ? Book{} : bookIt->second, order.side, order.quantity, lastPrice);
+    return std::nullopt;
+}
+
+QueryResult PaperVenue::queryOrder(const std::string& clientOrderId, const std::string& symbol) {
+    try {
+        simulateLatency();
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto it = ordersByClientId_.find(clientOrderId);
+        if (it != ordersByClientId_.end()) {
+            for (auto index = it->second.rbegin(); index != it->second.rend(); ++index) {
+                if (orders_[*index].symbol == symbol) return Found{orders_[*index]};
+            }
+        }
+        return NotFound{"no order with client order id '" + clientOrderId + "' on " + symbol};
+    } catch (const std::exception& e) {
+        return Unknown{std::string("paper venue internal error: ") + e.what()};
+    }
+}
+
+CancelResult PaperVenue::cancelOrder(const std::string& clientOrderId, const std::string& symbol) {
+    try {
+        simulateLatency();
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto index = findOpen(clientOrderId, symbol);
+        if (!index) return NotOpen{"no open order with client order id '" + clientOrderId + "' on " + symbol};
+        OrderState& order = orders_[*index];
+        order.status = OrderStatus::Canceled;
+        order.updateTimeMs = context_.clock().nowMs();
+        open_.erase(*index);
+        context_.metrics().set("open_orders", static_cast<std::int64_t>(open_.size()));
+        return Canceled{order};
+    } catch (const std::exception& e) {
+        return Unknown{std::string("paper venue internal error: ") + e.what()};
+    }
+}
+
+PositionsResult PaperVenue::positions() {
+    try {
+        simulateLatency();
+        std::lock_guard<std::mutex> lock(mutex_);
+        Positions result;
+        for (const auto& [key, book] : books_) {
+            if (book.quantity.isZero()) continue;
+            Position position;
+            position.symbol = key.first;
+            position.positionSide = key.second;
+            position.quantity = book.quantity;
+            position.entryPrice = divideRounded(
+                book.openCost, book.openQuantity,
+                std::min(tickSize_.decimals() + kEntryPriceExtraDecimals, kEntryPriceMaxDecimals));
+            result.positions.push_back(position);
+        }
+        return result;
+    } catch (const std::exception& e) {
+        return Unknown{std::string("paper venue internal error: ") + e.what()};
+    }
+}
+
+OpenOrdersResult PaperVenue::openOrders() {
+    try {
+        simulateLatency();
+        std::lock_guard<std::mutex> lock(mutex_);
+        OpenOrders result;
+        for (const std::size_t index : open_) result.orders.push_back(orders_[index]);
+        return result;
+    } catch (const std::exception& e) {
+        return Unknown{std::string("paper venue internal error: ") + e.what()};
+    }
+}
+
+SymbolRulesResult PaperVenue::symbolRules(const std::string& symbol) {
+    try {
+        simulateLatency();
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (prices_.count(symbol) == 0) return NotFound{"symbol '" + symbol + "' is not traded here"};
+        SymbolRules rules;
+        rules.symbol = symbol;
+        rules.tickSize = tickSize_;
+        rules.stepSize = stepSize_;
+        rules.minNotional = minNotional_;
+        return rules;
+    } catch (const std::exception& e) {
+        return Unknown{std::string("paper venue internal error: ") + e.what()};
+    }
+}
+
+void PaperVenue::setPrice(const std::string& symbol, const Decimal& price) {
+    if (symbol.empty()) throw std::invalid_argument("paper: setPrice needs a symbol");
+    requireTradablePrice(symbol, price, tickSize_);
+    std::vector<std::string> logLines;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        prices_[symbol] = price;
+        // Copy: filling erases from open_.
+        const std::vector<std::size_t> candidates(open_.begin(), open_.end());
+        for (const std::size_t index : candidates) {
+            const OrderState& order = orders_[index];
+            if (order.symbol != symbol || !order.price) continue;
+            const bool reached = order.side == Side::Buy ? price <= *order.price : price >= *order.price;
+            if (!reached) continue;
+            if (reducesOnly(order) && !fitsReduceOnly(order)) {
+                // Binance expires a resting reduce-only order once it could only grow the position.
+                orders_[index].status = OrderStatus::Expired;
+                orders_[index].updateTimeMs = context_.clock().nowMs();
+                open_.erase(index);
+            } else {
+                // A resting maker order fills at its own limit, even when the market gapped past it.
+                const auto bookIt = books_.find(BookKey(order.symbol, order.positionSide));
+                const Book next = afterFill(bookIt == books_.end() ? Book{} : bookIt->second, order.side,
+                                            order.quantity, *order.price);
+                fillLocked(index, *order.price, next);
+            }
+            logLines.push_back("order " + orders_[index].clientOrderId + " updated: " + describe(orders_[index]));
+        }
+        context_.metrics().set("open_orders", static_cast<std::int64_t>(open_.size()));
+    }
+    for (const std::string& line : logLines) context_.logger().info(line);
+}
+
+}  // namespace tradehost::paper
+
+TRADEHOST_PLUGIN(tradehost::paper::PaperVenue, "paper", "1.0.0",
+                 "Simulated venue: fills at configured prices, Binance-like id and filter rules")

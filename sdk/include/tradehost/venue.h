@@ -1,0 +1,215 @@
+// The Venue role: what an exchange plugin implements, and the outcome values it returns.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "tradehost/decimal.h"
+#include "tradehost/visibility.h"
+
+namespace tradehost {
+
+enum class Side { Buy, Sell };
+enum class OrderType { Market, Limit };
+enum class TimeInForce { GTC, IOC, FOK, GTX };
+// Both = one-way mode. Long / Short = hedge mode, where a venue keeps the two sides apart.
+enum class PositionSide { Both, Long, Short };
+enum class OrderStatus { New, PartiallyFilled, Filled, Canceled, Expired, Rejected };
+
+inline const char* toString(Side v) { return v == Side::Buy ? "BUY" : "SELL"; }
+inline const char* toString(OrderType v) { return v == OrderType::Market ? "MARKET" : "LIMIT"; }
+inline const char* toString(TimeInForce v) {
+    switch (v) {
+        case TimeInForce::GTC: return "GTC";
+        case TimeInForce::IOC: return "IOC";
+        case TimeInForce::FOK: return "FOK";
+        case TimeInForce::GTX: return "GTX";
+    }
+    return "?";
+}
+inline const char* toString(PositionSide v) {
+    switch (v) {
+        case PositionSide::Both: return "BOTH";
+        case PositionSide::Long: return "LONG";
+        case PositionSide::Short: return "SHORT";
+    }
+    return "?";
+}
+inline const char* toString(OrderStatus v) {
+    switch (v) {
+        case OrderStatus::New: return "NEW";
+        case OrderStatus::PartiallyFilled: return "PARTIALLY_FILLED";
+        case OrderStatus::Filled: return "FILLED";
+        case OrderStatus::Canceled: return "CANCELED";
+        case OrderStatus::Expired: return "EXPIRED";
+        case OrderStatus::Rejected: return "REJECTED";
+    }
+    return "?";
+}
+// True while an order can still fill (and, on Binance, still blocks its client order id).
+inline bool isOpen(OrderStatus s) { return s == OrderStatus::New || s == OrderStatus::PartiallyFilled; }
+
+// What the host asks a venue to do. The client order id is computed and stored by the host
+// before the call; the plugin sends it unchanged.
+struct OrderIntent {
+    std::string clientOrderId;
+    std::string symbol;
+    Side side = Side::Buy;
+    OrderType type = OrderType::Market;
+    Decimal quantity;
+    std::optional<Decimal> price;  // required for Limit, ignored for Market
+    TimeInForce timeInForce = TimeInForce::GTC;
+    bool reduceOnly = false;
+    PositionSide positionSide = PositionSide::Both;
+};
+
+// An order as the venue reports it.
+struct OrderState {
+    std::string clientOrderId;
+    std::string exchangeOrderId;
+    std::string symbol;
+    Side side = Side::Buy;
+    OrderType type = OrderType::Market;
+    PositionSide positionSide = PositionSide::Both;
+    OrderStatus status = OrderStatus::New;
+    Decimal quantity;        // as the venue holds it (after any rounding the plugin applied)
+    Decimal filledQuantity;  // cumulative
+    Decimal averagePrice;    // of the fills; zero while nothing filled
+    std::optional<Decimal> price;
+    bool reduceOnly = false;
+    std::int64_t updateTimeMs = 0;
+};
+
+// ---- outcomes: expected failures are values, classified once, inside the plugin ----------
+
+// The venue holds the order. `note` says what the plugin adjusted (e.g. "quantity 0.0123 floored
+// to step 0.001 -> 0.012"); empty if nothing.
+struct Accepted {
+    OrderState order;
+    std::string note;
+};
+// Definitely no order exists for this client order id as a result of the call. `code` is the
+// venue's code as text ("-2019") or a plugin reason code ("LOCAL_FILTER").
+struct Rejected {
+    std::string code;
+    std::string message;
+};
+// The plugin cannot tell: the order may or may not exist (timeout, reset after send, 5xx,
+// "execution status unknown"). The host will ask queryOrder() before anything else.
+struct Unknown {
+    std::string reason;
+};
+// queryOrder found the order.
+struct Found {
+    OrderState order;
+};
+// The venue answered, and it has no order with this client order id.
+struct NotFound {
+    std::string message;
+};
+// cancelOrder: the order was open and is cancelled now.
+struct Canceled {
+    OrderState order;
+};
+// cancelOrder: the venue holds no open order with this id (filled, cancelled, or never existed).
+struct NotOpen {
+    std::string message;
+};
+
+using PlaceResult = std::variant<Accepted, Rejected, Unknown>;
+using QueryResult = std::variant<Found, NotFound, Unknown>;
+using CancelResult = std::variant<Canceled, NotOpen, Rejected, Unknown>;
+
+// A position as the venue reports it. `quantity` is signed: negative is short.
+struct Position {
+    std::string symbol;
+    PositionSide positionSide = PositionSide::Both;
+    Decimal quantity;
+    Decimal entryPrice;
+};
+struct Positions {
+    std::vector<Position> positions;  // symbols with no position may be omitted
+};
+struct OpenOrders {
+    std::vector<OrderState> orders;
+};
+using PositionsResult = std::variant<Positions, Unknown>;
+using OpenOrdersResult = std::variant<OpenOrders, Unknown>;
+
+// Trading rules for one symbol. Absent fields mean the venue imposes no such rule.
+struct SymbolRules {
+    std::string symbol;
+    std::optional<Decimal> tickSize;     // price must be a multiple
+    std::optional<Decimal> stepSize;     // quantity must be a multiple
+    std::optional<Decimal> minQuantity;
+    std::optional<Decimal> maxQuantity;
+    std::optional<Decimal> minNotional;  // price x quantity at least this (reduce-only exempt)
+};
+using SymbolRulesResult = std::variant<SymbolRules, NotFound, Unknown>;
+
+// Which client order ids the venue accepts. The host builds ids that fit: the instance name
+// and the signal part are sized against maxLength, and only characters in `alphabet` are used.
+struct ClientOrderIdRules {
+    std::size_t maxLength = 36;
+    std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.:/_-";
+    // True when the venue rejects a reused id only while the first order is still open
+    // (Binance). The host never relies on id uniqueness either way; this is for documentation
+    // and the contract suite.
+    bool uniqueAmongOpenOrdersOnly = true;
+};
+
+// An exchange account. One object per configured instance.
+//
+// Lifecycle: constructed by the factory (cheap, no I/O; throw std::exception with a clear
+// message for a bad configuration) -> start() -> any calls below -> stop() -> destroyed.
+// The host never calls anything after stop().
+//
+// Threads: every method except start() and stop() may be called concurrently from several host
+// threads; a plugin protects its own state. Calls block until the venue answers or the plugin's
+// own timeout passes; a plugin must not block forever.
+//
+// Errors: a method returns a value for every expected failure and must not throw. If it throws
+// anyway, the host's firewall turns that into Unknown (the order may have been sent).
+class TRADEHOST_SDK_API Venue {
+public:
+    virtual ~Venue() = default;
+
+    // Opens connections, loads symbol rules, syncs clocks. Throw std::exception naming the cause
+    // if the instance cannot work at all (the host reports it and does not trade on it).
+    virtual void start() = 0;
+
+    // Idempotent; joins the plugin's threads; never throws.
+    virtual void stop() noexcept = 0;
+
+    // Constant for the instance's life; called before start().
+    virtual ClientOrderIdRules clientOrderIdRules() const = 0;
+
+    // Sends one order, once. Never retries a send inside the plugin: when the outcome is not
+    // certain, return Unknown and let the host query. Accepted carries the venue's order state
+    // (status, filled quantity, average price) as of the answer. A venue error meaning "an open
+    // order already holds this client order id" must be resolved by querying that order and
+    // returning it as Accepted — never by sending under another id.
+    virtual PlaceResult placeOrder(const OrderIntent& intent) = 0;
+
+    // Looks an order up by the client order id the host sent. NotFound only when the venue
+    // answered that no such order exists; "could not ask" is Unknown, never NotFound.
+    virtual QueryResult queryOrder(const std::string& clientOrderId, const std::string& symbol) = 0;
+
+    // Cancels an open order by client order id.
+    virtual CancelResult cancelOrder(const std::string& clientOrderId, const std::string& symbol) = 0;
+
+    // Current positions of the account. Unknown if the venue could not be asked: the host never
+    // reads that as "no position".
+    virtual PositionsResult positions() = 0;
+
+    // Orders currently open on the account, including ones the host did not place.
+    virtual OpenOrdersResult openOrders() = 0;
+
+    // Tick, step and minimum notional of a symbol, where the venue has them.
+    virtual SymbolRulesResult symbolRules(const std::string& symbol) = 0;
+};
+
+}  // namespace tradehost

@@ -1,0 +1,165 @@
+// Deployment validation: every error class names file:line, instance and key, all at once.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <string>
+
+#include "config/deployment.h"
+#include "log/redactor.h"
+#include "plugins/instance_set.h"
+#include "temp_dir.h"
+
+using namespace tradehost;
+using namespace tradehost::host;
+using Catch::Matchers::Contains;
+
+namespace {
+
+struct Checked {
+    Environment env;
+    ConfigErrors errors;
+    MetricsRegistry metrics;
+    PluginRegistry registry{{TRADEHOST_PLUGIN_DIR}};
+    Deployment deployment;
+    InstanceSet instances;
+    std::string text;
+    explicit Checked(const std::string& yaml, const std::string& dotEnv = "") {
+        if (!dotEnv.empty()) {
+            test::TempDir dir;
+            env.loadDotEnv(dir.write(".env", dotEnv));
+        }
+        deployment = parseDeployment(yaml, "deploy.yaml", env, errors);
+        instances = buildInstances(deployment, registry, env, metrics, errors);
+        text = errors.toString();
+    }
+};
+
+const char* kPaper = "venues:\n  - name: paper\n    type: paper\n    settings:\n      prices: {BTCUSDT: \"65000\"}\n";
+
+}  // namespace
+
+TEST_CASE("the shipped default deployment is valid") {
+    Checked c(kPaper);
+    CHECK(c.errors.empty());
+    CHECK(c.instances.venues.size() == 1);
+}
+
+TEST_CASE("an unknown settings key is named with its line and the valid keys") {
+    Checked c("venues:\n  - name: p1\n    type: paper\n    settings:\n      prices: {BTCUSDT: '1'}\n      pricez: 3\n");
+    REQUIRE(c.errors.size() == 1);
+    CHECK_THAT(c.text, Contains("deploy.yaml:6: venue 'p1', key 'pricez': unknown key (valid keys: prices"));
+}
+
+TEST_CASE("a value of the wrong type is named, with what was expected") {
+    Checked c("venues:\n  - name: p1\n    type: paper\n    settings:\n      prices: [1, 2]\n      latency_ms: soon\n");
+    CHECK(c.errors.size() == 2);
+    CHECK_THAT(c.text, Contains("deploy.yaml:5: venue 'p1', key 'prices': expected a mapping"));
+    CHECK_THAT(c.text, Contains("deploy.yaml:6: venue 'p1', key 'latency_ms': expected an integer, got 'soon'"));
+}
+
+TEST_CASE("a missing required key is named at the instance's line") {
+    Checked c("alerts:\n  - name: f1\n    type: file_alerts\n");
+    REQUIRE(c.errors.size() == 1);
+    CHECK_THAT(c.text, Contains("deploy.yaml:2: alert 'f1', key 'path': missing required key"));
+}
+
+TEST_CASE("duplicate instance names are refused, across venues and alerts too") {
+    Checked c(std::string(kPaper) + "  - {name: paper, type: paper}\nalerts:\n  - {name: paper, type: file_alerts, settings: {path: x}}\n");
+    CHECK(c.errors.size() >= 2);
+    CHECK_THAT(c.text, Contains("deploy.yaml:6: venue 'paper', key 'name': duplicate instance name (first defined at line 2)"));
+    CHECK_THAT(c.text, Contains("deploy.yaml:8: alert 'paper', key 'name': duplicate instance name"));
+}
+
+TEST_CASE("a venue name too long for the client order id budget is refused with the numbers") {
+    Checked c("venues:\n  - name: a_very_long_venue_name\n    type: paper\n");
+    REQUIRE(c.errors.size() == 1);
+    CHECK_THAT(c.text, Contains("deploy.yaml:2: venue 'a_very_long_venue_name', key 'name': is 22 characters"));
+    CHECK_THAT(c.text, Contains("allow at most 36, which leaves 14 for the venue name"));
+}
+
+TEST_CASE("instance names must be lower-case identifiers") {
+    Checked c("venues:\n  - {name: Bad-Name, type: paper}\n");
+    CHECK_THAT(c.text, Contains("venue 'Bad-Name', key 'name': must start with a lower-case letter"));
+}
+
+TEST_CASE("an unknown plugin type names the search path and the available types") {
+    Checked c("venues:\n  - {name: x, type: binance_spot}\n");
+    REQUIRE(c.errors.size() == 1);
+    CHECK_THAT(c.text, Contains("deploy.yaml:2: venue 'x', key 'type': no plugin of type 'binance_spot'"));
+    CHECK_THAT(c.text, Contains("available types: "));
+}
+
+TEST_CASE("a plugin listed in the wrong section is refused") {
+    Checked c("venues:\n  - {name: x, type: file_alerts, settings: {path: a}}\n");
+    CHECK_THAT(c.text, Contains("key 'type': 'file_alerts' is a alert sink plugin; list it under alerts:"));
+}
+
+TEST_CASE("a plugin that rejects a setting's value says why, naming the instance") {
+    Checked c("venues:\n  - name: p1\n    type: paper\n    settings: {prices: {BTCUSDT: '-5'}}\n");
+    REQUIRE(c.errors.size() == 1);
+    CHECK_THAT(c.text, Contains("deploy.yaml:2: venue 'p1': plugin "));
+    CHECK_THAT(c.text, Contains("BTCUSDT"));
+}
+
+TEST_CASE("unknown sections and bad host settings are named") {
+    Checked c("webhok: {listen: x}\nrisk: {max_signal_age_s: 1.5}\n");
+    CHECK(c.errors.size() == 2);
+    CHECK_THAT(c.text, Contains("deploy.yaml:1: key 'webhok': unknown section (valid sections: admin, alerts,"));
+    CHECK_THAT(c.text, Contains("deploy.yaml:2: section 'risk', key 'max_signal_age_s': expected an integer, got '1.5'"));
+}
+
+TEST_CASE("YAML syntax errors give the line") {
+    Checked c("venues:\n  - name: p\n    type: [paper\n");
+    REQUIRE(c.errors.size() == 1);
+    CHECK_THAT(c.text, Contains("deploy.yaml:"));
+    CHECK_THAT(c.text, Contains("YAML syntax error"));
+}
+
+TEST_CASE("every error is reported at once, not one per run") {
+    Checked c("bogus: 1\nvenues:\n  - {name: p1, type: paper, settings: {nope: 1}}\n  - {name: p1, type: paper}\n"
+              "alerts:\n  - {name: f, type: file_alerts}\n");
+    CHECK(c.errors.size() == 4);
+    CHECK_THAT(c.text, Contains("'bogus'"));
+    CHECK_THAT(c.text, Contains("'nope'"));
+    CHECK_THAT(c.text, Contains("duplicate instance name"));
+    CHECK_THAT(c.text, Contains("'path': missing required key"));
+}
+
+TEST_CASE("${ENV} references resolve from the environment and from .env; missing ones are named") {
+    ::setenv("TRADEHOST_TEST_ALERT_PATH", "/tmp/from-env.jsonl", 1);
+    SECTION("from the process environment") {
+        Checked c("alerts:\n  - {name: f, type: file_alerts, settings: {path: \"${TRADEHOST_TEST_ALERT_PATH}\"}}\n");
+        CHECK(c.errors.empty());
+    }
+    SECTION("from a .env file") {
+        Checked c("alerts:\n  - {name: f, type: file_alerts, settings: {path: \"${TRADEHOST_TEST_DOTENV_PATH}\"}}\n",
+                  "# comment\nexport TRADEHOST_TEST_DOTENV_PATH='/tmp/x.jsonl'\n");
+        CHECK(c.errors.empty());
+    }
+    SECTION("missing") {
+        Checked c("alerts:\n  - name: f\n    type: file_alerts\n    settings:\n      path: \"${TRADEHOST_TEST_NOT_SET_ANYWHERE}\"\n");
+        REQUIRE(c.errors.size() == 1);
+        CHECK_THAT(c.text, Contains("deploy.yaml:5: alert 'f', key 'path': environment variable TRADEHOST_TEST_NOT_SET_ANYWHERE is not set"));
+    }
+    SECTION("malformed") {
+        Checked c("alerts:\n  - {name: f, type: file_alerts, settings: {path: \"${oops\"}}\n");
+        CHECK_THAT(c.text, Contains("malformed ${...} reference"));
+    }
+}
+
+TEST_CASE("secrets must come from ${ENV}, are never echoed, and are redacted from logs") {
+    const std::string canary = "canary-secret-8f3a91c27b";
+    ::setenv("TRADEHOST_TEST_WEBHOOK_SECRET", canary.c_str(), 1);
+    SECTION("inline secret is refused without quoting it") {
+        Checked c("webhook: {secret: \"" + canary + "\"}\n");
+        REQUIRE(c.errors.size() == 1);
+        CHECK_THAT(c.text, Contains("section 'webhook', key 'secret': is a secret: give it as a ${ENV_VAR} reference"));
+        CHECK_THAT(c.text, !Contains(canary));
+    }
+    SECTION("a secret from the environment is accepted and registered with the redactor") {
+        Checked c("webhook: {secret: \"${TRADEHOST_TEST_WEBHOOK_SECRET}\"}\n");
+        CHECK(c.errors.empty());
+        CHECK(c.deployment.webhook.string("secret") == canary);
+        CHECK(Redactor::instance().redact("key=" + canary + ";") == "key=***;");
+    }
+}
