@@ -96,13 +96,18 @@ void loadAll(const std::string& configPath, const std::string& envFile, Loaded& 
                                         : loadDeployment(configPath, out.env, out.errors);
 }
 
+// --plugin-path directories first, then the deployment's search_path, or the default directory
+// beside the executable when the deployment names none.
 std::vector<std::string> searchPathFor(const std::vector<std::string>& extra, const Deployment& d) {
     std::vector<std::string> path = extra;
-    if (d.plugins.has("search_path")) {
-        const auto& configured = d.plugins.list("search_path");
-        path.insert(path.end(), configured.begin(), configured.end());
+    const bool configured = d.plugins.has("search_path") && !d.plugins.list("search_path").empty();
+    if (configured) {
+        const auto& dirs = d.plugins.list("search_path");
+        path.insert(path.end(), dirs.begin(), dirs.end());
+    } else {
+        path.push_back(PluginRegistry::defaultSearchDir());
     }
-    return path;  // empty -> PluginRegistry uses <dir of tradehost>/plugins
+    return path;
 }
 
 void printErrors(const ConfigErrors& errors) {

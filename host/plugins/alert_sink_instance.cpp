@@ -15,7 +15,7 @@ AlertSinkInstance::~AlertSinkInstance() { stop(); }
 
 void AlertSinkInstance::start() {
     std::string failure;
-    firewall(context_->logger(), "start()", [&] { sink_->start(); }, [&](const std::string& reason) { failure = reason; });
+    firewall("start()", [&] { sink_->start(); }, [&](const std::string& reason) { failure = reason; });
     if (!failure.empty()) {
         state_ = InstanceState::Failed;
         throw std::runtime_error("alert '" + name() + "' (" + plugin_.typeName + ") failed to start: " + failure);
@@ -32,7 +32,7 @@ void AlertSinkInstance::stop() noexcept {
 SendResult AlertSinkInstance::send(const Alert& alert) noexcept {
     std::lock_guard<std::mutex> lock(sendMutex_);
     if (state_ != InstanceState::Running) return Fail{"alert sink instance is not running"};
-    return firewall(context_->logger(), "send()", [&] { return sink_->send(alert); },
+    return firewall("send()", [&] { return sink_->send(alert); },
                     [](const std::string& r) -> SendResult { return Retry{std::chrono::seconds(30), r}; });
 }
 

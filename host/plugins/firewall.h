@@ -4,15 +4,14 @@
 #include <exception>
 #include <string>
 
-#include <tradehost/context.h>
-
 namespace tradehost::host {
 
-// Runs `call`; if it throws, logs once through `log` and returns `onThrow(reason)`. Plugins
-// return values for expected failures, so a throw here is a plugin bug; it must never unwind
-// into the host's threads.
+// Runs `call`; if it throws, returns `onThrow(reason)` instead, where reason reads
+// "plugin threw during <what>: <message>". Plugins return values for expected failures, so a throw
+// is a plugin bug; it must never unwind into the host's threads. The caller reports the reason
+// (once: it is returned, not logged here).
 template <class Call, class OnThrow>
-auto firewall(Logger& log, const char* what, Call&& call, OnThrow&& onThrow) noexcept -> decltype(call()) {
+auto firewall(const char* what, Call&& call, OnThrow&& onThrow) noexcept -> decltype(call()) {
     std::string reason;
     try {
         return call();
@@ -22,7 +21,6 @@ auto firewall(Logger& log, const char* what, Call&& call, OnThrow&& onThrow) noe
         reason = "a non-standard exception";
     }
     try {
-        log.error(std::string(what) + " threw: " + reason);
         return onThrow("plugin threw during " + std::string(what) + ": " + reason);
     } catch (...) {
         std::terminate();  // building the fallback value failed (out of memory): nothing sane is left

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 
 #include "config/settings_validator.h"
 #include "ids/client_order_id.h"
@@ -46,7 +47,7 @@ std::unique_ptr<Object> construct(const InstanceSpec& spec, const LoadedPlugin& 
                                   InstanceContext& context, ConfigErrors& errors,
                                   const std::function<std::unique_ptr<Object>()>& create) {
     std::string failure;
-    auto object = firewall(context.logger(), "construction", create, [&](const std::string& reason) {
+    auto object = firewall("construction", create, [&](const std::string& reason) {
         failure = reason;
         return std::unique_ptr<Object>();
     });
@@ -58,12 +59,23 @@ std::unique_ptr<Object> construct(const InstanceSpec& spec, const LoadedPlugin& 
     return object;
 }
 
+// A plugin's own table must be sound before a deployment is judged against it.
+std::string checkSchema(const SettingsSchema& schema) {
+    std::set<std::string> names;
+    for (const auto& spec : schema) {
+        if (!names.insert(spec.name).second) return "its settings table declares '" + spec.name + "' twice";
+        if (spec.defaultValue && spec.defaultValue->index() != static_cast<std::size_t>(spec.type))
+            return "its settings table gives '" + spec.name + "' a default that is not a " + toString(spec.type);
+        if (spec.secret && spec.defaultValue) return "its settings table gives the secret '" + spec.name + "' a default";
+    }
+    return "";
+}
+
 }  // namespace
 
 InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registry, const Environment& env,
                            MetricsRegistry& metrics, ConfigErrors& errors) {
     InstanceSet set;
-    PocoLoggerAdapter hostLog(Poco::Logger::get("host"));
     const std::string& file = deployment.file;
     for (const auto* list : {&deployment.venues, &deployment.alerts}) {
         for (const InstanceSpec& spec : *list) {
@@ -77,15 +89,16 @@ InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registr
             }
             if (plugin->kind != spec.kind) {
                 errors.add({file, spec.line, spec.where(), "type",
-                            "'" + spec.type + "' is a " + toString(plugin->kind) + " plugin; list it under " +
+                            "'" + spec.type + "' is " + (plugin->kind == PluginKind::Venue ? "a venue" : "an alert sink") +
+                                " plugin; list it under " +
                                 (plugin->kind == PluginKind::Venue ? "venues:" : "alerts:")});
                 continue;
             }
             SettingsSchema schema;
             std::string schemaFailure;
-            firewall(
-                hostLog, "settingsSchema()", [&] { schema = plugin->factory->settingsSchema(); },
+            firewall("settingsSchema()", [&] { schema = plugin->factory->settingsSchema(); },
                 [&](const std::string& reason) { schemaFailure = reason; });
+            if (schemaFailure.empty()) schemaFailure = checkSchema(schema);
             if (!schemaFailure.empty()) {
                 errors.add({file, spec.line, spec.where(), "", plugin->path + ": " + schemaFailure});
                 continue;
@@ -104,8 +117,7 @@ InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registr
                 if (!venue) continue;
                 std::unique_ptr<VenueInstance> instance;
                 std::string failure;
-                firewall(
-                    context->logger(), "clientOrderIdRules()",
+                firewall("clientOrderIdRules()",
                     [&] { instance = std::make_unique<VenueInstance>(*plugin, std::move(context), std::move(venue)); },
                     [&](const std::string& reason) { failure = reason; });
                 if (!instance) {

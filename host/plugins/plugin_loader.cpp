@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
@@ -25,6 +26,13 @@ constexpr const char* kFactoryAlias = "tradehost_plugin_factory";
 
 std::string libraryFileName(const std::string& type) { return "tradehost_" + type + ".so"; }
 
+bool isValidTypeName(const char* name) {
+    if (!name || !*name) return false;
+    for (const char* c = name; *c; ++c)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_')) return false;
+    return true;
+}
+
 // Boost.DLL appends dlerror()'s text to its own; the dlerror part is what a user needs.
 std::string loadFailureReason(const std::exception& e) {
     const std::string what = e.what();
@@ -38,7 +46,13 @@ std::string loadFailureReason(const std::exception& e) {
 
 }  // namespace
 
-PluginRegistry::PluginRegistry(std::vector<std::string> searchPath) : searchPath_(std::move(searchPath)) {
+PluginRegistry::PluginRegistry(std::vector<std::string> searchPath) {
+    // The same directory named twice (say by --plugin-path and search_path) is one directory.
+    std::set<std::string> seen;
+    for (auto& dir : searchPath) {
+        std::error_code ec;
+        if (seen.insert(fs::weakly_canonical(fs::absolute(dir), ec).string()).second) searchPath_.push_back(std::move(dir));
+    }
     if (searchPath_.empty()) searchPath_.push_back(defaultSearchDir());
 }
 
@@ -65,6 +79,14 @@ std::vector<std::string> PluginRegistry::candidates(const std::string& type) con
     return found;
 }
 
+// A library is found by its file name, so the name and the stamp must agree.
+std::string PluginRegistry::nameMismatch(const LoadedPlugin& plugin) {
+    const std::string file = fs::path(plugin.path).filename().string();
+    if (file == libraryFileName(plugin.typeName)) return "";
+    return plugin.path + ": declares type '" + plugin.typeName + "', but its file name is " + file +
+           "; rename it to " + libraryFileName(plugin.typeName);
+}
+
 const LoadedPlugin& PluginRegistry::find(const std::string& type) {
     const auto found = candidates(type);
     if (found.empty()) {
@@ -80,8 +102,8 @@ const LoadedPlugin& PluginRegistry::find(const std::string& type) {
         throw PluginLoadError("type '" + type + "' is claimed by two libraries: " + found[0] + " and " + found[1] +
                               "; remove one or narrow the search path");
     const LoadedPlugin& plugin = loadFile(found.front());
-    if (plugin.typeName != type)
-        throw PluginLoadError(plugin.path + ": declares type '" + plugin.typeName + "', but its file name claims '" + type + "'");
+    const std::string mismatch = nameMismatch(plugin);
+    if (!mismatch.empty()) throw PluginLoadError(mismatch);
     return plugin;
 }
 
@@ -114,10 +136,12 @@ const LoadedPlugin& PluginRegistry::loadFile(const std::string& path) {
                                  TRADEHOST_BUILD_TAG + "'; rebuild it with the same standard library";
                 } else if (stamp.kind != PluginKind::Venue && stamp.kind != PluginKind::AlertSink) {
                     lib->error = path + ": unknown plugin kind " + std::to_string(static_cast<unsigned>(stamp.kind));
+                } else if (!isValidTypeName(stamp.typeName)) {
+                    lib->error = path + ": its type name is not made of a-z, 0-9 and _";
                 } else if (!lib->handle.has(kFactoryAlias)) {
                     lib->error = path + ": has an ABI stamp but no '" + kFactoryAlias + "' alias; declare it with TRADEHOST_PLUGIN";
                 } else {
-                    lib->plugin.typeName = stamp.typeName ? stamp.typeName : "";
+                    lib->plugin.typeName = stamp.typeName;
                     lib->plugin.kind = stamp.kind;
                     lib->plugin.version = stamp.version ? stamp.version : "";
                     lib->plugin.description = stamp.description ? stamp.description : "";
@@ -156,9 +180,12 @@ std::vector<ScannedLibrary> PluginRegistry::scan() {
         ScannedLibrary lib{path, nullptr, ""};
         try {
             const LoadedPlugin& p = loadFile(path);
-            auto [it, inserted] = claimedBy.emplace(p.typeName, path);
-            if (!inserted) lib.error = path + ": type '" + p.typeName + "' is already provided by " + it->second;
-            else lib.plugin = &p;
+            lib.error = nameMismatch(p);
+            if (lib.error.empty()) {
+                auto [it, inserted] = claimedBy.emplace(p.typeName, path);
+                if (!inserted) lib.error = path + ": type '" + p.typeName + "' is already provided by " + it->second;
+                else lib.plugin = &p;
+            }
         } catch (const PluginLoadError& e) {
             lib.error = e.what();
         }

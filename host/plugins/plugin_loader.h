@@ -63,6 +63,7 @@ public:
 
 private:
     struct Library;
+    static std::string nameMismatch(const LoadedPlugin& plugin);
     std::vector<std::string> candidates(const std::string& type) const;
 
     std::vector<std::string> searchPath_;

@@ -28,7 +28,7 @@ VenueInstance::~VenueInstance() { stop(); }
 
 void VenueInstance::start() {
     std::string failure;
-    firewall(context_->logger(), "start()", [&] { venue_->start(); }, [&](const std::string& reason) { failure = reason; });
+    firewall("start()", [&] { venue_->start(); }, [&](const std::string& reason) { failure = reason; });
     if (!failure.empty()) {
         state_ = InstanceState::Failed;
         throw std::runtime_error("venue '" + name() + "' (" + plugin_.typeName + ") failed to start: " + failure);
@@ -37,6 +37,7 @@ void VenueInstance::start() {
 }
 
 void VenueInstance::stop() noexcept {
+    std::unique_lock<std::shared_mutex> lock(lifecycle_);
     const InstanceState was = state_.exchange(InstanceState::Stopped);
     // stop() is noexcept in the SDK; a plugin that throws anyway terminates, as it would anywhere.
     if (was == InstanceState::Running || was == InstanceState::Failed) venue_->stop();
@@ -47,39 +48,45 @@ const char* kNotRunning = "venue instance is not running";
 }
 
 PlaceResult VenueInstance::placeOrder(const OrderIntent& intent) noexcept {
+    std::shared_lock<std::shared_mutex> lock(lifecycle_);
     // Not running means nothing was sent: a definite Rejected, not Unknown.
     if (!callable()) return Rejected{"NOT_RUNNING", kNotRunning};
-    return firewall(context_->logger(), "placeOrder()", [&] { return venue_->placeOrder(intent); },
+    return firewall("placeOrder()", [&] { return venue_->placeOrder(intent); },
                     [](const std::string& r) -> PlaceResult { return Unknown{r}; });
 }
 
 QueryResult VenueInstance::queryOrder(const std::string& clientOrderId, const std::string& symbol) noexcept {
+    std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
-    return firewall(context_->logger(), "queryOrder()", [&] { return venue_->queryOrder(clientOrderId, symbol); },
+    return firewall("queryOrder()", [&] { return venue_->queryOrder(clientOrderId, symbol); },
                     [](const std::string& r) -> QueryResult { return Unknown{r}; });
 }
 
 CancelResult VenueInstance::cancelOrder(const std::string& clientOrderId, const std::string& symbol) noexcept {
+    std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
-    return firewall(context_->logger(), "cancelOrder()", [&] { return venue_->cancelOrder(clientOrderId, symbol); },
+    return firewall("cancelOrder()", [&] { return venue_->cancelOrder(clientOrderId, symbol); },
                     [](const std::string& r) -> CancelResult { return Unknown{r}; });
 }
 
 PositionsResult VenueInstance::positions() noexcept {
+    std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
-    return firewall(context_->logger(), "positions()", [&] { return venue_->positions(); },
+    return firewall("positions()", [&] { return venue_->positions(); },
                     [](const std::string& r) -> PositionsResult { return Unknown{r}; });
 }
 
 OpenOrdersResult VenueInstance::openOrders() noexcept {
+    std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
-    return firewall(context_->logger(), "openOrders()", [&] { return venue_->openOrders(); },
+    return firewall("openOrders()", [&] { return venue_->openOrders(); },
                     [](const std::string& r) -> OpenOrdersResult { return Unknown{r}; });
 }
 
 SymbolRulesResult VenueInstance::symbolRules(const std::string& symbol) noexcept {
+    std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
-    return firewall(context_->logger(), "symbolRules()", [&] { return venue_->symbolRules(symbol); },
+    return firewall("symbolRules()", [&] { return venue_->symbolRules(symbol); },
                     [](const std::string& r) -> SymbolRulesResult { return Unknown{r}; });
 }
 

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 
 #include <tradehost/venue.h>
@@ -26,6 +27,8 @@ public:
 
     // Throws std::runtime_error "venue '<name>' (<type>) failed to start: <reason>".
     void start();
+    // Waits for calls in flight (each bounded by the plugin's own timeout), then stops the plugin;
+    // later calls are refused without reaching it.
     void stop() noexcept;
 
     ClientOrderIdRules clientOrderIdRules() const { return rules_; }
@@ -38,6 +41,8 @@ public:
 
 private:
     bool callable() const { return state_ == InstanceState::Running; }
+    // Calls hold it shared; stop() holds it exclusively, so the plugin never sees both at once.
+    mutable std::shared_mutex lifecycle_;
 
     const LoadedPlugin& plugin_;
     std::unique_ptr<InstanceContext> context_;  // declared first: outlives the plugin object

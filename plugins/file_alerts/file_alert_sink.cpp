@@ -22,7 +22,9 @@ constexpr const char* kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD in UTF-
 
 // strerror() is not thread-safe; glibc's strerror_r returns char* under _GNU_SOURCE (which g++
 // always defines) and the POSIX one returns int, so accept either.
-[[maybe_unused]] const char* pickMessage(int result, const char* buffer) { return result == 0 ? buffer : "unknown error"; }
+[[maybe_unused]] const char* pickMessage(int result, const char* buffer) {
+    return result == 0 ? buffer : "unknown error";
+}
 [[maybe_unused]] const char* pickMessage(const char* result, const char*) { return result; }
 
 std::string errnoText(int error) {
@@ -82,7 +84,8 @@ std::string makeParentDirectories(const std::string& path) {
 // that send() reported Ok could vanish with its freshly created file after a power loss.
 void syncParentDirectory(const std::string& path) {
     const std::size_t lastSlash = path.find_last_of('/');
-    const std::string directory = lastSlash == std::string::npos ? "." : (lastSlash == 0 ? "/" : path.substr(0, lastSlash));
+    const std::string directory =
+        lastSlash == std::string::npos ? "." : (lastSlash == 0 ? "/" : path.substr(0, lastSlash));
     const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return;  // best effort: some file systems refuse to open or sync directories
     (void)::fsync(fd);
@@ -154,7 +157,8 @@ std::string alertToJson(const Alert& alert, std::int64_t nowMs) {
 FileAlertSink::FileAlertSink(const Settings& settings, PluginContext& context)
     : context_(context), path_(settings.string("path")) {
     if (path_.empty()) throw std::invalid_argument("file_alerts: setting 'path' must not be empty");
-    if (path_.back() == '/') throw std::invalid_argument("file_alerts: setting 'path' names a directory: '" + path_ + "'");
+    if (path_.back() == '/')
+        throw std::invalid_argument("file_alerts: setting 'path' names a directory: '" + path_ + "'");
     if (path_.find('\0') != std::string::npos) {
         throw std::invalid_argument("file_alerts: setting 'path' contains a NUL character");
     }

@@ -49,8 +49,9 @@ void requireTradablePrice(const std::string& symbol, const Decimal& price, const
     // A last price off the tick grid cannot happen on a real venue and would make every
     // crossing LIMIT fill at a price no order could carry.
     if (!price.isPositive() || !price.isMultipleOf(tick)) {
-        throw std::invalid_argument("paper: price of symbol '" + symbol + "' must be a positive multiple of tick_size " +
-                                    tick.toString() + ", got '" + price.toString() + "'");
+        throw std::invalid_argument("paper: price of symbol '" + symbol +
+                                    "' must be a positive multiple of tick_size " + tick.toString() + ", got '" +
+                                    price.toString() + "'");
     }
 }
 
@@ -86,7 +87,8 @@ Decimal divideRounded(const Decimal& numerator, const Decimal& denominator, int 
 Decimal signedQuantity(Side side, const Decimal& quantity) { return side == Side::Buy ? quantity : -quantity; }
 
 std::string describe(const OrderState& o) {
-    std::string text = std::string(toString(o.side)) + " " + toString(o.type) + " " + o.quantity.toString() + " " + o.symbol;
+    std::string text =
+        std::string(toString(o.side)) + " " + toString(o.type) + " " + o.quantity.toString() + " " + o.symbol;
     if (o.positionSide != PositionSide::Both) text += std::string(" ") + toString(o.positionSide);
     if (o.price) text += " @ " + o.price->toString();
     if (o.reduceOnly) text += " reduce-only";
@@ -232,7 +234,8 @@ PlaceResult PaperVenue::placeOrder(const OrderIntent& intent) {
 PlaceResult PaperVenue::placeLocked(const OrderIntent& intent, std::string& logLine) {
     const std::string& id = intent.clientOrderId;
     if (!isValidClientOrderId(id)) {
-        return reject("INVALID_CLIENT_ORDER_ID", "client order id '" + id + "' must be 1-36 characters of [.A-Z:/a-z0-9_-]");
+        return reject("INVALID_CLIENT_ORDER_ID",
+                      "client order id '" + id + "' must be 1-36 characters of [.A-Z:/a-z0-9_-]");
     }
 
     std::lock_guard<std::mutex> lock(mutex_);
@@ -283,14 +286,14 @@ std::optional<Rejected> PaperVenue::checkLocked(const OrderIntent& intent, Check
                                                    (hedgeMode_ ? "hedge mode (LONG or SHORT)" : "one-way mode (BOTH)"));
     }
     if (!intent.quantity.isPositive() || !intent.quantity.isMultipleOf(stepSize_)) {
-        return reject("INVALID_QUANTITY",
-                      "quantity " + intent.quantity.toString() + " must be a positive multiple of step " + stepSize_.toString());
+        return reject("INVALID_QUANTITY", "quantity " + intent.quantity.toString() +
+                                              " must be a positive multiple of step " + stepSize_.toString());
     }
     if (intent.type == OrderType::Limit) {
         if (!intent.price) return reject("INVALID_PRICE", "a LIMIT order needs a price");
         if (!intent.price->isPositive() || !intent.price->isMultipleOf(tickSize_)) {
-            return reject("INVALID_PRICE",
-                          "price " + intent.price->toString() + " must be a positive multiple of tick " + tickSize_.toString());
+            return reject("INVALID_PRICE", "price " + intent.price->toString() +
+                                               " must be a positive multiple of tick " + tickSize_.toString());
         }
     }
 
@@ -309,12 +312,13 @@ std::optional<Rejected> PaperVenue::checkLocked(const OrderIntent& intent, Check
     const bool reduceOnly = reducesOnly(order);
     const Decimal notional = intent.quantity * (order.price ? *order.price : lastPrice);
     if (!reduceOnly && notional < minNotional_) {
-        return reject("MIN_NOTIONAL", "notional " + notional.toString() + " is below the minimum " + minNotional_.toString());
+        return reject("MIN_NOTIONAL",
+                      "notional " + notional.toString() + " is below the minimum " + minNotional_.toString());
     }
     if (reduceOnly && !fitsReduceOnly(order)) {
-        return reject("REDUCE_ONLY", "reduce-only " + std::string(toString(order.side)) + " " + order.quantity.toString() +
-                                         " would increase or exceed the " + toString(order.positionSide) +
-                                         " position of " + order.symbol);
+        return reject("REDUCE_ONLY", "reduce-only " + std::string(toString(order.side)) + " " +
+                                         order.quantity.toString() + " would increase or exceed the " +
+                                         toString(order.positionSide) + " position of " + order.symbol);
     }
 
     checked.crosses = order.type == OrderType::Market ||
@@ -369,9 +373,9 @@ PositionsResult PaperVenue::positions() {
             position.symbol = key.first;
             position.positionSide = key.second;
             position.quantity = book.quantity;
-            position.entryPrice = divideRounded(
-                book.openCost, book.openQuantity,
-                std::min(tickSize_.decimals() + kEntryPriceExtraDecimals, kEntryPriceMaxDecimals));
+            position.entryPrice =
+                divideRounded(book.openCost, book.openQuantity,
+                              std::min(tickSize_.decimals() + kEntryPriceExtraDecimals, kEntryPriceMaxDecimals));
             result.positions.push_back(position);
         }
         return result;

@@ -91,7 +91,7 @@ TEST_CASE("an unknown plugin type names the search path and the available types"
 
 TEST_CASE("a plugin listed in the wrong section is refused") {
     Checked c("venues:\n  - {name: x, type: file_alerts, settings: {path: a}}\n");
-    CHECK_THAT(c.text, Contains("key 'type': 'file_alerts' is a alert sink plugin; list it under alerts:"));
+    CHECK_THAT(c.text, Contains("key 'type': 'file_alerts' is an alert sink plugin; list it under alerts:"));
 }
 
 TEST_CASE("a plugin that rejects a setting's value says why, naming the instance") {

@@ -97,7 +97,12 @@ TEST_CASE("two libraries claiming one type are refused, naming both") {
 
 TEST_CASE("a library whose stamp disagrees with its file name is refused") {
     const auto e = loadError(dir("misnamed"), "misnamed");
-    CHECK_THAT(e, Contains("declares type 'something_else'"));
+    CHECK_THAT(e, Contains("declares type 'something_else', but its file name is tradehost_misnamed.so"));
+    PluginRegistry registry({dir("misnamed")});
+    const auto libs = registry.scan();
+    REQUIRE(libs.size() == 1);
+    CHECK(libs[0].plugin == nullptr);
+    CHECK_THAT(libs[0].error, Contains("rename it to tradehost_something_else.so"));
 }
 
 TEST_CASE("an unknown type lists the search path and the types that are available") {

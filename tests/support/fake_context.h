@@ -1,4 +1,5 @@
-// A host stand-in for unit tests: a PluginContext that records logs and metrics, a settable clock, and settings built from a schema.
+// A host stand-in for unit tests: a PluginContext that records logs and metrics, a settable clock, and settings built
+// from a schema.
 #pragma once
 
 #include <algorithm>
@@ -15,7 +16,7 @@
 #include "tradehost/context.h"
 #include "tradehost/settings.h"
 
-namespace tradehost::testing {
+namespace tradehost::test {
 
 // Keeps every line so a test can assert what was (and was not) logged, e.g. that no secret was.
 class FakeLogger final : public Logger {
@@ -134,7 +135,8 @@ inline Settings settingsFor(const SettingsSchema& schema, std::map<std::string, 
             values.erase(given);
         } else if (spec.defaultValue) {
             if (spec.defaultValue->index() != expected)
-                throw std::logic_error("default of setting '" + spec.name + "' is not a " + std::string(toString(spec.type)));
+                throw std::logic_error("default of setting '" + spec.name + "' is not a " +
+                                       std::string(toString(spec.type)));
             out.emplace(spec.name, *spec.defaultValue);
         } else if (spec.required) {
             throw std::logic_error("required setting '" + spec.name + "' missing");
@@ -144,4 +146,4 @@ inline Settings settingsFor(const SettingsSchema& schema, std::map<std::string, 
     return Settings(std::move(out));
 }
 
-}  // namespace tradehost::testing
+}  // namespace tradehost::test

@@ -1,13 +1,12 @@
 // Unit tests for tradehost::Decimal: parsing, formatting, comparison, arithmetic and rounding to a step.
-#include <catch2/catch.hpp>
+#include "tradehost/decimal.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <limits>
 #include <random>
 #include <string>
 #include <tuple>
-
-#include "tradehost/decimal.h"
 
 using tradehost::Decimal;
 using tradehost::DecimalError;
@@ -22,10 +21,14 @@ template <>
 struct StringMaker<Rounding> {
     static std::string convert(Rounding r) {
         switch (r) {
-            case Rounding::Down: return "Down";
-            case Rounding::Up: return "Up";
-            case Rounding::TowardZero: return "TowardZero";
-            case Rounding::HalfUp: return "HalfUp";
+            case Rounding::Down:
+                return "Down";
+            case Rounding::Up:
+                return "Up";
+            case Rounding::TowardZero:
+                return "TowardZero";
+            case Rounding::HalfUp:
+                return "HalfUp";
         }
         return "?";
     }
@@ -84,12 +87,12 @@ TEST_CASE("parse accepts plain decimal notation and normalises it", "[decimal][p
 }
 
 TEST_CASE("parse rejects everything else", "[decimal][parse]") {
-    const std::string text = GENERATE(as<std::string>{},
-        "", " 1", "1 ", "\t1", "1\n", "--1", "+-1", "-+1", "1.2.3", "..1", "1e", "1e+", "1e-", "1.2e", "e5", ".e5",
-        ".", "-", "+", "-.", "nan", "NaN", "inf", "-inf", "Infinity", "0x10", "1,5", "1_000", "12a", "1e5.5",
-        "1e2e3", "\xD9\xA1" /* Arabic-Indic digit one */, "1e1001", "1e-1000",
-        "1e-31", "0.0000000000000000000000000000001" /* 31 decimals */, "1e38" /* 39 digits */,
-        k39Digits, "-" + k39Digits, "0." + k39Digits, k39Digits.substr(0, 20) + "." + k39Digits.substr(20));
+    const std::string text =
+        GENERATE(as<std::string>{}, "", " 1", "1 ", "\t1", "1\n", "--1", "+-1", "-+1", "1.2.3", "..1", "1e", "1e+",
+                 "1e-", "1.2e", "e5", ".e5", ".", "-", "+", "-.", "nan", "NaN", "inf", "-inf", "Infinity", "0x10",
+                 "1,5", "1_000", "12a", "1e5.5", "1e2e3", "\xD9\xA1" /* Arabic-Indic digit one */, "1e1001", "1e-1000",
+                 "1e-31", "0.0000000000000000000000000000001" /* 31 decimals */, "1e38" /* 39 digits */, k39Digits,
+                 "-" + k39Digits, "0." + k39Digits, k39Digits.substr(0, 20) + "." + k39Digits.substr(20));
     CAPTURE(text);
     CHECK_FALSE(Decimal::parse(text).has_value());
 }
@@ -117,8 +120,16 @@ TEST_CASE("equal numbers have equal representations", "[decimal][normalise]") {
 
 TEST_CASE("decimals() counts significant fraction digits", "[decimal]") {
     const auto [text, decimals] = GENERATE(table<const char*, int>({
-        {"12", 0}, {"100", 0}, {"0", 0}, {"0.001", 3}, {"0.0010", 3}, {"-0.05", 2}, {"65000.10", 1}, {"1e-8", 8},
-        {"1e20", 0}, {"0.000000000000000000000000000001", 30},
+        {"12", 0},
+        {"100", 0},
+        {"0", 0},
+        {"0.001", 3},
+        {"0.0010", 3},
+        {"-0.05", 2},
+        {"65000.10", 1},
+        {"1e-8", 8},
+        {"1e20", 0},
+        {"0.000000000000000000000000000001", 30},
     }));
     CAPTURE(text);
     CHECK(d(text).decimals() == decimals);
@@ -159,7 +170,12 @@ TEST_CASE("toFixed pads to exactly the asked decimals", "[decimal][format]") {
 
 TEST_CASE("toFixed refuses to drop digits", "[decimal][format]") {
     const auto [text, decimals] = GENERATE(table<const char*, int>({
-        {"0.005", 2}, {"1.25", 1}, {"-1.25", 1}, {"0.001", 0}, {"1", -1}, {"0", -1},
+        {"0.005", 2},
+        {"1.25", 1},
+        {"-1.25", 1},
+        {"0.001", 0},
+        {"1", -1},
+        {"0", -1},
     }));
     CAPTURE(text, decimals);
     CHECK_THROWS_AS(d(text).toFixed(decimals), DecimalError);
@@ -238,18 +254,14 @@ TEST_CASE("results that do not fit throw DecimalError", "[decimal][arithmetic]")
         CHECK_THROWS_AS(d("5e37") + d("5e37"), DecimalError);
         CHECK_NOTHROW(max - d("1"));
     }
-    SECTION("sum needing more than 38 digits of precision") {
-        CHECK_THROWS_AS(d("1e37") + d("1e-30"), DecimalError);
-    }
+    SECTION("sum needing more than 38 digits of precision") { CHECK_THROWS_AS(d("1e37") + d("1e-30"), DecimalError); }
     SECTION("product beyond 38 digits") {
         CHECK_THROWS_AS(max * d("10"), DecimalError);
         CHECK_THROWS_AS(max * max, DecimalError);
         CHECK_THROWS_AS(d("1e20") * d("1e18"), DecimalError);
         CHECK_NOTHROW(d("1e20") * d("1e17"));
     }
-    SECTION("product needing more than 30 decimals") {
-        CHECK_THROWS_AS(d("1e-16") * d("1e-15"), DecimalError);
-    }
+    SECTION("product needing more than 30 decimals") { CHECK_THROWS_AS(d("1e-16") * d("1e-15"), DecimalError); }
     SECTION("every value that exists prints and parses back") {
         const Decimal big = d("5e37") + d("4e37");
         CHECK(Decimal::parse(big.toString()) == big);
@@ -350,10 +362,19 @@ TEST_CASE("random values keep the algebraic properties", "[decimal][property]") 
             REQUIRE(r.isMultipleOf(step));
             REQUIRE((r - a).abs() < step);
             switch (mode) {
-                case Rounding::Down: REQUIRE(r <= a); break;
-                case Rounding::Up: REQUIRE(r >= a); break;
-                case Rounding::TowardZero: REQUIRE(r.abs() <= a.abs()); REQUIRE(r.sign() * a.sign() >= 0); break;
-                case Rounding::HalfUp: REQUIRE((r - a).abs() * Decimal::fromInt(2) <= step); break;
+                case Rounding::Down:
+                    REQUIRE(r <= a);
+                    break;
+                case Rounding::Up:
+                    REQUIRE(r >= a);
+                    break;
+                case Rounding::TowardZero:
+                    REQUIRE(r.abs() <= a.abs());
+                    REQUIRE(r.sign() * a.sign() >= 0);
+                    break;
+                case Rounding::HalfUp:
+                    REQUIRE((r - a).abs() * Decimal::fromInt(2) <= step);
+                    break;
             }
             if (a.isMultipleOf(step)) REQUIRE(r == a);
         }

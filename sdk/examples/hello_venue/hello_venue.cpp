@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <set>
 #include <string>
 #include <utility>
 #include <variant>
@@ -72,6 +73,9 @@ public:
         using tradehost::SettingType;
         return {
             SettingSpec("price", SettingType::Decimal).isRequired().describe("price every market order fills at"),
+            SettingSpec("symbols", SettingType::StringList)
+                .byDefault(std::vector<std::string>{"BTCUSDT"})
+                .describe("symbols this venue trades; orders for others are rejected"),
             // A default has the declared type: std::string for String, Decimal::of("...") for
             // Decimal, std::int64_t{...} for Integer.
             SettingSpec("greeting", SettingType::String)
@@ -84,7 +88,10 @@ public:
     // --check-config). A setting that is well-typed but unusable is a configuration error:
     // throw a std::exception saying which setting and why; the host shows it with file:line.
     HelloVenue(const tradehost::Settings& settings, tradehost::PluginContext& context)
-        : context_(context), price_(settings.decimal("price")), greeting_(settings.string("greeting")) {
+        : context_(context),
+          price_(settings.decimal("price")),
+          symbols_(settings.list("symbols").begin(), settings.list("symbols").end()),
+          greeting_(settings.string("greeting")) {
         if (!price_.isPositive()) throw std::invalid_argument("setting 'price' must be positive, got " + price_.toString());
     }
 
@@ -194,10 +201,12 @@ public:
         }
     }
 
-    // This venue has no tick, step or minimum notional for any symbol.
+    // This venue has no tick, step or minimum notional: a symbol it trades gets rules with no
+    // fields set; NotFound means "not traded here".
     tradehost::SymbolRulesResult symbolRules(const std::string& symbol) override {
         try {
-            return tradehost::NotFound{"hello venue has no trading rules for '" + symbol + "'"};
+            if (symbols_.count(symbol)) return tradehost::SymbolRules{symbol, {}, {}, {}, {}, {}};
+            return tradehost::NotFound{"hello venue does not trade '" + symbol + "'"};
         } catch (const std::exception& e) {
             return tradehost::Unknown{std::string("hello venue internal error: ") + e.what()};
         }
@@ -229,7 +238,7 @@ private:
         }
 
         // Checks that fail leave nothing behind, so they are definite rejections.
-        if (intent.symbol.empty()) return Rejected{"INVALID_SYMBOL", "the order names no symbol"};
+        if (!symbols_.count(intent.symbol)) return Rejected{"UNKNOWN_SYMBOL", "this venue does not trade '" + intent.symbol + "'"};
         if (intent.positionSide != tradehost::PositionSide::Both) {
             return Rejected{"INVALID_POSITION_SIDE", "this is a one-way account: position side must be BOTH, got " +
                                                          std::string(toString(intent.positionSide))};
@@ -286,6 +295,7 @@ private:
 
     tradehost::PluginContext& context_;  // lent by the host; valid until after destruction
     const Decimal price_;
+    const std::set<std::string> symbols_;
     const std::string greeting_;
 
     // Every host thread may call at the same time (start() and stop() excepted): one lock

@@ -198,7 +198,10 @@ public:
     // answered that no such order exists; "could not ask" is Unknown, never NotFound.
     virtual QueryResult queryOrder(const std::string& clientOrderId, const std::string& symbol) = 0;
 
-    // Cancels an open order by client order id.
+    // Cancels an open order by client order id. Canceled: it was open and is cancelled now.
+    // NotOpen: the venue holds no open order with this id (filled, cancelled, or never placed).
+    // Rejected: the venue refused the request itself (bad key, rate limit); the order, if any,
+    // is as it was. Unknown: no answer.
     virtual CancelResult cancelOrder(const std::string& clientOrderId, const std::string& symbol) = 0;
 
     // Current positions of the account. Unknown if the venue could not be asked: the host never
@@ -208,7 +211,8 @@ public:
     // Orders currently open on the account, including ones the host did not place.
     virtual OpenOrdersResult openOrders() = 0;
 
-    // Tick, step and minimum notional of a symbol, where the venue has them.
+    // Tick, step and minimum notional of a symbol. A symbol the venue trades without such rules
+    // gets SymbolRules with those fields empty; NotFound means the venue does not trade it.
     virtual SymbolRulesResult symbolRules(const std::string& symbol) = 0;
 };
 

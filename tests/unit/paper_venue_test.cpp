@@ -1,0 +1,642 @@
+// Unit tests for the paper venue, compiled in directly: filters, fills, resting limits, id reuse, positions, threads.
+#include "paper_venue.h"
+
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "support/fake_context.h"
+
+using tradehost::Accepted;
+using tradehost::Canceled;
+using tradehost::Decimal;
+using tradehost::Found;
+using tradehost::NotFound;
+using tradehost::NotOpen;
+using tradehost::OpenOrders;
+using tradehost::OrderIntent;
+using tradehost::OrderStatus;
+using tradehost::OrderType;
+using tradehost::Position;
+using tradehost::Positions;
+using tradehost::PositionSide;
+using tradehost::Rejected;
+using tradehost::SettingValue;
+using tradehost::Side;
+using tradehost::SymbolRules;
+using tradehost::TimeInForce;
+using tradehost::paper::PaperVenue;
+using tradehost::test::FakeContext;
+using tradehost::test::settingsFor;
+
+namespace Catch {
+template <>
+struct StringMaker<Decimal> {
+    static std::string convert(const Decimal& d) { return d.toString(); }
+};
+template <>
+struct StringMaker<OrderStatus> {
+    static std::string convert(OrderStatus s) { return tradehost::toString(s); }
+};
+}  // namespace Catch
+
+namespace {
+
+using Prices = std::map<std::string, std::string>;
+
+Decimal d(const char* text) { return Decimal::of(text); }
+
+// A venue and the context it borrows; the context must outlive the venue.
+struct Rig {
+    explicit Rig(std::map<std::string, SettingValue> values = {{"prices",
+                                                                Prices{{"BTCUSDT", "65000"}, {"DOGEUSDT", "0.1"}}}})
+        : venue(settingsFor(PaperVenue::settingsSchema(), std::move(values)), context) {
+        venue.start();
+    }
+    FakeContext context;
+    PaperVenue venue;
+};
+
+OrderIntent market(const std::string& id, Side side, const char* quantity, const std::string& symbol = "BTCUSDT") {
+    OrderIntent intent;
+    intent.clientOrderId = id;
+    intent.symbol = symbol;
+    intent.side = side;
+    intent.type = OrderType::Market;
+    intent.quantity = Decimal::of(quantity);
+    return intent;
+}
+
+OrderIntent limit(const std::string& id, Side side, const char* quantity, const char* price,
+                  const std::string& symbol = "BTCUSDT") {
+    OrderIntent intent = market(id, side, quantity, symbol);
+    intent.type = OrderType::Limit;
+    intent.price = Decimal::of(price);
+    return intent;
+}
+
+OrderIntent withSide(OrderIntent intent, PositionSide positionSide) {
+    intent.positionSide = positionSide;
+    return intent;
+}
+
+OrderIntent reduceOnly(OrderIntent intent) {
+    intent.reduceOnly = true;
+    return intent;
+}
+
+template <class T, class Variant>
+T expect(const Variant& result) {
+    REQUIRE(std::holds_alternative<T>(result));
+    return std::get<T>(result);
+}
+
+tradehost::OrderState accepted(const tradehost::PlaceResult& result) {
+    if (const auto* rejected = std::get_if<Rejected>(&result))
+        FAIL("rejected " << rejected->code << ": " << rejected->message);
+    return expect<Accepted>(result).order;
+}
+
+std::string rejectionCode(const tradehost::PlaceResult& result) { return expect<Rejected>(result).code; }
+
+std::vector<Position> positionsOf(PaperVenue& venue) { return expect<Positions>(venue.positions()).positions; }
+
+// The position of (symbol, side), or zero.
+Position positionOf(PaperVenue& venue, const std::string& symbol, PositionSide side = PositionSide::Both) {
+    for (const Position& p : positionsOf(venue)) {
+        if (p.symbol == symbol && p.positionSide == side) return p;
+    }
+    Position flat;
+    flat.symbol = symbol;
+    flat.positionSide = side;
+    return flat;
+}
+
+std::vector<tradehost::OrderState> openOrdersOf(PaperVenue& venue) {
+    return expect<OpenOrders>(venue.openOrders()).orders;
+}
+
+}  // namespace
+
+TEST_CASE("paper: the settings table and its defaults", "[paper][settings]") {
+    const auto schema = PaperVenue::settingsSchema();
+    std::vector<std::string> names;
+    for (const auto& spec : schema) {
+        names.push_back(spec.name);
+        CHECK_FALSE(spec.secret);
+        CHECK_FALSE(spec.description.empty());
+    }
+    CHECK(names ==
+          std::vector<std::string>{"prices", "tick_size", "step_size", "min_notional", "latency_ms", "hedge_mode"});
+    // settingsFor() refuses a default whose type differs from the declared one.
+    const auto settings = settingsFor(schema);
+    CHECK(settings.map("prices").empty());
+    CHECK(settings.decimal("tick_size") == d("0.01"));
+    CHECK(settings.decimal("step_size") == d("0.001"));
+    CHECK(settings.decimal("min_notional") == d("5"));
+    CHECK(settings.integer("latency_ms") == 0);
+    CHECK_FALSE(settings.boolean("hedge_mode"));
+}
+
+TEST_CASE("paper: construction validates settings and does nothing else", "[paper][settings]") {
+    FakeContext context;
+    const auto make = [&](std::map<std::string, SettingValue> values) {
+        PaperVenue venue(settingsFor(PaperVenue::settingsSchema(), std::move(values)), context);
+    };
+    SECTION("valid settings construct without logging or metrics") {
+        make({{"prices", Prices{{"BTCUSDT", "65000"}, {"ETHUSDT", "3000.5"}}}});
+        CHECK(context.fakeLogger().lines().empty());
+        CHECK_FALSE(context.fakeMetrics().has("orders_accepted"));
+    }
+    SECTION("a price that is not a positive decimal names the symbol and the value") {
+        const char* bad = GENERATE("abc", "0", "-1", "", "1e", "65000.005");
+        CAPTURE(bad);
+        try {
+            make({{"prices", Prices{{"BTCUSDT", "65000"}, {"ETHUSDT", bad}}}});
+            FAIL("no exception");
+        } catch (const std::invalid_argument& e) {
+            CHECK_THAT(e.what(), Catch::Contains("ETHUSDT") && Catch::Contains(std::string("'") + bad + "'"));
+        }
+    }
+    SECTION("sizes and limits") {
+        CHECK_THROWS_AS(make({{"tick_size", d("0")}}), std::invalid_argument);
+        CHECK_THROWS_WITH(make({{"tick_size", d("-0.01")}}), Catch::Contains("tick_size"));
+        CHECK_THROWS_WITH(make({{"step_size", d("0")}}), Catch::Contains("step_size"));
+        CHECK_THROWS_WITH(make({{"min_notional", d("-1")}}), Catch::Contains("min_notional"));
+        CHECK_NOTHROW(make({{"min_notional", d("0")}}));
+        CHECK_THROWS_WITH(make({{"latency_ms", std::int64_t{-1}}}), Catch::Contains("latency_ms"));
+        CHECK_THROWS_WITH(make({{"latency_ms", std::int64_t{3'600'000}}}), Catch::Contains("latency_ms"));
+        CHECK_THROWS_WITH(make({{"prices", Prices{{"", "1"}}}}), Catch::Contains("empty symbol"));
+    }
+}
+
+TEST_CASE("paper: client order id rules are Binance's", "[paper][ids]") {
+    Rig rig;
+    const auto rules = rig.venue.clientOrderIdRules();
+    CHECK(rules.maxLength == 36);
+    CHECK(rules.alphabet == "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.:/_-");
+    CHECK(rules.uniqueAmongOpenOrdersOnly);
+
+    SECTION("ids breaking the rules are rejected") {
+        const std::string id = GENERATE(as<std::string>{}, "", std::string(37, 'a'), "has space", "hash#",
+                                        "caf\xC3\xA9", "semi;colon", "plus+", "new\nline");
+        CAPTURE(id);
+        CHECK(rejectionCode(rig.venue.placeOrder(market(id, Side::Buy, "0.001"))) == "INVALID_CLIENT_ORDER_ID");
+        CHECK(openOrdersOf(rig.venue).empty());
+        CHECK(positionsOf(rig.venue).empty());
+    }
+    SECTION("every character of the alphabet, at the maximum length, is accepted") {
+        CHECK(accepted(rig.venue.placeOrder(market("sig:bn_main/0_1-.ZZ", Side::Buy, "0.001"))).status ==
+              OrderStatus::Filled);
+        CHECK(accepted(rig.venue.placeOrder(market(std::string(36, 'x'), Side::Buy, "0.001"))).clientOrderId.size() ==
+              36);
+    }
+}
+
+TEST_CASE("paper: a MARKET order fills at once at the configured price", "[paper][market]") {
+    Rig rig;
+    rig.context.fakeClock().setMs(1'700'000'000'123);
+    const auto order = accepted(rig.venue.placeOrder(market("m1", Side::Buy, "0.002")));
+    CHECK(order.clientOrderId == "m1");
+    CHECK(order.exchangeOrderId == "1");
+    CHECK(order.symbol == "BTCUSDT");
+    CHECK(order.status == OrderStatus::Filled);
+    CHECK(order.quantity == d("0.002"));
+    CHECK(order.filledQuantity == d("0.002"));
+    CHECK(order.averagePrice == d("65000"));
+    CHECK_FALSE(order.price.has_value());
+    CHECK(order.updateTimeMs == 1'700'000'000'123);
+    CHECK(rig.context.fakeLogger().contains("m1"));
+    CHECK(rig.context.fakeMetrics().value("orders_accepted") == 1);
+
+    SECTION("a price on a MARKET order is ignored") {
+        OrderIntent intent = market("m2", Side::Sell, "0.001");
+        intent.price = d("1");
+        const auto second = accepted(rig.venue.placeOrder(intent));
+        CHECK(second.averagePrice == d("65000"));
+        CHECK_FALSE(second.price.has_value());
+        CHECK(second.exchangeOrderId == "2");  // increasing integers
+    }
+    SECTION("it shows up in queryOrder and in the position, never in open orders") {
+        CHECK(expect<Found>(rig.venue.queryOrder("m1", "BTCUSDT")).order.status == OrderStatus::Filled);
+        CHECK(openOrdersOf(rig.venue).empty());
+        const Position p = positionOf(rig.venue, "BTCUSDT");
+        CHECK(p.quantity == d("0.002"));
+        CHECK(p.entryPrice == d("65000"));
+    }
+}
+
+TEST_CASE("paper: orders that break a rule are rejected, never adjusted", "[paper][filters]") {
+    Rig rig;
+    SECTION("unknown symbol") {
+        CHECK(rejectionCode(rig.venue.placeOrder(market("u1", Side::Buy, "1", "XRPUSDT"))) == "UNKNOWN_SYMBOL");
+        CHECK(std::holds_alternative<NotFound>(rig.venue.symbolRules("XRPUSDT")));
+    }
+    SECTION("quantity not positive or off the step") {
+        const char* quantity = GENERATE("0", "-0.001", "0.0015", "0.0001");
+        CAPTURE(quantity);
+        const auto result = rig.venue.placeOrder(market("q1", Side::Buy, quantity));
+        CHECK(rejectionCode(result) == "INVALID_QUANTITY");
+        CHECK_THAT(expect<Rejected>(result).message, Catch::Contains("0.001"));
+    }
+    SECTION("LIMIT price missing, not positive or off the tick") {
+        OrderIntent noPrice = limit("p0", Side::Buy, "0.001", "60000");
+        noPrice.price.reset();
+        CHECK(rejectionCode(rig.venue.placeOrder(noPrice)) == "INVALID_PRICE");
+        const char* price = GENERATE("0", "-60000", "60000.005");
+        CAPTURE(price);
+        CHECK(rejectionCode(rig.venue.placeOrder(limit("p1", Side::Buy, "0.001", price))) == "INVALID_PRICE");
+    }
+    SECTION("notional below the minimum") {
+        // DOGEUSDT at 0.1: 49 x 0.1 = 4.9 < 5; 50 x 0.1 = 5 is enough.
+        CHECK(rejectionCode(rig.venue.placeOrder(market("n1", Side::Buy, "49", "DOGEUSDT"))) == "MIN_NOTIONAL");
+        CHECK(accepted(rig.venue.placeOrder(market("n2", Side::Buy, "50", "DOGEUSDT"))).status == OrderStatus::Filled);
+        // A LIMIT's notional uses its own price.
+        CHECK(rejectionCode(rig.venue.placeOrder(limit("n3", Side::Buy, "60", "0.08", "DOGEUSDT"))) == "MIN_NOTIONAL");
+    }
+    SECTION("position side must match the account mode") {
+        const auto side = GENERATE(PositionSide::Long, PositionSide::Short);
+        CHECK(rejectionCode(rig.venue.placeOrder(withSide(market("s1", Side::Buy, "0.001"), side))) ==
+              "INVALID_POSITION_SIDE");
+    }
+    SECTION("absurd numbers are rejected as values, not thrown") {
+        CHECK(rejectionCode(rig.venue.placeOrder(market("big", Side::Buy, "99999999999999999999999999999999999"))) ==
+              "OUT_OF_RANGE");
+    }
+    // Nothing above left an order, a position or a consumed exchange id behind.
+    CHECK(openOrdersOf(rig.venue).empty());
+    CHECK(positionOf(rig.venue, "BTCUSDT").quantity.isZero());
+    CHECK(rig.context.fakeMetrics().value("orders_rejected") >= 1);
+    const auto next = accepted(rig.venue.placeOrder(market("after", Side::Buy, "0.001")));
+    CHECK(next.exchangeOrderId == std::to_string(rig.context.fakeMetrics().value("orders_accepted")));
+}
+
+TEST_CASE("paper: with no prices configured every symbol is unknown", "[paper][filters]") {
+    Rig rig(std::map<std::string, SettingValue>{});
+    CHECK(rejectionCode(rig.venue.placeOrder(market("u2", Side::Buy, "0.001"))) == "UNKNOWN_SYMBOL");
+    CHECK(std::holds_alternative<NotFound>(rig.venue.symbolRules("BTCUSDT")));
+    CHECK(positionsOf(rig.venue).empty());
+}
+
+TEST_CASE("paper: LIMIT orders rest unless they cross the price", "[paper][limit]") {
+    Rig rig;
+    SECTION("a BUY below and a SELL above the price rest") {
+        const auto buy = accepted(rig.venue.placeOrder(limit("l1", Side::Buy, "0.001", "64000")));
+        const auto sell = accepted(rig.venue.placeOrder(limit("l2", Side::Sell, "0.001", "66000")));
+        CHECK(buy.status == OrderStatus::New);
+        CHECK(sell.status == OrderStatus::New);
+        CHECK(buy.filledQuantity.isZero());
+        CHECK(buy.averagePrice.isZero());
+        CHECK(buy.price == d("64000"));
+        CHECK(openOrdersOf(rig.venue).size() == 2);
+        CHECK(positionsOf(rig.venue).empty());
+    }
+    SECTION("a crossing order fills at the market price, not its limit") {
+        const auto [side, price] = GENERATE(table<Side, const char*>(
+            {{Side::Buy, "65000"}, {Side::Buy, "70000"}, {Side::Sell, "65000"}, {Side::Sell, "60000"}}));
+        const auto order = accepted(rig.venue.placeOrder(limit("x1", side, "0.001", price)));
+        CHECK(order.status == OrderStatus::Filled);
+        CHECK(order.averagePrice == d("65000"));
+        CHECK(order.filledQuantity == d("0.001"));
+        CHECK(openOrdersOf(rig.venue).empty());
+    }
+    SECTION("time in force") {
+        OrderIntent ioc = limit("ioc", Side::Buy, "0.001", "64000");
+        ioc.timeInForce = TimeInForce::IOC;
+        CHECK(accepted(rig.venue.placeOrder(ioc)).status == OrderStatus::Expired);
+        OrderIntent fok = limit("fok", Side::Buy, "0.001", "66000");
+        fok.timeInForce = TimeInForce::FOK;
+        CHECK(accepted(rig.venue.placeOrder(fok)).status == OrderStatus::Filled);
+        OrderIntent postOnlyTaking = limit("gtx1", Side::Buy, "0.001", "66000");
+        postOnlyTaking.timeInForce = TimeInForce::GTX;
+        const auto expired = accepted(rig.venue.placeOrder(postOnlyTaking));
+        CHECK(expired.status == OrderStatus::Expired);
+        CHECK(expired.filledQuantity.isZero());
+        OrderIntent postOnlyResting = limit("gtx2", Side::Buy, "0.001", "64000");
+        postOnlyResting.timeInForce = TimeInForce::GTX;
+        CHECK(accepted(rig.venue.placeOrder(postOnlyResting)).status == OrderStatus::New);
+        CHECK(openOrdersOf(rig.venue).size() == 1);
+        CHECK(positionOf(rig.venue, "BTCUSDT").quantity == d("0.001"));  // only the FOK filled
+    }
+}
+
+TEST_CASE("paper: setPrice fills the resting limits it reaches", "[paper][limit]") {
+    Rig rig;
+    accepted(rig.venue.placeOrder(limit("b1", Side::Buy, "0.001", "64000")));
+    accepted(rig.venue.placeOrder(limit("b2", Side::Buy, "0.002", "63000")));
+    accepted(rig.venue.placeOrder(limit("s1", Side::Sell, "0.001", "66000", "BTCUSDT")));
+    accepted(rig.venue.placeOrder(limit("d1", Side::Buy, "100", "0.09", "DOGEUSDT")));
+    rig.context.fakeClock().advanceMs(5000);
+
+    rig.venue.setPrice("BTCUSDT", d("64500"));
+    CHECK(openOrdersOf(rig.venue).size() == 4);
+
+    // Gapping past both BUYs fills each at its own limit; the SELL and the other symbol stay.
+    rig.venue.setPrice("BTCUSDT", d("62000"));
+    const auto b1 = expect<Found>(rig.venue.queryOrder("b1", "BTCUSDT")).order;
+    const auto b2 = expect<Found>(rig.venue.queryOrder("b2", "BTCUSDT")).order;
+    CHECK(b1.status == OrderStatus::Filled);
+    CHECK(b1.averagePrice == d("64000"));
+    CHECK(b2.status == OrderStatus::Filled);
+    CHECK(b2.averagePrice == d("63000"));
+    CHECK(b2.filledQuantity == d("0.002"));
+    CHECK(b1.updateTimeMs == rig.context.fakeClock().nowMs());
+    CHECK(rig.context.fakeLogger().contains("b2"));
+    const auto open = openOrdersOf(rig.venue);
+    REQUIRE(open.size() == 2);
+    CHECK(open[0].clientOrderId == "s1");
+    CHECK(open[1].clientOrderId == "d1");
+    // (0.001 x 64000 + 0.002 x 63000) / 0.003 = 63333.333...
+    const Position p = positionOf(rig.venue, "BTCUSDT");
+    CHECK(p.quantity == d("0.003"));
+    CHECK(p.entryPrice == d("63333.3333333333"));
+
+    // New market orders now fill at the new price.
+    CHECK(accepted(rig.venue.placeOrder(market("m", Side::Buy, "0.001"))).averagePrice == d("62000"));
+
+    SECTION("a SELL fills when the price rises to it") {
+        rig.venue.setPrice("BTCUSDT", d("66000"));
+        CHECK(expect<Found>(rig.venue.queryOrder("s1", "BTCUSDT")).order.status == OrderStatus::Filled);
+        CHECK(positionOf(rig.venue, "BTCUSDT").quantity == d("0.003"));
+    }
+    SECTION("setPrice validates its price") {
+        CHECK_THROWS_AS(rig.venue.setPrice("BTCUSDT", d("0")), std::invalid_argument);
+        CHECK_THROWS_AS(rig.venue.setPrice("BTCUSDT", d("-1")), std::invalid_argument);
+        CHECK_THROWS_AS(rig.venue.setPrice("BTCUSDT", d("1.001")), std::invalid_argument);
+        CHECK_THROWS_AS(rig.venue.setPrice("", d("1")), std::invalid_argument);
+    }
+    SECTION("setPrice on a new symbol makes it tradable") {
+        CHECK(std::holds_alternative<NotFound>(rig.venue.symbolRules("ETHUSDT")));
+        rig.venue.setPrice("ETHUSDT", d("3000"));
+        CHECK(std::holds_alternative<SymbolRules>(rig.venue.symbolRules("ETHUSDT")));
+        CHECK(accepted(rig.venue.placeOrder(market("e1", Side::Buy, "0.01", "ETHUSDT"))).averagePrice == d("3000"));
+    }
+}
+
+TEST_CASE("paper: cancelOrder", "[paper][cancel]") {
+    Rig rig;
+    accepted(rig.venue.placeOrder(limit("c1", Side::Buy, "0.001", "64000")));
+    accepted(rig.venue.placeOrder(market("f1", Side::Buy, "0.001")));
+
+    const auto canceled = expect<Canceled>(rig.venue.cancelOrder("c1", "BTCUSDT")).order;
+    CHECK(canceled.status == OrderStatus::Canceled);
+    CHECK(canceled.clientOrderId == "c1");
+    CHECK(expect<Found>(rig.venue.queryOrder("c1", "BTCUSDT")).order.status == OrderStatus::Canceled);
+    CHECK(openOrdersOf(rig.venue).empty());
+
+    CHECK(std::holds_alternative<NotOpen>(rig.venue.cancelOrder("c1", "BTCUSDT")));     // twice
+    CHECK(std::holds_alternative<NotOpen>(rig.venue.cancelOrder("f1", "BTCUSDT")));     // filled
+    CHECK(std::holds_alternative<NotOpen>(rig.venue.cancelOrder("never", "BTCUSDT")));  // unknown
+    accepted(rig.venue.placeOrder(limit("c2", Side::Buy, "0.001", "64000")));
+    CHECK(std::holds_alternative<NotOpen>(rig.venue.cancelOrder("c2", "DOGEUSDT")));  // other symbol
+
+    // A cancelled order never fills afterwards.
+    rig.venue.setPrice("BTCUSDT", d("60000"));
+    CHECK(expect<Found>(rig.venue.queryOrder("c1", "BTCUSDT")).order.status == OrderStatus::Canceled);
+    CHECK(expect<Found>(rig.venue.queryOrder("c2", "BTCUSDT")).order.status == OrderStatus::Filled);
+}
+
+TEST_CASE("paper: queryOrder", "[paper][query]") {
+    Rig rig;
+    CHECK(std::holds_alternative<NotFound>(rig.venue.queryOrder("nothing", "BTCUSDT")));
+    accepted(rig.venue.placeOrder(market("q1", Side::Buy, "0.001")));
+    CHECK(expect<Found>(rig.venue.queryOrder("q1", "BTCUSDT")).order.exchangeOrderId == "1");
+    CHECK(std::holds_alternative<NotFound>(rig.venue.queryOrder("q1", "DOGEUSDT")));
+    // Rejected orders never existed.
+    CHECK(rejectionCode(rig.venue.placeOrder(market("q2", Side::Buy, "0.0001"))) == "INVALID_QUANTITY");
+    CHECK(std::holds_alternative<NotFound>(rig.venue.queryOrder("q2", "BTCUSDT")));
+}
+
+TEST_CASE("paper: client order ids are unique among open orders only", "[paper][ids]") {
+    Rig rig;
+    SECTION("an id held by an open order returns that order; nothing new is placed") {
+        const auto first = accepted(rig.venue.placeOrder(limit("dup", Side::Buy, "0.001", "64000")));
+        const auto again = rig.venue.placeOrder(limit("dup", Side::Buy, "0.005", "63000"));
+        const auto second = accepted(again);
+        CHECK(second.exchangeOrderId == first.exchangeOrderId);
+        CHECK(second.quantity == d("0.001"));
+        CHECK(second.price == d("64000"));
+        CHECK_FALSE(expect<Accepted>(again).note.empty());
+        CHECK(openOrdersOf(rig.venue).size() == 1);
+        // Even a MARKET order under the held id does not trade.
+        CHECK(accepted(rig.venue.placeOrder(market("dup", Side::Buy, "0.001"))).exchangeOrderId ==
+              first.exchangeOrderId);
+        CHECK(positionsOf(rig.venue).empty());
+    }
+    SECTION("the Binance trap: a filled order frees its id, and resending it trades twice") {
+        const auto first = accepted(rig.venue.placeOrder(market("trap", Side::Buy, "0.002")));
+        const auto second = accepted(rig.venue.placeOrder(market("trap", Side::Buy, "0.002")));
+        CHECK(second.exchangeOrderId != first.exchangeOrderId);
+        CHECK(second.status == OrderStatus::Filled);
+        CHECK(positionOf(rig.venue, "BTCUSDT").quantity == d("0.004"));  // doubled: the host must query first
+        CHECK(expect<Found>(rig.venue.queryOrder("trap", "BTCUSDT")).order.exchangeOrderId == second.exchangeOrderId);
+    }
+    SECTION("a cancelled order frees its id too") {
+        const auto first = accepted(rig.venue.placeOrder(limit("cx", Side::Buy, "0.001", "64000")));
+        expect<Canceled>(rig.venue.cancelOrder("cx", "BTCUSDT"));
+        const auto second = accepted(rig.venue.placeOrder(limit("cx", Side::Buy, "0.001", "64000")));
+        CHECK(second.exchangeOrderId != first.exchangeOrderId);
+        CHECK(second.status == OrderStatus::New);
+        CHECK(expect<Found>(rig.venue.queryOrder("cx", "BTCUSDT")).order.status == OrderStatus::New);
+    }
+}
+
+TEST_CASE("paper: positions and entry prices", "[paper][positions]") {
+    Rig rig;
+    accepted(rig.venue.placeOrder(market("o1", Side::Buy, "0.002")));
+    rig.venue.setPrice("BTCUSDT", d("66000"));
+    accepted(rig.venue.placeOrder(market("o2", Side::Buy, "0.001")));
+    // (0.002 x 65000 + 0.001 x 66000) / 0.003
+    CHECK(positionOf(rig.venue, "BTCUSDT").entryPrice == d("65333.3333333333"));
+
+    SECTION("reducing keeps the entry price; flat removes the position") {
+        accepted(rig.venue.placeOrder(market("r1", Side::Sell, "0.001")));
+        Position p = positionOf(rig.venue, "BTCUSDT");
+        CHECK(p.quantity == d("0.002"));
+        CHECK(p.entryPrice == d("65333.3333333333"));
+        accepted(rig.venue.placeOrder(market("r2", Side::Sell, "0.002")));
+        CHECK(positionsOf(rig.venue).empty());
+
+        // Reopening starts a fresh average.
+        rig.venue.setPrice("BTCUSDT", d("67000"));
+        accepted(rig.venue.placeOrder(market("r3", Side::Sell, "0.001")));
+        p = positionOf(rig.venue, "BTCUSDT");
+        CHECK(p.quantity == d("-0.001"));
+        CHECK(p.entryPrice == d("67000"));
+    }
+    SECTION("flipping through zero opens the rest at the fill price") {
+        rig.venue.setPrice("BTCUSDT", d("64000"));
+        accepted(rig.venue.placeOrder(market("f1", Side::Sell, "0.005")));
+        const Position p = positionOf(rig.venue, "BTCUSDT");
+        CHECK(p.quantity == d("-0.002"));
+        CHECK(p.entryPrice == d("64000"));
+    }
+    SECTION("positions are per symbol") {
+        accepted(rig.venue.placeOrder(market("g1", Side::Sell, "100", "DOGEUSDT")));
+        const auto all = positionsOf(rig.venue);
+        REQUIRE(all.size() == 2);
+        CHECK(positionOf(rig.venue, "DOGEUSDT").quantity == d("-100"));
+        CHECK(positionOf(rig.venue, "DOGEUSDT").entryPrice == d("0.1"));
+        CHECK(positionOf(rig.venue, "BTCUSDT").quantity == d("0.003"));
+    }
+}
+
+TEST_CASE("paper: reduce-only orders never grow a position", "[paper][reduce_only]") {
+    Rig rig;
+    SECTION("with no position") {
+        const Side side = GENERATE(Side::Buy, Side::Sell);
+        CHECK(rejectionCode(rig.venue.placeOrder(reduceOnly(market("ro", side, "0.001")))) == "REDUCE_ONLY");
+    }
+    SECTION("against a long position") {
+        accepted(rig.venue.placeOrder(market("open", Side::Buy, "0.002")));
+        CHECK(rejectionCode(rig.venue.placeOrder(reduceOnly(market("ro1", Side::Buy, "0.001")))) == "REDUCE_ONLY");
+        CHECK(rejectionCode(rig.venue.placeOrder(reduceOnly(market("ro2", Side::Sell, "0.003")))) == "REDUCE_ONLY");
+        CHECK(positionOf(rig.venue, "BTCUSDT").quantity == d("0.002"));
+        // Below min_notional is fine when reduce-only: 0.001 x 1000 = 1 < 5.
+        rig.venue.setPrice("BTCUSDT", d("1000"));
+        CHECK(accepted(rig.venue.placeOrder(reduceOnly(market("ro3", Side::Sell, "0.001")))).status ==
+              OrderStatus::Filled);
+        CHECK(accepted(rig.venue.placeOrder(reduceOnly(market("ro4", Side::Sell, "0.001")))).status ==
+              OrderStatus::Filled);
+        CHECK(positionsOf(rig.venue).empty());
+    }
+    SECTION("a resting reduce-only limit expires if it could only grow the position when reached") {
+        accepted(rig.venue.placeOrder(market("open", Side::Buy, "0.002")));
+        accepted(rig.venue.placeOrder(reduceOnly(limit("tp", Side::Sell, "0.002", "70000"))));
+        accepted(rig.venue.placeOrder(market("close", Side::Sell, "0.002")));  // closed by hand meanwhile
+        rig.venue.setPrice("BTCUSDT", d("70000"));
+        CHECK(expect<Found>(rig.venue.queryOrder("tp", "BTCUSDT")).order.status == OrderStatus::Expired);
+        CHECK(positionsOf(rig.venue).empty());
+        CHECK(openOrdersOf(rig.venue).empty());
+    }
+    SECTION("a resting reduce-only limit fills when the position is still there") {
+        accepted(rig.venue.placeOrder(market("open", Side::Buy, "0.002")));
+        accepted(rig.venue.placeOrder(reduceOnly(limit("tp", Side::Sell, "0.002", "70000"))));
+        rig.venue.setPrice("BTCUSDT", d("70000"));
+        CHECK(expect<Found>(rig.venue.queryOrder("tp", "BTCUSDT")).order.status == OrderStatus::Filled);
+        CHECK(positionsOf(rig.venue).empty());
+    }
+}
+
+TEST_CASE("paper: hedge mode keeps LONG and SHORT apart", "[paper][hedge]") {
+    Rig rig({{"prices", Prices{{"BTCUSDT", "65000"}}}, {"hedge_mode", true}});
+    CHECK(rejectionCode(rig.venue.placeOrder(market("both", Side::Buy, "0.001"))) == "INVALID_POSITION_SIDE");
+
+    accepted(rig.venue.placeOrder(withSide(market("l1", Side::Buy, "0.002"), PositionSide::Long)));
+    accepted(rig.venue.placeOrder(withSide(market("s1", Side::Sell, "0.003"), PositionSide::Short)));
+    auto all = positionsOf(rig.venue);
+    REQUIRE(all.size() == 2);
+    CHECK(positionOf(rig.venue, "BTCUSDT", PositionSide::Long).quantity == d("0.002"));
+    CHECK(positionOf(rig.venue, "BTCUSDT", PositionSide::Short).quantity == d("-0.003"));
+    CHECK(positionOf(rig.venue, "BTCUSDT", PositionSide::Both).quantity.isZero());
+
+    // SELL on LONG and BUY on SHORT close; they can never open the opposite way.
+    accepted(rig.venue.placeOrder(withSide(market("l2", Side::Sell, "0.001"), PositionSide::Long)));
+    CHECK(positionOf(rig.venue, "BTCUSDT", PositionSide::Long).quantity == d("0.001"));
+    CHECK(rejectionCode(rig.venue.placeOrder(withSide(market("l3", Side::Sell, "0.002"), PositionSide::Long))) ==
+          "REDUCE_ONLY");
+    CHECK(rejectionCode(rig.venue.placeOrder(withSide(market("s2", Side::Buy, "0.004"), PositionSide::Short))) ==
+          "REDUCE_ONLY");
+    accepted(rig.venue.placeOrder(withSide(market("s3", Side::Buy, "0.003"), PositionSide::Short)));
+    all = positionsOf(rig.venue);
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].positionSide == PositionSide::Long);
+    // Opening more is not reduce-only, and a reduce-only flag on an opening order is refused.
+    CHECK(rejectionCode(rig.venue.placeOrder(
+              reduceOnly(withSide(market("l4", Side::Buy, "0.001"), PositionSide::Long)))) == "REDUCE_ONLY");
+}
+
+TEST_CASE("paper: symbolRules", "[paper][rules]") {
+    Rig rig({{"prices", Prices{{"BTCUSDT", "65000"}}},
+             {"tick_size", d("0.1")},
+             {"step_size", d("0.0001")},
+             {"min_notional", d("100")}});
+    const auto rules = expect<SymbolRules>(rig.venue.symbolRules("BTCUSDT"));
+    CHECK(rules.symbol == "BTCUSDT");
+    CHECK(rules.tickSize == d("0.1"));
+    CHECK(rules.stepSize == d("0.0001"));
+    CHECK(rules.minNotional == d("100"));
+    CHECK_FALSE(rules.minQuantity.has_value());
+    CHECK_FALSE(rules.maxQuantity.has_value());
+    CHECK(std::holds_alternative<NotFound>(rig.venue.symbolRules("ETHUSDT")));
+    // The configured filters are the ones applied.
+    CHECK(rejectionCode(rig.venue.placeOrder(market("a", Side::Buy, "0.001"))) == "MIN_NOTIONAL");  // 65 < 100
+    CHECK(accepted(rig.venue.placeOrder(market("b", Side::Buy, "0.0016"))).status == OrderStatus::Filled);
+    CHECK(rejectionCode(rig.venue.placeOrder(limit("c", Side::Buy, "0.002", "64000.05"))) == "INVALID_PRICE");
+}
+
+TEST_CASE("paper: latency_ms delays every call", "[paper][latency]") {
+    Rig rig({{"prices", Prices{{"BTCUSDT", "65000"}}}, {"latency_ms", std::int64_t{30}}});
+    // A lower bound only: sleeping never takes less than asked. Speed is never asserted.
+    const auto started = std::chrono::steady_clock::now();
+    accepted(rig.venue.placeOrder(market("slow", Side::Buy, "0.001")));
+    CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(30));
+}
+
+TEST_CASE("paper: concurrent callers", "[paper][threads]") {
+    Rig rig;
+    constexpr int kThreads = 8;
+    constexpr int kOrdersPerThread = 150;
+
+    SECTION("distinct ids: every order fills once and the position is their sum") {
+        std::atomic<bool> done{false};
+        std::thread reader([&] {
+            while (!done.load()) {
+                (void)rig.venue.positions();
+                (void)rig.venue.openOrders();
+                (void)rig.venue.queryOrder("t0-0", "BTCUSDT");
+            }
+        });
+        std::vector<std::thread> writers;
+        for (int t = 0; t < kThreads; ++t) {
+            writers.emplace_back([&rig, t] {
+                for (int i = 0; i < kOrdersPerThread; ++i) {
+                    const Side side = i % 3 == 2 ? Side::Sell : Side::Buy;
+                    (void)rig.venue.placeOrder(
+                        market("t" + std::to_string(t) + "-" + std::to_string(i), side, "0.001"));
+                }
+            });
+        }
+        for (auto& w : writers) w.join();
+        done = true;
+        reader.join();
+
+        // Per thread: 100 buys and 50 sells of 0.001.
+        CHECK(positionOf(rig.venue, "BTCUSDT").quantity == Decimal::fromInt(kThreads * 50) * d("0.001"));
+        CHECK(rig.context.fakeMetrics().value("orders_accepted") == kThreads * kOrdersPerThread);
+        std::set<std::string> exchangeIds;
+        for (int t = 0; t < kThreads; ++t) {
+            for (int i = 0; i < kOrdersPerThread; ++i) {
+                const auto order =
+                    expect<Found>(rig.venue.queryOrder("t" + std::to_string(t) + "-" + std::to_string(i), "BTCUSDT"))
+                        .order;
+                CHECK(order.status == OrderStatus::Filled);
+                exchangeIds.insert(order.exchangeOrderId);
+            }
+        }
+        CHECK(exchangeIds.size() == static_cast<std::size_t>(kThreads * kOrdersPerThread));
+        CHECK(exchangeIds.count(std::to_string(kThreads * kOrdersPerThread)) == 1);
+    }
+    SECTION("one id from many threads at once: exactly one open order") {
+        std::vector<std::thread> racers;
+        std::vector<std::string> seen(kThreads);
+        for (int t = 0; t < kThreads; ++t) {
+            racers.emplace_back([&rig, &seen, t] {
+                const auto result = rig.venue.placeOrder(limit("same", Side::Buy, "0.001", "60000"));
+                if (const auto* a = std::get_if<Accepted>(&result))
+                    seen[static_cast<std::size_t>(t)] = a->order.exchangeOrderId;
+            });
+        }
+        for (auto& r : racers) r.join();
+        CHECK(std::all_of(seen.begin(), seen.end(), [](const std::string& id) { return id == "1"; }));
+        CHECK(openOrdersOf(rig.venue).size() == 1);
+    }
+}
