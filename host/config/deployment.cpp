@@ -49,7 +49,8 @@ void parseInstances(const YAML::Node& list, const std::string& section, PluginKi
         const YAML::Node type = entry["type"];
         if (!type.IsScalar() || type.Scalar().empty()) errors.add({file, line, where, "type", "missing: name the plugin type, e.g. paper"});
         else spec.type = type.Scalar();
-        spec.settings = entry["settings"];
+        // Assigning a missing key's (invalid) node to a Node throws in yaml-cpp: test first.
+        if (const YAML::Node settings = entry["settings"]; settings.IsDefined()) spec.settings = settings;
         out.push_back(std::move(spec));
     }
 }

@@ -44,7 +44,7 @@ namespace {
 // Constructs through the firewall; a throwing constructor is a configuration error.
 template <class Object>
 std::unique_ptr<Object> construct(const InstanceSpec& spec, const LoadedPlugin& plugin, const std::string& file,
-                                  InstanceContext& context, ConfigErrors& errors,
+                                  ConfigErrors& errors,
                                   const std::function<std::unique_ptr<Object>()>& create) {
     std::string failure;
     auto object = firewall("construction", create, [&](const std::string& reason) {
@@ -112,7 +112,7 @@ InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registr
             auto context = std::make_unique<InstanceContext>(spec.name, (isVenue ? "venue." : "alert.") + spec.name,
                                                              SystemClock::instance(), metrics);
             if (isVenue) {
-                auto venue = construct<Venue>(spec, *plugin, file, *context, errors,
+                auto venue = construct<Venue>(spec, *plugin, file, errors,
                                               [&] { return plugin->factory->createVenue(settings, *context); });
                 if (!venue) continue;
                 std::unique_ptr<VenueInstance> instance;
@@ -142,7 +142,7 @@ InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registr
                 }
                 set.venues.push_back(std::move(instance));
             } else {
-                auto sink = construct<AlertSink>(spec, *plugin, file, *context, errors,
+                auto sink = construct<AlertSink>(spec, *plugin, file, errors,
                                                  [&] { return plugin->factory->createAlertSink(settings, *context); });
                 if (!sink) continue;
                 set.alerts.push_back(std::make_unique<AlertSinkInstance>(*plugin, std::move(context), std::move(sink)));

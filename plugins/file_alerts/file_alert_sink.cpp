@@ -184,8 +184,10 @@ bool FileAlertSink::openFile(std::string& error) {
         return false;
     }
     fd_ = fd;
-    // A fresh file starts clean; a torn fragment belonged to the file we no longer write.
-    tornLine_ = false;
+    // A torn fragment stays at the end of the file it was written to, reopened or not; only an
+    // empty file (new, or truncated by someone) needs no separating newline.
+    struct stat info {};
+    if (::fstat(fd_, &info) == 0 && info.st_size == 0) tornLine_ = false;
     syncParentDirectory(path_);
     return true;
 }

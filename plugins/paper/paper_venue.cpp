@@ -124,7 +124,8 @@ SettingsSchema PaperVenue::settingsSchema() {
     return {
         SettingSpec("prices", SettingType::StringMap)
             .byDefault(std::map<std::string, std::string>{})
-            .describe("symbol -> last price, e.g. {BTCUSDT: \"65000\"}; orders for other symbols are rejected"),
+            .describe("symbol -> last price (a positive multiple of tick_size), e.g. {BTCUSDT: \"65000\"}; orders for "
+                      "other symbols are rejected"),
         SettingSpec("tick_size", SettingType::Decimal)
             .byDefault(Decimal::of("0.01"))
             .describe("every price must be a multiple of this (all symbols)"),

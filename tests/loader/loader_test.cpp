@@ -185,3 +185,9 @@ TEST_CASE("an instance that is stopped is never called again") {
     CHECK(std::get<Rejected>(placed).code == "NOT_RUNNING");
     CHECK(std::holds_alternative<Unknown>(v.positions()));  // "could not ask" is never "flat"
 }
+
+TEST_CASE("the same directory named twice on the search path is one directory, not two claimants") {
+    PluginRegistry registry({TRADEHOST_PLUGIN_DIR, std::string(TRADEHOST_PLUGIN_DIR) + "/.", TRADEHOST_PLUGIN_DIR});
+    CHECK(registry.searchPath().size() == 1);
+    CHECK(registry.find("paper").typeName == "paper");
+}

@@ -1,5 +1,4 @@
-// A host stand-in for unit tests: a PluginContext that records logs and metrics, a settable clock, and settings built
-// from a schema.
+// A host stand-in for unit tests: a PluginContext recording logs and metrics, a settable clock, schema-built settings.
 #pragma once
 
 #include <algorithm>

@@ -4,10 +4,12 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -338,6 +340,39 @@ TEST_CASE("file_alerts: a full disk is a Retry, not an exception", "[file_alerts
     CHECK(std::holds_alternative<Retry>(sink.send(sampleAlert())));  // and again, after reopening
     CHECK(context.fakeMetrics().value("write_errors") == 2);
     sink.stop();
+}
+
+TEST_CASE("file_alerts: a write cut short leaves the next line whole", "[file_alerts][errors]") {
+    TempDir dir;
+    const fs::path file = dir.path() / "alerts.jsonl";
+    FakeContext context;
+    FileAlertSink sink = makeSink(file.string(), context);
+    sink.start();
+    REQUIRE(isOk(sink.send(sampleAlert("first"))));
+    const auto sizeBefore = static_cast<rlim_t>(fs::file_size(file));
+
+    // RLIMIT_FSIZE makes write() stop part-way through the line (then EFBIG), as a disk filling
+    // up mid-write would. Process-wide, so it is restored before any assertion can throw.
+    struct rlimit saved {};
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+    const auto previousHandler = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limited = saved;
+    limited.rlim_cur = sizeBefore + 20;
+    ::setrlimit(RLIMIT_FSIZE, &limited);
+    const SendResult cut = sink.send(sampleAlert("cut"));
+    ::setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, previousHandler);
+
+    REQUIRE(std::holds_alternative<Retry>(cut));
+    CHECK_THAT(std::get<Retry>(cut).reason, Catch::Contains("cut"));
+    CHECK(fs::file_size(file) == sizeBefore + 20);  // the fragment is there
+    REQUIRE(isOk(sink.send(sampleAlert("cut"))));   // the host's retry
+
+    const auto lines = readLines(file);
+    REQUIRE(lines.size() == 3);
+    CHECK(parseLine(lines[0])->getValue<std::string>("id") == "first");
+    CHECK_THROWS(parseLine(lines[1]));  // the fragment, alone on its line
+    CHECK(parseLine(lines[2])->getValue<std::string>("id") == "cut");
 }
 
 TEST_CASE("file_alerts: send() before start() opens the file itself", "[file_alerts][send]") {
