@@ -1,0 +1,217 @@
+// Binance plugin's pure parts: signing, error classification, filter fitting, response parsing.
+#include <catch2/catch.hpp>
+
+#include "error_classifier.h"
+#include "responses.h"
+#include "rest_client.h"
+#include "signer.h"
+#include "symbol_filters.h"
+
+using namespace tradehost;
+using namespace tradehost::binance;
+using Catch::Matchers::Contains;
+
+TEST_CASE("the documented signature test vector is reproduced exactly") {
+    const std::string secret = "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9";
+    const std::string payload =
+        "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000&timeInForce=GTC&recvWindow=5000&timestamp=1591702613943";
+    CHECK(hmacSha256Hex(secret, payload) == "3c661234138461fcc7a7d8746c6558c9842d4e10870d2ecbedf7777cad694af9");
+}
+
+TEST_CASE("parameters are form-encoded exactly as they are signed") {
+    CHECK(RestClient::encode({{"symbol", "BTCUSDT"}, {"newClientOrderId", "sig:bn:0:1"}}) ==
+          "symbol=BTCUSDT&newClientOrderId=sig%3Abn%3A0%3A1");
+    CHECK(formEncode("a b/ü") == "a%20b%2F%C3%BC");
+    CHECK(constantTimeEquals("abc", "abc"));
+    CHECK_FALSE(constantTimeEquals("abc", "abd"));
+    CHECK_FALSE(constantTimeEquals("abc", "abcd"));
+}
+
+TEST_CASE("every code in the reference's error table maps to its class") {
+    struct Row {
+        int http;
+        int code;
+        const char* msg;
+        OrderErrorClass expected;
+    };
+    const Row rows[] = {
+        {500, -1000, "An unknown error occurred while processing the request.", OrderErrorClass::Unknown},
+        {500, -1001, "Internal error; unable to process your request. Please try again.", OrderErrorClass::Unknown},
+        {429, -1003, "Too many requests", OrderErrorClass::Rejected},
+        {418, -1003, "Way too many requests; IP banned", OrderErrorClass::Rejected},
+        {500, -1006, "An unexpected response was received from the message bus. Execution status unknown.", OrderErrorClass::Unknown},
+        {408, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.", OrderErrorClass::Unknown},
+        {503, -1008, "Request throttled by system-level protection.", OrderErrorClass::Rejected},
+        {400, -1015, "Too many new orders", OrderErrorClass::Rejected},
+        {400, -1021, "Timestamp for this request is outside of the recvWindow.", OrderErrorClass::Rejected},
+        {400, -1022, "Signature for this request is not valid.", OrderErrorClass::Rejected},
+        {400, -1102, "Mandatory parameter 'quantity' was not sent", OrderErrorClass::Rejected},
+        {400, -1106, "Parameter 'reduceonly' sent when not required.", OrderErrorClass::Rejected},
+        {400, -1111, "Precision is over the maximum defined for this asset.", OrderErrorClass::Rejected},
+        {400, -1116, "Invalid orderType.", OrderErrorClass::Rejected},
+        {400, -1121, "Invalid symbol.", OrderErrorClass::Rejected},
+        {400, -2010, "NEW_ORDER_REJECTED", OrderErrorClass::Rejected},
+        {401, -2015, "Invalid API-key, IP, or permissions for action.", OrderErrorClass::Rejected},
+        {400, -2019, "Margin is insufficient.", OrderErrorClass::Rejected},
+        {400, -2021, "Order would immediately trigger.", OrderErrorClass::Rejected},
+        {400, -2022, "ReduceOnly Order is rejected.", OrderErrorClass::Rejected},
+        {400, -2025, "Reach max open order limit.", OrderErrorClass::Rejected},
+        {400, -2027, "Exceeded the maximum allowable position at current leverage.", OrderErrorClass::Rejected},
+        {400, -4003, "Quantity less than or equal to zero.", OrderErrorClass::Rejected},
+        {400, -4004, "Quantity less than min quantity.", OrderErrorClass::Rejected},
+        {400, -4005, "Quantity greater than max quantity.", OrderErrorClass::Rejected},
+        {400, -4014, "Price not increased by tick size.", OrderErrorClass::Rejected},
+        {400, -4015, "Client order id length should not be more than 36 chars", OrderErrorClass::Rejected},
+        {400, -4023, "Quantity not increased by step size.", OrderErrorClass::Rejected},
+        {400, -4061, "Order's position side does not match user's setting.", OrderErrorClass::Rejected},
+        {400, -4116, "ClientOrderId is duplicated.", OrderErrorClass::Exists},
+        {400, -4117, "Stop order is triggering.", OrderErrorClass::Rejected},
+        {400, -4118, "ReduceOnly Order Failed.", OrderErrorClass::Rejected},
+        {400, -4120, "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.", OrderErrorClass::Rejected},
+        {400, -4131, "The counterparty's best price does not meet the PERCENT_PRICE filter limit.", OrderErrorClass::Rejected},
+        {400, -4164, "Order's notional must be no smaller than 5.0 (unless you choose reduce only).", OrderErrorClass::Rejected},
+        {400, -5021, "Due to the order could not be filled immediately, the FOK order has been rejected.", OrderErrorClass::Rejected},
+        {400, -5022, "Due to the order could not be executed as maker, the Post Only order will be rejected.", OrderErrorClass::Rejected},
+        {400, -5028, "Timestamp for this request is outside of the ME recvWindow.", OrderErrorClass::Rejected},
+    };
+    for (const auto& r : rows) {
+        INFO("HTTP " << r.http << " code " << r.code);
+        CHECK(classifyOrderError(r.http, r.code, r.msg) == r.expected);
+    }
+}
+
+TEST_CASE("HTTP statuses without a definite code are classified conservatively") {
+    SECTION("503: the message decides") {
+        CHECK(classifyOrderError(503, std::nullopt, "Unknown error, please check your request or try again later.") == OrderErrorClass::Unknown);
+        CHECK(classifyOrderError(503, std::nullopt, "Service Unavailable.") == OrderErrorClass::Rejected);
+        CHECK(classifyOrderError(503, std::nullopt, "") == OrderErrorClass::Unknown);
+    }
+    SECTION("other 5xx and 408 are Unknown") {
+        for (int status : {500, 502, 504, 408}) CHECK(classifyOrderError(status, std::nullopt, "<html>gateway</html>") == OrderErrorClass::Unknown);
+    }
+    SECTION("a 4xx without a code (WAF 403) is a refusal before the engine") {
+        CHECK(classifyOrderError(403, std::nullopt, "<html>forbidden</html>") == OrderErrorClass::Rejected);
+    }
+    SECTION("transport: only a request that never left is Rejected") {
+        CHECK(classifyTransportFailure(false) == OrderErrorClass::Rejected);
+        CHECK(classifyTransportFailure(true) == OrderErrorClass::Unknown);
+    }
+}
+
+namespace {
+
+const char* kExchangeInfo = R"({
+  "timezone": "UTC", "serverTime": 1, "rateLimits": [], "assets": [],
+  "symbols": [
+    {"symbol": "BTCUSDT", "pair": "BTCUSDT", "contractType": "PERPETUAL", "status": "TRADING",
+     "pricePrecision": 2, "quantityPrecision": 3, "orderTypes": ["LIMIT", "MARKET"], "unknownField": {"x": 1},
+     "filters": [
+       {"filterType": "PRICE_FILTER", "minPrice": "556.80", "maxPrice": "4529764", "tickSize": "0.10"},
+       {"filterType": "LOT_SIZE", "minQty": "0.001", "maxQty": "1000", "stepSize": "0.001"},
+       {"filterType": "MARKET_LOT_SIZE", "minQty": "0.001", "maxQty": "120", "stepSize": "0.001"},
+       {"filterType": "MAX_NUM_ORDERS", "limit": 200},
+       {"filterType": "MIN_NOTIONAL", "notional": "100"},
+       {"filterType": "PERCENT_PRICE", "multiplierUp": "1.0500", "multiplierDown": "0.9500", "multiplierDecimal": 4}]},
+    {"symbol": "OLDUSDT", "status": "SETTLING", "filters": [{"filterType": "LOT_SIZE", "minQty": 1, "maxQty": 10, "stepSize": 1}]}
+  ]})";
+
+OrderIntent limitBuy(const char* qty, const char* price) {
+    OrderIntent i;
+    i.clientOrderId = "s:bn:0:1";
+    i.symbol = "BTCUSDT";
+    i.type = OrderType::Limit;
+    i.side = Side::Buy;
+    i.quantity = Decimal::of(qty);
+    i.price = Decimal::of(price);
+    return i;
+}
+
+}  // namespace
+
+TEST_CASE("exchangeInfo filters are parsed, including numbers sent as numbers and unknown filters") {
+    const auto f = parseExchangeInfo(kExchangeInfo);
+    REQUIRE(f.size() == 2);
+    const auto& btc = f.at("BTCUSDT");
+    CHECK(btc.tickSize == Decimal::of("0.1"));
+    CHECK(btc.minPrice == Decimal::of("556.8"));
+    CHECK(btc.lot.stepSize == Decimal::of("0.001"));
+    REQUIRE(btc.marketLot);
+    CHECK(btc.marketLot->maxQty == Decimal::of("120"));
+    CHECK(btc.minNotional == Decimal::of("100"));
+    CHECK(f.at("OLDUSDT").lot.maxQty == Decimal::of("10"));
+    CHECK_THROWS(parseExchangeInfo("{\"nope\": 1}"));
+}
+
+TEST_CASE("orders are fitted to the filters in exact decimals, and the adjustment is reported") {
+    const auto btc = parseExchangeInfo(kExchangeInfo).at("BTCUSDT");
+    SECTION("quantity is floored to the step and price rounded to the tick on the passive side") {
+        const auto r = fitOrder(limitBuy("0.0129", "65000.17"), btc);
+        REQUIRE(std::holds_alternative<FittedOrder>(r));
+        const FittedOrder f = std::get<FittedOrder>(r);
+        CHECK(f.quantityText == "0.012");
+        CHECK(f.priceText == "65000.1");
+        CHECK_THAT(f.note, Contains("quantity 0.0129 floored to step 0.001 -> 0.012"));
+        CHECK_THAT(f.note, Contains("price 65000.17 rounded down to tick 0.1 -> 65000.1"));
+        auto sell = limitBuy("0.002", "65000.11");
+        sell.side = Side::Sell;
+        CHECK(std::get<FittedOrder>(fitOrder(sell, btc)).priceText == "65000.2");
+    }
+    SECTION("numbers are printed with exactly the step's and tick's decimals") {
+        const auto f = std::get<FittedOrder>(fitOrder(limitBuy("2", "65000"), btc));
+        CHECK(f.quantityText == "2.000");
+        CHECK(f.priceText == "65000.0");
+        CHECK(f.note.empty());
+    }
+    SECTION("an order that cannot be made valid is rejected locally with the reason") {
+        auto tooSmall = fitOrder(limitBuy("0.0009", "65000"), btc);
+        REQUIRE(std::holds_alternative<Rejected>(tooSmall));
+        CHECK_THAT(std::get<Rejected>(tooSmall).message, Contains("below LOT_SIZE minQty 0.001"));
+        auto notional = fitOrder(limitBuy("0.001", "65000"), btc);
+        REQUIRE(std::holds_alternative<Rejected>(notional));
+        CHECK_THAT(std::get<Rejected>(notional).message, Contains("below MIN_NOTIONAL 100"));
+        auto reduceOnly = limitBuy("0.001", "65000");
+        reduceOnly.reduceOnly = true;
+        CHECK(std::holds_alternative<FittedOrder>(fitOrder(reduceOnly, btc)));
+        CHECK(std::holds_alternative<Rejected>(fitOrder(limitBuy("0.002", "100"), btc)));  // below minPrice
+        auto market = limitBuy("121", "0");
+        market.type = OrderType::Market;
+        market.price.reset();
+        CHECK_THAT(std::get<Rejected>(fitOrder(market, btc)).message, Contains("above MARKET_LOT_SIZE maxQty 120"));
+        auto settling = limitBuy("1", "1");
+        settling.symbol = "OLDUSDT";
+        CHECK(std::get<Rejected>(fitOrder(settling, parseExchangeInfo(kExchangeInfo).at("OLDUSDT"))).code == "SYMBOL_NOT_TRADING");
+    }
+}
+
+TEST_CASE("order, position, time and error answers are parsed, with strings for decimals and extra fields") {
+    const std::string order = R"({"clientOrderId":"s:bn:0:1","cumQty":"0.002","cumQuote":"130.0002","executedQty":"0.002",
+        "orderId":4611875134427365377,"avgPrice":"65000.10","origQty":"0.002","price":"0","reduceOnly":false,"side":"BUY",
+        "positionSide":"BOTH","status":"FILLED","stopPrice":"0","closePosition":false,"symbol":"BTCUSDT","timeInForce":"GTC",
+        "type":"MARKET","origType":"MARKET","updateTime":1764000000123,"workingType":"CONTRACT_PRICE","priceProtect":false,
+        "priceMatch":"NONE","selfTradePreventionMode":"EXPIRE_MAKER","goodTillDate":0,"somethingNew":[1,2]})";
+    const OrderState o = parseOrder(order);
+    CHECK(o.clientOrderId == "s:bn:0:1");
+    CHECK(o.exchangeOrderId == "4611875134427365377");
+    CHECK(o.status == OrderStatus::Filled);
+    CHECK(o.filledQuantity == Decimal::of("0.002"));
+    CHECK(o.averagePrice == Decimal::of("65000.1"));
+    CHECK_FALSE(o.price.has_value());
+    CHECK(o.updateTimeMs == 1764000000123);
+    CHECK(parseOrderList("[" + order + "," + order + "]").size() == 2);
+    CHECK_THROWS(parseOrder(R"({"orderId": 1})"));
+    CHECK_THROWS(parseOrder(R"({"clientOrderId":"x","orderId":1,"symbol":"B","side":"BUY","type":"LIMIT","status":"WEIRD","origQty":"1","executedQty":"0"})"));
+
+    const auto positions = parsePositions(R"([
+        {"symbol":"BTCUSDT","positionAmt":"-0.010","entryPrice":"65000.0","markPrice":"65100","unRealizedProfit":"-1.0",
+         "liquidationPrice":"0","leverage":"20","positionSide":"BOTH","updateTime":0},
+        {"symbol":"ETHUSDT","positionAmt":"0.000","entryPrice":"0.0","positionSide":"BOTH"}])");
+    REQUIRE(positions.size() == 1);
+    CHECK(positions[0].quantity == Decimal::of("-0.01"));
+
+    CHECK(parseServerTime(R"({"serverTime": 1764000000000})") == 1764000000000);
+    CHECK(parseDualSidePosition(R"({"dualSidePosition": true})"));
+    const auto e = parseApiError(R"({"code":-2013,"msg":"Order does not exist."})");
+    REQUIRE(e);
+    CHECK(e->code == -2013);
+    CHECK_FALSE(parseApiError("<html>502 Bad Gateway</html>"));
+}
