@@ -9,16 +9,15 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTMLForm.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
 #include "decimal_math.h"
 #include "fapi_json.h"
+#include "http_body.h"
 
 namespace tradehost::binance_emulator {
 namespace {
 
-constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 
 class ControlError : public std::runtime_error {
 public:
@@ -156,8 +155,7 @@ const char* uniquenessName(ClientIdUniqueness u) {
 }  // namespace
 
 void ControlHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
-    std::string body;
-    Poco::StreamCopier::copyToString(request.stream(), body, kMaxBodyBytes);
+    const std::string body = readBody(request);
     const Poco::URI uri(request.getURI());
     const std::string path = uri.getPath();
     const std::string& method = request.getMethod();

@@ -15,6 +15,7 @@
 
 #include "control_handler.h"
 #include "fapi_handler.h"
+#include "http_body.h"
 
 namespace tradehost::binance_emulator {
 namespace {
@@ -23,7 +24,7 @@ namespace {
 class NotFoundHandler : public Poco::Net::HTTPRequestHandler {
 public:
     void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
-        request.stream().ignore(1 << 16);
+        readBody(request);
         response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
         response.setContentLength(0);
         response.send();
@@ -127,12 +128,12 @@ void EmulatorServer::stop() noexcept {
             state_->server.store(nullptr);
             // Abort kept-alive connections too, or stop would wait for idle clients to leave.
             server_->stopAll(true);
-            server_.reset();
         }
-        if (pool_) {
-            pool_->joinAll();
-            pool_.reset();
-        }
+        // Handlers may still be finishing on pool threads; the server they can see (through
+        // /control/state) is destroyed only once they are done.
+        if (pool_) pool_->joinAll();
+        server_.reset();
+        pool_.reset();
     } catch (...) {
         // stop() runs from destructors and signal paths; there is nobody left to tell.
     }

@@ -9,7 +9,7 @@ namespace tradehost::binance_emulator {
 namespace {
 
 // Above 2^32 so a client that stores order ids in 32 bits breaks here rather than in production.
-constexpr std::int64_t kFirstOrderId = 4000000001;
+constexpr std::int64_t kFirstOrderId = 5000000001;
 constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
 // Query retention (reference A4): cancelled/expired orders without a fill vanish after 3 days,
 // everything after 90.

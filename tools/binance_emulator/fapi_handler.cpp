@@ -5,11 +5,14 @@
 #include <iostream>
 #include <thread>
 
+#include <sys/socket.h>
+
 #include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/StreamCopier.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/URI.h>
 
 #include "fapi_json.h"
+#include "http_body.h"
 #include "order_request.h"
 #include "signature.h"
 
@@ -33,7 +36,6 @@ constexpr Route kRoutes[] = {
 
 constexpr int kOpenOrdersAllSymbolsWeight = 40;
 constexpr std::int64_t kDefaultRecvWindowMs = 5000;
-constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 
 const char* const kUnknownErrorMsg = "Unknown error, please check your request or try again later.";
 // The reference abridges -1007 to its tail; this is the full text Binance sends.
@@ -145,13 +147,20 @@ void sendReply(Poco::Net::HTTPServerResponse& response, const Reply& reply) {
 }
 
 // Ends the connection without a byte of answer. Poco closes the socket once the handler
-// returns because keep-alive is off (a FIN); with SO_LINGER 0 that close is an RST instead.
+// returns because keep-alive is off: a FIN (with TLS, close_notify first). For a reset the
+// connection is dissolved right here with connect(AF_UNSPEC), which on Linux aborts an
+// established TCP connection with an RST and, unlike close() with SO_LINGER 0, also works
+// under TLS, where Poco's close would send close_notify first and make it look orderly.
 void abortConnection(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, bool reset) {
     response.setKeepAlive(false);
     if (!reset) return;
     if (auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request)) {
         try {
-            impl->socket().setLinger(true, 0);
+            Poco::Net::StreamSocket& socket = impl->socket();
+            socket.setLinger(true, 0);
+            sockaddr unspecified{};
+            unspecified.sa_family = AF_UNSPEC;
+            ::connect(socket.impl()->sockfd(), &unspecified, sizeof unspecified);
         } catch (const Poco::Exception&) {
             // The peer may already be gone; the connection is being dropped either way.
         }
@@ -170,8 +179,7 @@ const Route* findRoute(const std::string& method, const std::string& path) {
 void FapiHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
     // Read the whole body first: an unread body would corrupt the next request on a kept-alive
     // connection.
-    std::string body;
-    Poco::StreamCopier::copyToString(request.stream(), body, kMaxBodyBytes);
+    const std::string body = readBody(request);
     const Poco::URI uri(request.getURI());
     const std::string path = uri.getPath();
     const std::string& method = request.getMethod();

@@ -1,0 +1,106 @@
+// Test helper: a child process and a temporary directory that are cleaned up even when a test fails.
+#pragma once
+
+#include <csignal>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <Poco/File.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+
+namespace tradehost::binance_emulator::test {
+
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = "/tmp/binance-emulator-test-XXXXXX";
+        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~TempDir() {
+        try {
+            Poco::File(path_).remove(true);
+        } catch (...) {
+        }
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+    std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+private:
+    std::string path_;
+};
+
+// Owns a launched process: SIGTERM, then SIGKILL after 5 s, on destruction if still running.
+class ProcessGuard {
+public:
+    ProcessGuard(const std::string& command, const std::vector<std::string>& args,
+                 const std::map<std::string, std::string>& env = {})
+        : handle_(launch(command, args, env)) {}
+    ~ProcessGuard() { stop(); }
+    ProcessGuard(const ProcessGuard&) = delete;
+    ProcessGuard& operator=(const ProcessGuard&) = delete;
+
+    // The next line of the child's stdout ("" at end of stream).
+    std::string readLine() {
+        std::string line;
+        std::getline(out_, line);
+        return line;
+    }
+    std::string readAll() {
+        std::string all;
+        std::string line;
+        while (std::getline(out_, line)) all += line + "\n";
+        return all;
+    }
+    // Sends `signal` and waits up to `timeoutMs` for the exit; returns the exit code or -1.
+    int terminate(int signal, int timeoutMs) {
+        if (exited_) return exitCode_;
+        ::kill(handle_.id(), signal);
+        return waitFor(timeoutMs);
+    }
+    int waitFor(int timeoutMs) {
+        for (int waited = 0; !exited_ && waited <= timeoutMs; waited += 20) {
+            const int rc = handle_.tryWait();
+            if (rc != -1) {
+                exited_ = true;
+                exitCode_ = rc;
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return exited_ ? exitCode_ : -1;
+    }
+    void stop() {
+        if (exited_) return;
+        if (terminate(SIGTERM, 5000) == -1) {
+            ::kill(handle_.id(), SIGKILL);
+            waitFor(5000);
+        }
+    }
+
+private:
+    Poco::ProcessHandle launch(const std::string& command, const std::vector<std::string>& args,
+                               const std::map<std::string, std::string>& env) {
+        Poco::Process::Env penv(env.begin(), env.end());
+        return Poco::Process::launch(command, Poco::Process::Args(args.begin(), args.end()), nullptr, &outPipe_,
+                                     nullptr, penv);
+    }
+
+    Poco::Pipe outPipe_;
+    Poco::ProcessHandle handle_;
+    Poco::PipeInputStream out_{outPipe_};
+    bool exited_ = false;
+    int exitCode_ = -1;
+};
+
+}  // namespace tradehost::binance_emulator::test

@@ -1,0 +1,80 @@
+// The real binance-emulator executable: --help, HTTPS with a certificate made at test time, clean SIGTERM.
+#include <catch2/catch.hpp>
+
+#include <Poco/Exception.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SSLManager.h>
+
+#include "emulator_client.h"
+#include "process_guard.h"
+
+using namespace tradehost::binance_emulator::test;
+
+namespace {
+
+void makeSelfSignedCert(const TempDir& dir) {
+    ProcessGuard openssl("/usr/bin/openssl",
+                         {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                          "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir.file("key.pem"), "-out",
+                          dir.file("cert.pem")});
+    openssl.readAll();  // openssl's chatter goes to stderr; stdout closes when it exits
+    REQUIRE(openssl.waitFor(20000) == 0);
+}
+
+std::uint16_t portOf(const std::string& listeningLine, const std::string& scheme) {
+    const std::string prefix = "listening on " + scheme + "://127.0.0.1:";
+    REQUIRE(listeningLine.rfind(prefix, 0) == 0);
+    return static_cast<std::uint16_t>(std::stoi(listeningLine.substr(prefix.size())));
+}
+
+}  // namespace
+
+TEST_CASE("--help prints the usage and exits 0", "[process]") {
+    ProcessGuard p(BINANCE_EMULATOR_EXE, {"--help"});
+    const std::string text = p.readAll();
+    CHECK(text.find("Usage: binance-emulator") != std::string::npos);
+    CHECK(text.find("--listen HOST:PORT") != std::string::npos);
+    CHECK(p.waitFor(5000) == 0);
+}
+
+TEST_CASE("a bad option exits 2 without listening", "[process]") {
+    ProcessGuard p(BINANCE_EMULATOR_EXE, {"--listen"});
+    CHECK(p.readAll().empty());
+    CHECK(p.waitFor(5000) == 2);
+}
+
+TEST_CASE("HTTPS smoke: self-signed certificate, signed order over TLS, SIGTERM stops it cleanly", "[process][https]") {
+    TempDir dir;
+    makeSelfSignedCert(dir);
+    // The secret travels in the environment, not on the command line.
+    ProcessGuard emulator(BINANCE_EMULATOR_EXE,
+                          {"--listen", "127.0.0.1:0", "--cert", dir.file("cert.pem"), "--key", dir.file("key.pem")},
+                          {{"BINANCE_EMULATOR_API_KEY", "tls-key"}, {"BINANCE_EMULATOR_API_SECRET", "tls-secret"}});
+    const std::uint16_t port = portOf(emulator.readLine(), "https");
+
+    Poco::Net::initializeSSL();
+    // The client trusts exactly the test certificate and checks the peer against it.
+    Poco::Net::Context::Ptr tls = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "",
+                                                         dir.file("cert.pem"), Poco::Net::Context::VERIFY_RELAXED, 9,
+                                                         false, "HIGH:!aNULL:!MD5");
+    {
+        EmulatorClient c("127.0.0.1", port, "tls-key", "tls-secret", tls);
+        CHECK(c.get("/fapi/v1/ping").status == 200);
+        auto placed = c.send("POST", "/fapi/v1/order",
+                             "symbol=ETHUSDT&side=SELL&type=MARKET&quantity=0.010&newClientOrderId=tls-1&newOrderRespType=RESULT",
+                             ParamsIn::Body);
+        INFO(placed.body);
+        REQUIRE(placed.status == 200);
+        CHECK(placed.str("status") == "FILLED");
+        CHECK(c.send("GET", "/fapi/v1/order", "symbol=ETHUSDT&origClientOrderId=tls-1").str("executedQty") == "0.010");
+        auto positions = c.send("GET", "/fapi/v3/positionRisk", "").array();
+        REQUIRE(positions->size() == 1);
+        CHECK(positions->getObject(0)->getValue<std::string>("positionAmt") == "-0.010");
+
+        // Faults work the same under TLS: a reset is an abort, not an orderly TLS close.
+        REQUIRE(c.control("POST", "/control/faults", R"({"mode":"reset","count":1})").status == 200);
+        CHECK_THROWS_AS(c.get("/fapi/v1/time"), Poco::Exception);
+        CHECK(c.get("/fapi/v1/time").status == 200);
+    }
+    CHECK(emulator.terminate(SIGTERM, 10000) == 0);
+}
