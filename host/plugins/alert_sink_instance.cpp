@@ -15,10 +15,10 @@ AlertSinkInstance::~AlertSinkInstance() { stop(); }
 
 void AlertSinkInstance::start() {
     std::string failure;
-    firewall("start()", [&] { sink_->start(); }, [&](const std::string& reason) { failure = reason; });
+    firewall([&] { sink_->start(); }, [&](const std::string& reason) { failure = reason; });
     if (!failure.empty()) {
         state_ = InstanceState::Failed;
-        throw std::runtime_error("alert '" + name() + "' (" + plugin_.typeName + ") failed to start: " + failure);
+        throw std::runtime_error(plugin_.typeName + " failed to start: " + failure);
     }
     state_ = InstanceState::Running;
 }
@@ -32,8 +32,9 @@ void AlertSinkInstance::stop() noexcept {
 SendResult AlertSinkInstance::send(const Alert& alert) noexcept {
     std::lock_guard<std::mutex> lock(sendMutex_);
     if (state_ != InstanceState::Running) return Fail{"alert sink instance is not running"};
-    return firewall("send()", [&] { return sink_->send(alert); },
-                    [](const std::string& r) -> SendResult { return Retry{std::chrono::seconds(30), r}; });
+    return firewall([&] { return sink_->send(alert); }, [](const std::string& r) -> SendResult {
+        return Retry{std::chrono::seconds(30), "plugin threw during send(): " + r};
+    });
 }
 
 }  // namespace tradehost::host

@@ -47,12 +47,12 @@ std::unique_ptr<Object> construct(const InstanceSpec& spec, const LoadedPlugin& 
                                   ConfigErrors& errors,
                                   const std::function<std::unique_ptr<Object>()>& create) {
     std::string failure;
-    auto object = firewall("construction", create, [&](const std::string& reason) {
+    auto object = firewall(create, [&](const std::string& reason) {
         failure = reason;
         return std::unique_ptr<Object>();
     });
     if (!failure.empty()) {
-        errors.add({file, spec.line, spec.where(), "", "plugin " + plugin.path + " rejected its settings: " + failure});
+        errors.add({file, spec.line, spec.where(), "", plugin.typeName + " refused the settings: " + failure});
         return nullptr;
     }
     if (!object) errors.add({file, spec.line, spec.where(), "", "plugin " + plugin.path + " returned no object"});
@@ -96,8 +96,8 @@ InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registr
             }
             SettingsSchema schema;
             std::string schemaFailure;
-            firewall("settingsSchema()", [&] { schema = plugin->factory->settingsSchema(); },
-                [&](const std::string& reason) { schemaFailure = reason; });
+            firewall([&] { schema = plugin->factory->settingsSchema(); },
+                     [&](const std::string& reason) { schemaFailure = "settingsSchema() threw: " + reason; });
             if (schemaFailure.empty()) schemaFailure = checkSchema(schema);
             if (!schemaFailure.empty()) {
                 errors.add({file, spec.line, spec.where(), "", plugin->path + ": " + schemaFailure});
@@ -117,9 +117,9 @@ InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registr
                 if (!venue) continue;
                 std::unique_ptr<VenueInstance> instance;
                 std::string failure;
-                firewall("clientOrderIdRules()",
+                firewall(
                     [&] { instance = std::make_unique<VenueInstance>(*plugin, std::move(context), std::move(venue)); },
-                    [&](const std::string& reason) { failure = reason; });
+                    [&](const std::string& reason) { failure = spec.type + ": clientOrderIdRules() threw: " + reason; });
                 if (!instance) {
                     errors.add({file, spec.line, spec.where(), "", failure});
                     continue;

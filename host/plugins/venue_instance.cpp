@@ -28,10 +28,10 @@ VenueInstance::~VenueInstance() { stop(); }
 
 void VenueInstance::start() {
     std::string failure;
-    firewall("start()", [&] { venue_->start(); }, [&](const std::string& reason) { failure = reason; });
+    firewall([&] { venue_->start(); }, [&](const std::string& reason) { failure = reason; });
     if (!failure.empty()) {
         state_ = InstanceState::Failed;
-        throw std::runtime_error("venue '" + name() + "' (" + plugin_.typeName + ") failed to start: " + failure);
+        throw std::runtime_error(plugin_.typeName + " failed to start: " + failure);
     }
     state_ = InstanceState::Running;
 }
@@ -51,43 +51,43 @@ PlaceResult VenueInstance::placeOrder(const OrderIntent& intent) noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     // Not running means nothing was sent: a definite Rejected, not Unknown.
     if (!callable()) return Rejected{"NOT_RUNNING", kNotRunning};
-    return firewall("placeOrder()", [&] { return venue_->placeOrder(intent); },
-                    [](const std::string& r) -> PlaceResult { return Unknown{r}; });
+    return firewall([&] { return venue_->placeOrder(intent); },
+                    [](const std::string& r) -> PlaceResult { return Unknown{"plugin threw during placeOrder(): " + r}; });
 }
 
 QueryResult VenueInstance::queryOrder(const std::string& clientOrderId, const std::string& symbol) noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
-    return firewall("queryOrder()", [&] { return venue_->queryOrder(clientOrderId, symbol); },
-                    [](const std::string& r) -> QueryResult { return Unknown{r}; });
+    return firewall([&] { return venue_->queryOrder(clientOrderId, symbol); },
+                    [](const std::string& r) -> QueryResult { return Unknown{"plugin threw during queryOrder(): " + r}; });
 }
 
 CancelResult VenueInstance::cancelOrder(const std::string& clientOrderId, const std::string& symbol) noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
-    return firewall("cancelOrder()", [&] { return venue_->cancelOrder(clientOrderId, symbol); },
-                    [](const std::string& r) -> CancelResult { return Unknown{r}; });
+    return firewall([&] { return venue_->cancelOrder(clientOrderId, symbol); },
+                    [](const std::string& r) -> CancelResult { return Unknown{"plugin threw during cancelOrder(): " + r}; });
 }
 
 PositionsResult VenueInstance::positions() noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
-    return firewall("positions()", [&] { return venue_->positions(); },
-                    [](const std::string& r) -> PositionsResult { return Unknown{r}; });
+    return firewall([&] { return venue_->positions(); },
+                    [](const std::string& r) -> PositionsResult { return Unknown{"plugin threw during positions(): " + r}; });
 }
 
 OpenOrdersResult VenueInstance::openOrders() noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
-    return firewall("openOrders()", [&] { return venue_->openOrders(); },
-                    [](const std::string& r) -> OpenOrdersResult { return Unknown{r}; });
+    return firewall([&] { return venue_->openOrders(); },
+                    [](const std::string& r) -> OpenOrdersResult { return Unknown{"plugin threw during openOrders(): " + r}; });
 }
 
 SymbolRulesResult VenueInstance::symbolRules(const std::string& symbol) noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
-    return firewall("symbolRules()", [&] { return venue_->symbolRules(symbol); },
-                    [](const std::string& r) -> SymbolRulesResult { return Unknown{r}; });
+    return firewall([&] { return venue_->symbolRules(symbol); },
+                    [](const std::string& r) -> SymbolRulesResult { return Unknown{"plugin threw during symbolRules(): " + r}; });
 }
 
 }  // namespace tradehost::host

@@ -100,7 +100,7 @@ TEST_CASE("--check-config reports an alert sink that cannot start") {
                                               dir.file("blocker") + "/alerts.jsonl\"}}\n");
     const auto r = runProcess(kBin, {"--check-config", path});
     CHECK(r.exitCode == 78);
-    CHECK_THAT(r.err, Contains("alert 'f' (file_alerts) failed to start"));
+    CHECK_THAT(r.err, Contains("alert 'f': file_alerts failed to start"));
 }
 
 TEST_CASE("--describe-plugins prints each plugin's type, version and settings table; secrets never") {

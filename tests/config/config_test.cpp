@@ -97,7 +97,7 @@ TEST_CASE("a plugin listed in the wrong section is refused") {
 TEST_CASE("a plugin that rejects a setting's value says why, naming the instance") {
     Checked c("venues:\n  - name: p1\n    type: paper\n    settings: {prices: {BTCUSDT: '-5'}}\n");
     REQUIRE(c.errors.size() == 1);
-    CHECK_THAT(c.text, Contains("deploy.yaml:2: venue 'p1': plugin "));
+    CHECK_THAT(c.text, Contains("deploy.yaml:2: venue 'p1': paper refused the settings: "));
     CHECK_THAT(c.text, Contains("BTCUSDT"));
 }
 

@@ -139,7 +139,7 @@ TEST_CASE("a start() that throws is an error naming the instance; the others sti
     REQUIRE(b.errors.empty());
     b.instances.startAll("test.yaml", b.errors);
     REQUIRE(b.errors.size() == 1);
-    CHECK_THAT(b.errors.toString(), Contains("venue 'ts' (throwing_start) failed to start: "));
+    CHECK_THAT(b.errors.toString(), Contains("venue 'ts': throwing_start failed to start: cannot reach the exchange on purpose"));
     CHECK_THAT(b.errors.toString(), Contains("cannot reach the exchange on purpose"));
     CHECK(b.instances.venue("ts")->state() == InstanceState::Failed);
     CHECK(b.instances.venue("p")->state() == InstanceState::Running);
@@ -159,7 +159,7 @@ TEST_CASE("every call into a plugin goes through the firewall: throws become val
     // A throwing placeOrder may have sent the order: Unknown, never Rejected.
     const auto placed = v.placeOrder(intent);
     REQUIRE(std::holds_alternative<Unknown>(placed));
-    CHECK_THAT(std::get<Unknown>(placed).reason, Contains("place boom"));
+    CHECK_THAT(std::get<Unknown>(placed).reason, Contains("plugin threw during placeOrder(): place boom"));
     const auto queried = v.queryOrder("x", "BTCUSDT");
     REQUIRE(std::holds_alternative<Unknown>(queried));
     CHECK_THAT(std::get<Unknown>(queried).reason, Contains("non-standard exception"));
