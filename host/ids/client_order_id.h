@@ -1,7 +1,10 @@
-// The client order id budget: {signal}:{venue}:{leg}:{attempt} must fit every venue's id rules.
+// Client order ids: {signal}:{venue}:{leg}:{attempt}, built to fit each venue's id rules.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <set>
 #include <string>
 
 #include <tradehost/venue.h>
@@ -9,16 +12,55 @@
 namespace tradehost::host {
 
 // The shortest the {signal} part ever gets: a signal id that does not fit is replaced by a
-// digest of this many base32 characters (80 bits: collisions negligible for any signal volume).
+// digest of this many base32 characters (80 bits: collisions negligible for any signal volume;
+// the gate's unique index on client order ids refuses one anyway).
 constexpr std::size_t kSignalPartMinLength = 16;
 constexpr std::size_t kMaxLegDigits = 2;      // at most 99 legs per signal
 constexpr std::size_t kMaxAttemptDigits = 1;  // at most 9 attempts per leg
 constexpr std::size_t kSeparators = 3;
+constexpr int kMaxLegs = 99;
+constexpr int kMaxAttempts = 9;
 
 // The longest venue instance name whose ids still fit `rules` (0 if none can).
 inline std::size_t maxVenueNameLength(const ClientOrderIdRules& rules) {
     const std::size_t fixed = kSignalPartMinLength + kMaxLegDigits + kMaxAttemptDigits + kSeparators;
     return rules.maxLength > fixed ? rules.maxLength - fixed : 0;
 }
+
+struct ClientOrderIdParts {
+    std::string signalPart;  // the signal id itself, or its digest
+    std::string venue;
+    int leg = 0;
+    int attempt = 0;
+};
+
+// Encodes and parses the ids of one venue instance. Deterministic: the same (signal, leg,
+// attempt) always gives the same id, so an id can be recomputed after a crash, never guessed.
+class ClientOrderIdCodec {
+public:
+    // Throws std::invalid_argument when no id can fit the rules (no usable separator among
+    // ":-./", no digest alphabet, or the venue name too long).
+    ClientOrderIdCodec(ClientOrderIdRules rules, std::string venue);
+
+    // The signal id is used as it is when every character is allowed and the whole id fits;
+    // otherwise the first 16 base32 characters of its SHA-256.
+    std::string encode(const std::string& signalId, int leg, int attempt) const;
+
+    // The parts of an id of this venue instance, or nullopt when the id is not ours (foreign).
+    std::optional<ClientOrderIdParts> parse(const std::string& clientOrderId) const;
+
+    bool fits(const std::string& clientOrderId) const;  // length and alphabet
+    char separator() const { return separator_; }
+    const std::string& venue() const { return venue_; }
+
+    // The digest form of a signal id (exposed for tests and for mapping ids back to signals).
+    std::string digest(const std::string& signalId) const;
+
+private:
+    ClientOrderIdRules rules_;
+    std::string venue_;
+    char separator_ = ':';
+    bool upperDigest_ = true;
+};
 
 }  // namespace tradehost::host

@@ -133,11 +133,10 @@ InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registr
                                     std::to_string(limit) + " for the venue name"});
                     continue;
                 }
-                const auto bad = std::find_if(spec.name.begin(), spec.name.end(),
-                                              [&](char c) { return rules.alphabet.find(c) == std::string::npos; });
-                if (bad != spec.name.end()) {
-                    errors.add({file, spec.line, spec.where(), "name",
-                                std::string("character '") + *bad + "' is not allowed in client order ids of '" + spec.type + "'"});
+                try {
+                    ClientOrderIdCodec codec(rules, spec.name);  // separator, digest alphabet, name characters
+                } catch (const std::invalid_argument& e) {
+                    errors.add({file, spec.line, spec.where(), "name", e.what()});
                     continue;
                 }
                 set.venues.push_back(std::move(instance));

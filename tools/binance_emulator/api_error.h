@@ -71,7 +71,9 @@ inline ApiError limitPriceTooLow(const std::string& bound) {
 }
 inline ApiError noNeedToChangePositionSide() { return make(-4059, "No need to change position side."); }
 inline ApiError positionSideMismatch() { return make(-4061, "Order's position side does not match user's setting."); }
-inline ApiError openOrdersExist() { return make(-4067, "Position side cannot be changed if there exists open orders."); }
+inline ApiError openOrdersExist() {
+    return make(-4067, "Position side cannot be changed if there exists open orders.");
+}
 inline ApiError positionExists() { return make(-4068, "Position side cannot be changed if there exists position."); }
 inline ApiError duplicatedClientOrderId() { return make(-4116, "ClientOrderId is duplicated."); }
 inline ApiError conditionalTypeMoved() {
@@ -81,27 +83,31 @@ inline ApiError minNotional(const std::string& notional) {
     return make(-4164, "Order's notional must be no smaller than " + notional + " (unless you choose reduce only).");
 }
 inline ApiError fokRejected() {
-    return make(-5021, "Due to the order could not be filled immediately, the FOK order has been rejected. "
-                       "The order will not be recorded in the order history");
+    return make(-5021,
+                "Due to the order could not be filled immediately, the FOK order has been rejected. "
+                "The order will not be recorded in the order history");
 }
 inline ApiError gtxRejected() {
-    return make(-5022, "Due to the order could not be executed as maker, the Post Only order will be rejected. "
-                       "The order will not be recorded in the order history");
+    return make(-5022,
+                "Due to the order could not be executed as maker, the Post Only order will be rejected. "
+                "The order will not be recorded in the order history");
 }
 // Messages of the -1003 family as the error-code page gives them; status 429 or 418.
 inline ApiError tooMuchWeight(int limit, int status = 429) {
-    return make(-1003, "Too much request weight used; current limit is " + std::to_string(limit) +
-                           " request weight per 1 MINUTE. Please use the websocket for live updates to avoid polling the API.",
+    return make(-1003,
+                "Too much request weight used; current limit is " + std::to_string(limit) +
+                    " request weight per 1 MINUTE. Please use the websocket for live updates to avoid polling the API.",
                 status);
 }
 inline ApiError ipBanned(long long untilMs) {
-    return make(-1003, "Way too much request weight used; IP banned until " + std::to_string(untilMs) +
-                           ". Please use the websocket for live updates to avoid bans.",
+    return make(-1003,
+                "Way too much request weight used; IP banned until " + std::to_string(untilMs) +
+                    ". Please use the websocket for live updates to avoid bans.",
                 418);
 }
 inline ApiError tooManyOrders(int limit, const std::string& interval) {
-    return make(-1015, "Too many new orders; current limit is " + std::to_string(limit) + " orders per " + interval + ".",
-                429);
+    return make(
+        -1015, "Too many new orders; current limit is " + std::to_string(limit) + " orders per " + interval + ".", 429);
 }
 
 }  // namespace errors

@@ -1,15 +1,16 @@
 // /control endpoints: strict JSON input (unknown keys are refused), JSON output.
 #include "control_handler.h"
 
-#include <set>
-#include <sstream>
-#include <stdexcept>
-
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/URI.h>
+
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <type_traits>
 
 #include "decimal_math.h"
 #include "fapi_json.h"
@@ -17,7 +18,6 @@
 
 namespace tradehost::binance_emulator {
 namespace {
-
 
 class ControlError : public std::runtime_error {
 public:
@@ -114,10 +114,16 @@ void writeFault(JsonWriter& w, const Fault& f) {
     w.beginObject();
     w.field("id", f.id);
     w.field("mode", toString(s.mode));
-    if (s.method.empty()) w.nullField("method"); else w.field("method", s.method);
+    if (s.method.empty())
+        w.nullField("method");
+    else
+        w.field("method", s.method);
     w.field("path", s.path.empty() ? std::string("*") : s.path);
     w.key("rate").raw(doubleText(s.rate));
-    if (s.count) w.field("count", *s.count); else w.nullField("count");
+    if (s.count)
+        w.field("count", *s.count);
+    else
+        w.nullField("count");
     w.field("fired", f.fired);
     w.field("active", f.active());
     if (s.mode == FaultMode::Delay || s.mode == FaultMode::LateExecute) w.field("delay_ms", s.delayMs);
@@ -145,9 +151,12 @@ std::string limitsJson(const RateLimits& l) {
 
 const char* uniquenessName(ClientIdUniqueness u) {
     switch (u) {
-        case ClientIdUniqueness::Global: return "global";
-        case ClientIdUniqueness::None: return "none";
-        case ClientIdUniqueness::OpenOrders: break;
+        case ClientIdUniqueness::Global:
+            return "global";
+        case ClientIdUniqueness::None:
+            return "none";
+        case ClientIdUniqueness::OpenOrders:
+            break;
     }
     return "open";
 }
@@ -258,7 +267,8 @@ void ControlHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
                 }
                 if (auto ra = in.integer("retry_after_s")) spec.retryAfterS = *ra;
                 if (auto a = in.string("answer")) {
-                    if (*a != "1007" && *a != "503" && *a != "drop") throw badInput("'answer' must be 1007, 503 or drop");
+                    if (*a != "1007" && *a != "503" && *a != "drop")
+                        throw badInput("'answer' must be 1007, 503 or drop");
                     spec.answer = *a;
                 }
                 if (auto e = in.boolean("execute")) spec.execute = *e;
@@ -394,7 +404,8 @@ void ControlHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
             w.key("clock");
             writeClock();
             w.key("prices").beginObject();
-            for (const auto& s : exchange.symbols()) w.field(s.symbol, formatAtLeast(exchange.price(s.symbol), s.pricePrecision));
+            for (const auto& s : exchange.symbols())
+                w.field(s.symbol, formatAtLeast(exchange.price(s.symbol), s.pricePrecision));
             w.endObject();
             w.key("accounts").beginArray();
             for (std::size_t a = 0; a < exchange.accountCount(); ++a) {
@@ -403,7 +414,8 @@ void ControlHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
                 w.field("dualSidePosition", exchange.dualSidePosition(a));
                 w.field("openOrders", static_cast<std::int64_t>(exchange.openOrders(a, "").size()));
                 w.key("positions").beginArray();
-                for (const auto& p : exchange.positions(a, "", true)) writePositionRiskV2(w, p, *exchange.findSymbol(p.symbol));
+                for (const auto& p : exchange.positions(a, "", true))
+                    writePositionRiskV2(w, p, *exchange.findSymbol(p.symbol));
                 w.endArray();
                 w.endObject();
             }

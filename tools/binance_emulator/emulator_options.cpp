@@ -64,7 +64,7 @@ Test control API (no auth, JSON): /control/faults, /control/price, /control/posi
 }
 
 std::variant<EmulatorOptions, std::string> parseEmulatorOptions(const std::vector<std::string>& args,
-                                                                 const std::map<std::string, std::string>& env) {
+                                                                const std::map<std::string, std::string>& env) {
     EmulatorOptions o;
     std::vector<std::string> keys;
     std::vector<std::string> secrets;

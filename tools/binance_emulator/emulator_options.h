@@ -24,7 +24,7 @@ inline constexpr const char* kDefaultApiSecret = "emulator-api-secret";
 // `env` is the environment to read BINANCE_EMULATOR_API_KEY / _SECRET from (injected for tests).
 // Returns the options or an error message for the user.
 std::variant<EmulatorOptions, std::string> parseEmulatorOptions(const std::vector<std::string>& args,
-                                                                 const std::map<std::string, std::string>& env);
+                                                                const std::map<std::string, std::string>& env);
 
 std::string emulatorUsage();
 

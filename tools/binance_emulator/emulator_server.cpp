@@ -1,10 +1,6 @@
 // HTTP(S) server wiring: own thread pool, sized server params, /fapi and /control routing, TLS context in code.
 #include "emulator_server.h"
 
-#include <algorithm>
-#include <mutex>
-#include <stdexcept>
-
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerParams.h>
@@ -12,6 +8,10 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+
+#include <algorithm>
+#include <mutex>
+#include <stdexcept>
 
 #include "control_handler.h"
 #include "fapi_handler.h"
@@ -54,7 +54,8 @@ std::vector<SymbolSpec> selectSymbols(const EmulatorConfig& config) {
     } else {
         for (const auto& name : config.symbols) {
             auto it = std::find_if(all.begin(), all.end(), [&](const SymbolSpec& s) { return s.symbol == name; });
-            if (it == all.end()) throw std::invalid_argument("unknown symbol '" + name + "' (built in: BTCUSDT, ETHUSDT)");
+            if (it == all.end())
+                throw std::invalid_argument("unknown symbol '" + name + "' (built in: BTCUSDT, ETHUSDT)");
             out.push_back(*it);
         }
     }
@@ -74,13 +75,14 @@ std::vector<SymbolSpec> selectSymbols(const EmulatorConfig& config) {
 EmulatorServer::EmulatorServer(EmulatorConfig config) : config_(std::move(config)) {
     if (config_.credentials.empty()) throw std::invalid_argument("at least one API key/secret pair is required");
     for (const auto& c : config_.credentials) {
-        if (c.apiKey.empty() || c.apiSecret.empty()) throw std::invalid_argument("API keys and secrets must not be empty");
+        if (c.apiKey.empty() || c.apiSecret.empty())
+            throw std::invalid_argument("API keys and secrets must not be empty");
     }
     if (config_.certFile.empty() != config_.keyFile.empty())
         throw std::invalid_argument("--cert and --key go together");
     if (config_.threads < 2) throw std::invalid_argument("at least 2 threads are needed");
-    state_ = std::make_unique<EmulatorState>(selectSymbols(config_), config_.credentials, config_.hedgeMode,
-                                             config_.limits);
+    state_ =
+        std::make_unique<EmulatorState>(selectSymbols(config_), config_.credentials, config_.hedgeMode, config_.limits);
     state_->verbose.store(config_.verbose);
 }
 

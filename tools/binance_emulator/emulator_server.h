@@ -1,14 +1,14 @@
 // The emulator as an embeddable object: builds the state, binds HTTP or HTTPS, serves until stopped.
 #pragma once
 
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/ThreadPool.h>
 
 #include "emulator_state.h"
 
@@ -20,8 +20,8 @@ struct EmulatorConfig {
     std::string certFile;    // both set: HTTPS; both empty: plain HTTP
     std::string keyFile;
     std::vector<Credential> credentials;
-    std::vector<std::string> symbols;            // empty: every built-in symbol
-    std::map<std::string, std::string> prices;   // initial price overrides
+    std::vector<std::string> symbols;           // empty: every built-in symbol
+    std::map<std::string, std::string> prices;  // initial price overrides
     RateLimits limits;
     bool hedgeMode = false;
     int threads = 64;  // each kept-alive connection holds a thread while it is open

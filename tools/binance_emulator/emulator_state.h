@@ -1,10 +1,10 @@
 // Everything the request handlers share: clock, exchange, limits, faults and run-time switches.
 #pragma once
 
+#include <Poco/Net/HTTPServer.h>
+
 #include <atomic>
 #include <vector>
-
-#include <Poco/Net/HTTPServer.h>
 
 #include "emulator_clock.h"
 #include "exchange.h"

@@ -142,9 +142,9 @@ std::optional<ApiError> Exchange::checkOrderLocked(std::size_t account, const Or
     if (!r.clientOrderId.empty() && uniqueness_ != ClientIdUniqueness::None) {
         auto it = byClientId_.find({account, r.clientOrderId});
         if (it != byClientId_.end()) {
-            const bool clash = uniqueness_ == ClientIdUniqueness::Global ||
-                               std::any_of(it->second.begin(), it->second.end(),
-                                           [&](std::size_t i) { return orders_[i].isOpen(); });
+            const bool clash =
+                uniqueness_ == ClientIdUniqueness::Global ||
+                std::any_of(it->second.begin(), it->second.end(), [&](std::size_t i) { return orders_[i].isOpen(); });
             if (clash) return errors::duplicatedClientOrderId();
         }
     }
@@ -258,8 +258,8 @@ void Exchange::applyFillToPositionLocked(std::size_t account, const std::string&
         p.entryPrice = price;
     } else if (before.sign() == signedQty.sign()) {
         // Adding to a position: the entry is the quantity-weighted average of the fills.
-        p.entryPrice = divideRounded(before.abs() * p.entryPrice + signedQty.abs() * price, after.abs(),
-                                     kEntryPriceDecimals);
+        p.entryPrice =
+            divideRounded(before.abs() * p.entryPrice + signedQty.abs() * price, after.abs(), kEntryPriceDecimals);
     } else if (after.isZero()) {
         p.entryPrice = Decimal();
     } else if (after.sign() != before.sign()) {
@@ -346,8 +346,8 @@ std::size_t Exchange::pendingLateOrders() const {
 bool Exchange::retainedLocked(const Order& o) const {
     const std::int64_t age = clock_.nowMs() - o.time;
     if (age > kRetentionMs) return false;
-    const bool unfilledEnd = (o.status == OrderStatus::Canceled || o.status == OrderStatus::Expired) &&
-                             o.executedQty.isZero();
+    const bool unfilledEnd =
+        (o.status == OrderStatus::Canceled || o.status == OrderStatus::Expired) && o.executedQty.isZero();
     return !(unfilledEnd && age > kUnfilledRetentionMs);
 }
 
@@ -508,8 +508,10 @@ std::optional<std::string> Exchange::setPosition(std::size_t account, const std:
                                                  const Decimal& amount, std::optional<Decimal> entryPrice) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (findSymbol(symbol) == nullptr) return "unknown symbol " + symbol;
-    if (!dualSide_[account] && side != PositionSide::Both) return "account is in one-way mode: positionSide must be BOTH";
-    if (dualSide_[account] && side == PositionSide::Both) return "account is in hedge mode: positionSide must be LONG or SHORT";
+    if (!dualSide_[account] && side != PositionSide::Both)
+        return "account is in one-way mode: positionSide must be BOTH";
+    if (dualSide_[account] && side == PositionSide::Both)
+        return "account is in hedge mode: positionSide must be LONG or SHORT";
     if ((side == PositionSide::Long && amount.isNegative()) || (side == PositionSide::Short && amount.isPositive()))
         return "a LONG position cannot be negative nor a SHORT one positive";
     if (entryPrice && entryPrice->isNegative()) return "entryPrice must not be negative";

@@ -76,7 +76,7 @@ struct LedgerEntry {
 };
 
 struct PlaceResult {
-    Order ack;  // the order as it was accepted: NEW, nothing executed
+    Order ack;     // the order as it was accepted: NEW, nothing executed
     Order result;  // the order after immediate matching
 };
 

@@ -1,15 +1,14 @@
 // fapi request handling: weight and bans, fault injection, key/signature/timestamp checks, endpoints.
 #include "fapi_handler.h"
 
-#include <chrono>
-#include <iostream>
-#include <thread>
-
-#include <sys/socket.h>
-
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/URI.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
 
 #include "fapi_json.h"
 #include "http_body.h"
@@ -199,9 +198,8 @@ void FapiHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net
 
         const WeightDecision admitted = state_.limiter.admit(ip, weight);
         if (!admitted.allowed) {
-            reply = errorReply(admitted.status == 418
-                                   ? errors::ipBanned(admitted.bannedUntilMs)
-                                   : errors::tooMuchWeight(state_.limiter.limits().weightPerMinute));
+            reply = errorReply(admitted.status == 418 ? errors::ipBanned(admitted.bannedUntilMs)
+                                                      : errors::tooMuchWeight(state_.limiter.limits().weightPerMinute));
             reply.headers.emplace_back("Retry-After", std::to_string(admitted.retryAfterS));
         } else if (auto fault = state_.faults.take(method, path, FaultPhase::Before)) {
             const FaultSpec& f = fault->spec;
@@ -231,8 +229,9 @@ void FapiHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net
     if (state_.verbose.load()) {
         // Path and status only: the query string carries the signature.
         std::cerr << method << ' ' << path << " -> "
-                  << (reply.abort == Reply::Abort::None ? std::to_string(reply.status)
-                                                        : reply.abort == Reply::Abort::Drop ? "dropped" : "reset")
+                  << (reply.abort == Reply::Abort::None   ? std::to_string(reply.status)
+                      : reply.abort == Reply::Abort::Drop ? "dropped"
+                                                          : "reset")
                   << std::endl;
     }
     if (reply.abort != Reply::Abort::None) {
@@ -251,9 +250,12 @@ Reply FapiHandler::process(const Route& route, const RequestParams& params, cons
         if (!found) return errorReply(errors::badApiKey(ip));
         account = *found;
         switch (params.signatureState()) {
-            case RequestParams::SignatureState::Missing: return errorReply(errors::mandatory("signature"));
-            case RequestParams::SignatureState::NotLast: return errorReply(errors::badSignature());
-            case RequestParams::SignatureState::Present: break;
+            case RequestParams::SignatureState::Missing:
+                return errorReply(errors::mandatory("signature"));
+            case RequestParams::SignatureState::NotLast:
+                return errorReply(errors::badSignature());
+            case RequestParams::SignatureState::Present:
+                break;
         }
         const std::string expected = hmacSha256Hex(state_.exchange.secretOf(account), params.signedPayload());
         context.signatureValid = signatureMatches(expected, params.signature());
@@ -307,10 +309,18 @@ Reply FapiHandler::process(const Route& route, const RequestParams& params, cons
             state_.faults.refund(after->id);
         } else {
             switch (after->spec.mode) {
-                case FaultMode::DropAfterExecute: reply = dropReply(); break;
-                case FaultMode::Unknown503AfterExecute: reply = unknown503Reply(after->spec); break;
-                case FaultMode::Timeout1007AfterExecute: reply = timeout1007Reply(after->spec); break;
-                default: reply = http5xxReply(after->spec); break;
+                case FaultMode::DropAfterExecute:
+                    reply = dropReply();
+                    break;
+                case FaultMode::Unknown503AfterExecute:
+                    reply = unknown503Reply(after->spec);
+                    break;
+                case FaultMode::Timeout1007AfterExecute:
+                    reply = timeout1007Reply(after->spec);
+                    break;
+                default:
+                    reply = http5xxReply(after->spec);
+                    break;
             }
         }
     }
@@ -322,7 +332,8 @@ Reply FapiHandler::dispatch(const Route& route, const RequestParams& params, std
                             const RequestContext& context, const std::optional<Fault>& late, bool& lateAccepted) {
     Exchange& exchange = state_.exchange;
     switch (route.endpoint) {
-        case Endpoint::Ping: return jsonReply("{}");
+        case Endpoint::Ping:
+            return jsonReply("{}");
         case Endpoint::Time: {
             JsonWriter w;
             w.beginObject().field("serverTime", state_.clock.nowMs()).endObject();
@@ -330,7 +341,8 @@ Reply FapiHandler::dispatch(const Route& route, const RequestParams& params, std
         }
         case Endpoint::ExchangeInfo:
             return jsonReply(exchangeInfoJson(exchange.symbols(), state_.limiter.limits(), state_.clock.nowMs()));
-        case Endpoint::NewOrder: return newOrder(params, account, context, late, lateAccepted);
+        case Endpoint::NewOrder:
+            return newOrder(params, account, context, late, lateAccepted);
         case Endpoint::QueryOrder:
         case Endpoint::OpenOrder:
         case Endpoint::CancelOrder: {
@@ -356,7 +368,8 @@ Reply FapiHandler::dispatch(const Route& route, const RequestParams& params, std
             if (!symbol.empty() && exchange.findSymbol(symbol) == nullptr) return errorReply(errors::badSymbol());
             JsonWriter w;
             w.beginArray();
-            for (const auto& o : exchange.openOrders(account, symbol)) writeQueryOrder(w, o, *exchange.findSymbol(o.symbol));
+            for (const auto& o : exchange.openOrders(account, symbol))
+                writeQueryOrder(w, o, *exchange.findSymbol(o.symbol));
             w.endArray();
             return jsonReply(w.str());
         }

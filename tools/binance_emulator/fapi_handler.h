@@ -1,13 +1,13 @@
 // The handler for every /fapi request: rate limits, faults, authentication, then the endpoint itself.
 #pragma once
 
-#include <string>
-#include <utility>
-#include <vector>
-
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "emulator_state.h"
 #include "request_params.h"
@@ -33,8 +33,8 @@ struct Route {
     const char* method;
     const char* path;
     Endpoint endpoint;
-    int weight;      // IP weight (reference A9); openOrders without a symbol costs 40
-    bool isSigned;   // TRADE / USER_DATA: key, signature and timestamp required
+    int weight;     // IP weight (reference A9); openOrders without a symbol costs 40
+    bool isSigned;  // TRADE / USER_DATA: key, signature and timestamp required
 };
 
 // The route for a method and path, or nullptr.

@@ -132,23 +132,40 @@ void writePositionRiskV3(JsonWriter& w, const PositionView& p, const SymbolSpec&
     w.endObject();
 }
 
-std::string exchangeInfoJson(const std::vector<SymbolSpec>& symbols, const RateLimits& limits, std::int64_t serverTime) {
+std::string exchangeInfoJson(const std::vector<SymbolSpec>& symbols, const RateLimits& limits,
+                             std::int64_t serverTime) {
     JsonWriter w;
     w.beginObject();
     w.field("timezone", "UTC");
     w.field("serverTime", serverTime);
     w.field("futuresType", "U_MARGINED");
     w.key("rateLimits").beginArray();
-    w.beginObject().field("rateLimitType", "REQUEST_WEIGHT").field("interval", "MINUTE").field("intervalNum", 1)
-        .field("limit", limits.weightPerMinute).endObject();
-    w.beginObject().field("rateLimitType", "ORDERS").field("interval", "MINUTE").field("intervalNum", 1)
-        .field("limit", limits.ordersPerMinute).endObject();
-    w.beginObject().field("rateLimitType", "ORDERS").field("interval", "SECOND").field("intervalNum", 10)
-        .field("limit", limits.ordersPer10s).endObject();
+    w.beginObject()
+        .field("rateLimitType", "REQUEST_WEIGHT")
+        .field("interval", "MINUTE")
+        .field("intervalNum", 1)
+        .field("limit", limits.weightPerMinute)
+        .endObject();
+    w.beginObject()
+        .field("rateLimitType", "ORDERS")
+        .field("interval", "MINUTE")
+        .field("intervalNum", 1)
+        .field("limit", limits.ordersPerMinute)
+        .endObject();
+    w.beginObject()
+        .field("rateLimitType", "ORDERS")
+        .field("interval", "SECOND")
+        .field("intervalNum", 10)
+        .field("limit", limits.ordersPer10s)
+        .endObject();
     w.endArray();
     w.key("exchangeFilters").beginArray().endArray();
     w.key("assets").beginArray();
-    w.beginObject().field("asset", "USDT").field("marginAvailable", true).field("autoAssetExchange", "-10000").endObject();
+    w.beginObject()
+        .field("asset", "USDT")
+        .field("marginAvailable", true)
+        .field("autoAssetExchange", "-10000")
+        .endObject();
     w.endArray();
     w.key("symbols").beginArray();
     for (const auto& s : symbols) {
@@ -176,22 +193,38 @@ std::string exchangeInfoJson(const std::vector<SymbolSpec>& symbols, const RateL
         w.field("marketTakeBound", "0.05");
         w.field("maxMoveOrderLimit", 10000);
         w.key("filters").beginArray();
-        w.beginObject().field("minPrice", s.minPrice.text).field("maxPrice", s.maxPrice.text)
-            .field("filterType", "PRICE_FILTER").field("tickSize", s.tickSize.text).endObject();
-        w.beginObject().field("maxQty", s.lot.maxQty.text).field("minQty", s.lot.minQty.text)
-            .field("stepSize", s.lot.stepSize.text).field("filterType", "LOT_SIZE").endObject();
-        w.beginObject().field("filterType", "MARKET_LOT_SIZE").field("maxQty", s.marketLot.maxQty.text)
-            .field("minQty", s.marketLot.minQty.text).field("stepSize", s.marketLot.stepSize.text).endObject();
+        w.beginObject()
+            .field("minPrice", s.minPrice.text)
+            .field("maxPrice", s.maxPrice.text)
+            .field("filterType", "PRICE_FILTER")
+            .field("tickSize", s.tickSize.text)
+            .endObject();
+        w.beginObject()
+            .field("maxQty", s.lot.maxQty.text)
+            .field("minQty", s.lot.minQty.text)
+            .field("stepSize", s.lot.stepSize.text)
+            .field("filterType", "LOT_SIZE")
+            .endObject();
+        w.beginObject()
+            .field("filterType", "MARKET_LOT_SIZE")
+            .field("maxQty", s.marketLot.maxQty.text)
+            .field("minQty", s.marketLot.minQty.text)
+            .field("stepSize", s.marketLot.stepSize.text)
+            .endObject();
         w.beginObject().field("filterType", "MAX_NUM_ORDERS").field("limit", s.maxNumOrders).endObject();
         w.beginObject().field("notional", s.minNotional.text).field("filterType", "MIN_NOTIONAL").endObject();
-        w.beginObject().field("multiplierDown", s.multiplierDown.text).field("multiplierUp", s.multiplierUp.text)
-            .field("multiplierDecimal", "4").field("filterType", "PERCENT_PRICE").endObject();
+        w.beginObject()
+            .field("multiplierDown", s.multiplierDown.text)
+            .field("multiplierUp", s.multiplierUp.text)
+            .field("multiplierDecimal", "4")
+            .field("filterType", "PERCENT_PRICE")
+            .endObject();
         w.endArray();
         // The conditional types are still listed although POST /fapi/v1/order now answers -4120
         // for them (reference A0: "The SDK enum still lists them").
         w.key("orderTypes").beginArray();
-        for (const char* t : {"LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET",
-                              "TRAILING_STOP_MARKET"})
+        for (const char* t :
+             {"LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"})
             w.value(t);
         w.endArray();
         w.key("timeInForce").beginArray();

@@ -46,13 +46,18 @@ FaultPhase phaseOf(const FaultSpec& spec) {
     switch (spec.mode) {
         case FaultMode::DropAfterExecute:
         case FaultMode::Unknown503AfterExecute:
-        case FaultMode::Timeout1007AfterExecute: return FaultPhase::After;
-        case FaultMode::LateExecute: return FaultPhase::Late;
-        case FaultMode::Delay: return FaultPhase::Latency;
-        case FaultMode::Http5xx: return spec.execute ? FaultPhase::After : FaultPhase::Before;
+        case FaultMode::Timeout1007AfterExecute:
+            return FaultPhase::After;
+        case FaultMode::LateExecute:
+            return FaultPhase::Late;
+        case FaultMode::Delay:
+            return FaultPhase::Latency;
+        case FaultMode::Http5xx:
+            return spec.execute ? FaultPhase::After : FaultPhase::Before;
         case FaultMode::Reset:
         case FaultMode::Http429:
-        case FaultMode::Http418: break;
+        case FaultMode::Http418:
+            break;
     }
     return FaultPhase::Before;
 }

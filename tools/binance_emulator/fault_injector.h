@@ -38,9 +38,9 @@ const char* faultModeNames();
 
 struct FaultSpec {
     FaultMode mode = FaultMode::Delay;
-    std::string method;  // empty: any method
-    std::string path;    // empty: any /fapi path
-    double rate = 1.0;   // probability per matching request (a probability, not a price)
+    std::string method;                 // empty: any method
+    std::string path;                   // empty: any /fapi path
+    double rate = 1.0;                  // probability per matching request (a probability, not a price)
     std::optional<std::int64_t> count;  // how many times it may fire; unlimited when absent
     std::int64_t delayMs = 0;           // delay, late_execute
     int status = 0;                     // http_5xx (and overrides for the *_after_execute answers)

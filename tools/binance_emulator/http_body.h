@@ -1,10 +1,10 @@
 // Reading a request body the way HTTP/1.1 defines it, which Poco 1.11's server does not.
 #pragma once
 
-#include <string>
-
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/StreamCopier.h>
+
+#include <string>
 
 namespace tradehost::binance_emulator {
 

@@ -24,15 +24,25 @@ public:
         return *this;
     }
 
-    JsonWriter& value(std::string_view s) { return scalar([&] { appendString(s); }); }
+    JsonWriter& value(std::string_view s) {
+        return scalar([&] { appendString(s); });
+    }
     JsonWriter& value(const char* s) { return value(std::string_view(s)); }
     JsonWriter& value(const std::string& s) { return value(std::string_view(s)); }
-    JsonWriter& value(std::int64_t n) { return scalar([&] { out_ += std::to_string(n); }); }
+    JsonWriter& value(std::int64_t n) {
+        return scalar([&] { out_ += std::to_string(n); });
+    }
     JsonWriter& value(int n) { return value(static_cast<std::int64_t>(n)); }
-    JsonWriter& value(bool b) { return scalar([&] { out_ += b ? "true" : "false"; }); }
-    JsonWriter& null() { return scalar([&] { out_ += "null"; }); }
+    JsonWriter& value(bool b) {
+        return scalar([&] { out_ += b ? "true" : "false"; });
+    }
+    JsonWriter& null() {
+        return scalar([&] { out_ += "null"; });
+    }
     // A number whose text is already valid JSON (e.g. a rate such as 0.05).
-    JsonWriter& raw(std::string_view text) { return scalar([&] { out_ += text; }); }
+    JsonWriter& raw(std::string_view text) {
+        return scalar([&] { out_ += text; });
+    }
 
     template <typename T>
     JsonWriter& field(std::string_view name, const T& v) {
@@ -76,11 +86,21 @@ private:
         out_ += '"';
         for (const char c : s) {
             switch (c) {
-                case '"': out_ += "\\\""; break;
-                case '\\': out_ += "\\\\"; break;
-                case '\n': out_ += "\\n"; break;
-                case '\r': out_ += "\\r"; break;
-                case '\t': out_ += "\\t"; break;
+                case '"':
+                    out_ += "\\\"";
+                    break;
+                case '\\':
+                    out_ += "\\\\";
+                    break;
+                case '\n':
+                    out_ += "\\n";
+                    break;
+                case '\r':
+                    out_ += "\\r";
+                    break;
+                case '\t':
+                    out_ += "\\t";
+                    break;
                 default:
                     if (static_cast<unsigned char>(c) < 0x20) {
                         char buf[8];

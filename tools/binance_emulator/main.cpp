@@ -1,10 +1,10 @@
 // binance-emulator: serve the emulated fapi until SIGINT/SIGTERM.
+#include <Poco/Exception.h>
+#include <pthread.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
-#include <pthread.h>
-
-#include <Poco/Exception.h>
 
 #include "emulator_options.h"
 #include "emulator_server.h"

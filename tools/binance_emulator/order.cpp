@@ -7,9 +7,12 @@ const char* toString(Side s) { return s == Side::Buy ? "BUY" : "SELL"; }
 
 const char* toString(PositionSide s) {
     switch (s) {
-        case PositionSide::Long: return "LONG";
-        case PositionSide::Short: return "SHORT";
-        case PositionSide::Both: break;
+        case PositionSide::Long:
+            return "LONG";
+        case PositionSide::Short:
+            return "SHORT";
+        case PositionSide::Both:
+            break;
     }
     return "BOTH";
 }
@@ -18,22 +21,32 @@ const char* toString(OrderType t) { return t == OrderType::Limit ? "LIMIT" : "MA
 
 const char* toString(TimeInForce t) {
     switch (t) {
-        case TimeInForce::Ioc: return "IOC";
-        case TimeInForce::Fok: return "FOK";
-        case TimeInForce::Gtx: return "GTX";
-        case TimeInForce::Gtd: return "GTD";
-        case TimeInForce::Gtc: break;
+        case TimeInForce::Ioc:
+            return "IOC";
+        case TimeInForce::Fok:
+            return "FOK";
+        case TimeInForce::Gtx:
+            return "GTX";
+        case TimeInForce::Gtd:
+            return "GTD";
+        case TimeInForce::Gtc:
+            break;
     }
     return "GTC";
 }
 
 const char* toString(OrderStatus s) {
     switch (s) {
-        case OrderStatus::PartiallyFilled: return "PARTIALLY_FILLED";
-        case OrderStatus::Filled: return "FILLED";
-        case OrderStatus::Canceled: return "CANCELED";
-        case OrderStatus::Expired: return "EXPIRED";
-        case OrderStatus::New: break;
+        case OrderStatus::PartiallyFilled:
+            return "PARTIALLY_FILLED";
+        case OrderStatus::Filled:
+            return "FILLED";
+        case OrderStatus::Canceled:
+            return "CANCELED";
+        case OrderStatus::Expired:
+            return "EXPIRED";
+        case OrderStatus::New:
+            break;
     }
     return "NEW";
 }

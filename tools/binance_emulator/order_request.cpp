@@ -18,7 +18,8 @@ std::optional<Decimal> parsePlainDecimal(const std::string& text) {
     const std::string whole = text.substr(0, dot);
     const std::string frac = dot == std::string::npos ? std::string() : text.substr(dot + 1);
     auto digits = [](const std::string& s) {
-        return !s.empty() && s.size() <= 20 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+        return !s.empty() && s.size() <= 20 &&
+               std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
     };
     if (!digits(whole)) return std::nullopt;
     if (dot != std::string::npos && !digits(frac)) return std::nullopt;
@@ -35,7 +36,8 @@ std::variant<OrderRequest, ApiError> parseOrderRequest(const RequestParams& para
     auto type = params.get("type");
     if (!type) return errors::mandatory("type");
 
-    const bool known = std::any_of(symbols.begin(), symbols.end(), [&](const SymbolSpec& s) { return s.symbol == *symbol; });
+    const bool known =
+        std::any_of(symbols.begin(), symbols.end(), [&](const SymbolSpec& s) { return s.symbol == *symbol; });
     if (!known) return errors::badSymbol();
     r.symbol = *symbol;
 

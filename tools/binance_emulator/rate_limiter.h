@@ -36,8 +36,8 @@ struct OrderCountDecision {
     bool allowed = true;
     int count10s = 0;
     int count1m = 0;
-    int limit = 0;              // the limit that was hit
-    std::string interval;       // "TEN_SECONDS" or "MINUTE"
+    int limit = 0;         // the limit that was hit
+    std::string interval;  // "TEN_SECONDS" or "MINUTE"
 };
 
 class RateLimiter {

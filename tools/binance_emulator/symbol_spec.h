@@ -13,7 +13,9 @@ namespace tradehost::binance_emulator {
 struct SpecNumber {
     std::string text;
     Decimal value;
-    SpecNumber(const char* literal) : text(literal), value(Decimal::of(literal)) {}  // NOLINT: literals only
+    SpecNumber() = default;
+    // Implicit so the catalogue reads as the literals Binance prints; a bad literal throws at startup.
+    SpecNumber(const char* literal) : text(literal), value(Decimal::of(literal)) {}
 };
 
 struct LotSize {

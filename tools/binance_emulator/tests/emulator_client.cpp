@@ -85,7 +85,8 @@ HttpResult EmulatorClient::send(const std::string& method, const std::string& pa
             const auto amp = payload.find('&');
             const std::string query = payload.substr(0, amp);
             const std::string body = amp == std::string::npos ? "" : payload.substr(amp + 1);
-            return exchange(*fapi_, method, path + "?" + query, body + "&signature=" + sign(query + body), form, apiKey_);
+            return exchange(*fapi_, method, path + "?" + query, body + "&signature=" + sign(query + body), form,
+                            apiKey_);
         }
     }
     return {};
@@ -93,7 +94,8 @@ HttpResult EmulatorClient::send(const std::string& method, const std::string& pa
 
 HttpResult EmulatorClient::raw(const std::string& method, const std::string& pathAndQuery, const std::string& body,
                                const std::string& apiKey) {
-    return exchange(*fapi_, method, pathAndQuery, body, body.empty() ? "" : "application/x-www-form-urlencoded", apiKey);
+    return exchange(*fapi_, method, pathAndQuery, body, body.empty() ? "" : "application/x-www-form-urlencoded",
+                    apiKey);
 }
 
 HttpResult EmulatorClient::control(const std::string& method, const std::string& path, const std::string& json) {

@@ -1,16 +1,16 @@
 // Test helper: a keep-alive HTTP(S) client for the emulator that signs fapi requests like a real client.
 #pragma once
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPClientSession.h>
 
 namespace tradehost::binance_emulator::test {
 
@@ -20,10 +20,10 @@ struct HttpResult {
     std::vector<std::pair<std::string, std::string>> headers;
 
     std::string header(const std::string& name) const;  // "" when absent
-    Poco::JSON::Object::Ptr object() const;              // throws unless the body is an object
+    Poco::JSON::Object::Ptr object() const;             // throws unless the body is an object
     Poco::JSON::Array::Ptr array() const;
-    int code() const;                                     // the envelope's "code"
-    std::string str(const std::string& key) const;        // a field of the object body, as text
+    int code() const;                               // the envelope's "code"
+    std::string str(const std::string& key) const;  // a field of the object body, as text
 };
 
 // Where the signed parameters travel (the docs allow all three for POST/DELETE).

@@ -1,13 +1,13 @@
 // Test helper: an in-process emulator on 127.0.0.1, port 0, with a client already pointed at it.
 #pragma once
 
-#include <csignal>
-#include <memory>
-#include <string>
-
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+
+#include <csignal>
+#include <memory>
+#include <string>
 
 #include "emulator_client.h"
 #include "emulator_server.h"
@@ -44,8 +44,6 @@ struct RunningEmulator {
 };
 
 inline std::string field(const Poco::JSON::Object::Ptr& o, const std::string& key) { return o->get(key).toString(); }
-inline Poco::JSON::Object::Ptr at(const Poco::JSON::Array::Ptr& a, unsigned i) {
-    return a->getObject(i);
-}
+inline Poco::JSON::Object::Ptr at(const Poco::JSON::Array::Ptr& a, unsigned i) { return a->getObject(i); }
 
 }  // namespace tradehost::binance_emulator::test

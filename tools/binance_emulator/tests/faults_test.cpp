@@ -1,11 +1,10 @@
 // Every fault mode over real HTTP: what the client sees, what the exchange did, and the fired counters.
-#include <catch2/catch.hpp>
-
-#include <chrono>
-#include <thread>
-
 #include <Poco/Exception.h>
 #include <Poco/Net/NetException.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "emulator_fixture.h"
 

@@ -22,9 +22,27 @@ std::string parseError(const std::vector<std::string>& args, const std::map<std:
 }  // namespace
 
 TEST_CASE("options: listen, TLS files, key pairs and limits", "[options]") {
-    auto o = parseOk({"--listen", "0.0.0.0:8443", "--cert", "c.pem", "--key", "k.pem", "--api-key", "a", "--api-secret",
-                      "s", "--api-key", "b", "--api-secret", "t", "--weight-per-minute", "100", "--hedge-mode",
-                      "--symbols", "BTCUSDT", "--price", "BTCUSDT=70000.5"});
+    auto o = parseOk({"--listen",
+                      "0.0.0.0:8443",
+                      "--cert",
+                      "c.pem",
+                      "--key",
+                      "k.pem",
+                      "--api-key",
+                      "a",
+                      "--api-secret",
+                      "s",
+                      "--api-key",
+                      "b",
+                      "--api-secret",
+                      "t",
+                      "--weight-per-minute",
+                      "100",
+                      "--hedge-mode",
+                      "--symbols",
+                      "BTCUSDT",
+                      "--price",
+                      "BTCUSDT=70000.5"});
     CHECK(o.config.host == "0.0.0.0");
     CHECK(o.config.port == 8443);
     CHECK(o.config.certFile == "c.pem");

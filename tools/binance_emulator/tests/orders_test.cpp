@@ -115,25 +115,26 @@ TEST_CASE("parameter validation answers with Binance's codes", "[orders][validat
         int code;
     };
     const Case cases[] = {
-        {"symbol=BTCUSDT&side=BUY&type=MARKET", -1102},                                   // no quantity
-        {"side=BUY&type=MARKET&quantity=0.01", -1102},                                    // no symbol
-        {"symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=0.01&price=65000", -1102},          // no timeInForce
-        {"symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.0101", -1111},                   // 4 decimals
+        {"symbol=BTCUSDT&side=BUY&type=MARKET", -1102},                           // no quantity
+        {"side=BUY&type=MARKET&quantity=0.01", -1102},                            // no symbol
+        {"symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=0.01&price=65000", -1102},  // no timeInForce
+        {"symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.0101", -1111},           // 4 decimals
         {"symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=65000.123", -1111},
         {"symbol=BTCUSD&side=BUY&type=MARKET&quantity=0.01", -1121},
         {"symbol=BTCUSDT&side=BUY&type=ICEBERG&quantity=0.01", -1116},
         {"symbol=BTCUSDT&side=BUY&type=STOP_MARKET&quantity=0.01&stopPrice=60000", -4120},
         {"symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01&newClientOrderId=has%20space", -4015},
-        {"symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01&newClientOrderId=0123456789012345678901234567890123456", -4015},
+        {"symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01&newClientOrderId=0123456789012345678901234567890123456",
+         -4015},
         {"symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01&newClientOrderId=bad*char", -4015},
         {"symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01&positionSide=LONG", -4061},
         {"symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=65000.15", -4014},
         {"symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0", -4003},
         {"symbol=BTCUSDT&side=BUY&type=MARKET&quantity=121", -4005},  // MARKET_LOT_SIZE max 120
         {"symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1001&price=65000", -4005},
-        {"symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001", -4164},  // 65 USDT < 100
-        {"symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.005", -4164},  // 17.5 USDT < 20
-        {"symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.01&reduceOnly=true", -2022},  // nothing to reduce
+        {"symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001", -4164},                            // 65 USDT < 100
+        {"symbol=ETHUSDT&side=BUY&type=MARKET&quantity=0.005", -4164},                            // 17.5 USDT < 20
+        {"symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.01&reduceOnly=true", -2022},            // nothing to reduce
         {"symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=70000", -4016},  // > mark x 1.05
         {"symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=60000", -4024},  // < mark x 0.95
         {"symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01&timeInForce=GTC", -1106},

@@ -108,6 +108,7 @@ TEST_CASE("control: positions set or nudged behind the client's back (drift)", "
     CHECK(bad.status == 400);
     CHECK(bad.str("error").find("string") != std::string::npos);
     CHECK(c.control("POST", "/control/position", R"({"symbol":"BTCUSDT","qty":"1"})").status == 400);
-    CHECK(c.control("POST", "/control/position", R"({"symbol":"BTCUSDT","positionSide":"LONG","quantity":"1"})")
-              .status == 400);
+    CHECK(
+        c.control("POST", "/control/position", R"({"symbol":"BTCUSDT","positionSide":"LONG","quantity":"1"})").status ==
+        400);
 }

@@ -1,20 +1,19 @@
 // Test helper: a child process and a temporary directory that are cleaned up even when a test fails.
 #pragma once
 
+#include <Poco/File.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <map>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <sys/types.h>
-#include <sys/wait.h>
-
-#include <Poco/File.h>
-#include <Poco/Pipe.h>
-#include <Poco/PipeStream.h>
-#include <Poco/Process.h>
 
 namespace tradehost::binance_emulator::test {
 

@@ -1,9 +1,9 @@
 // The real binance-emulator executable: --help, HTTPS with a certificate made at test time, clean SIGTERM.
-#include <catch2/catch.hpp>
-
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/SSLManager.h>
+
+#include <catch2/catch.hpp>
 
 #include "emulator_client.h"
 #include "process_guard.h"
@@ -13,10 +13,9 @@ using namespace tradehost::binance_emulator::test;
 namespace {
 
 void makeSelfSignedCert(const TempDir& dir) {
-    ProcessGuard openssl("/usr/bin/openssl",
-                         {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                          "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir.file("key.pem"), "-out",
-                          dir.file("cert.pem")});
+    ProcessGuard openssl("/usr/bin/openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                                              "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                                              dir.file("key.pem"), "-out", dir.file("cert.pem")});
     openssl.readAll();  // openssl's chatter goes to stderr; stdout closes when it exits
     REQUIRE(openssl.waitFor(20000) == 0);
 }
@@ -54,15 +53,16 @@ TEST_CASE("HTTPS smoke: self-signed certificate, signed order over TLS, SIGTERM 
 
     Poco::Net::initializeSSL();
     // The client trusts exactly the test certificate and checks the peer against it.
-    Poco::Net::Context::Ptr tls = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "",
-                                                         dir.file("cert.pem"), Poco::Net::Context::VERIFY_RELAXED, 9,
-                                                         false, "HIGH:!aNULL:!MD5");
+    Poco::Net::Context::Ptr tls =
+        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", dir.file("cert.pem"),
+                               Poco::Net::Context::VERIFY_RELAXED, 9, false, "HIGH:!aNULL:!MD5");
     {
         EmulatorClient c("127.0.0.1", port, "tls-key", "tls-secret", tls);
         CHECK(c.get("/fapi/v1/ping").status == 200);
-        auto placed = c.send("POST", "/fapi/v1/order",
-                             "symbol=ETHUSDT&side=SELL&type=MARKET&quantity=0.010&newClientOrderId=tls-1&newOrderRespType=RESULT",
-                             ParamsIn::Body);
+        auto placed =
+            c.send("POST", "/fapi/v1/order",
+                   "symbol=ETHUSDT&side=SELL&type=MARKET&quantity=0.010&newClientOrderId=tls-1&newOrderRespType=RESULT",
+                   ParamsIn::Body);
         INFO(placed.body);
         REQUIRE(placed.status == 200);
         CHECK(placed.str("status") == "FILLED");

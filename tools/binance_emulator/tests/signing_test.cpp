@@ -31,7 +31,8 @@ TEST_CASE("the emulator accepts the documented request byte for byte", "[signing
     const std::int64_t skew = 1591702613943LL + 100 - EmulatorClock::wallMs();
     REQUIRE(c.control("POST", "/control/clock", "{\"skew_ms\":" + std::to_string(skew) + "}").status == 200);
     REQUIRE(c.control("POST", "/control/price", R"({"symbol":"BTCUSDT","price":"9000"})").status == 200);
-    auto r = c.raw("POST", "/fapi/v1/order", std::string(kVectorPayload) + "&signature=" + kVectorSignature, "vector-key");
+    auto r =
+        c.raw("POST", "/fapi/v1/order", std::string(kVectorPayload) + "&signature=" + kVectorSignature, "vector-key");
     INFO(r.body);
     REQUIRE(r.status == 200);
     CHECK(r.str("status") == "NEW");  // ACK by default, though it filled
@@ -86,7 +87,8 @@ TEST_CASE("signed requests: rejections carry the real codes and statuses", "[sig
         CHECK(r.code() == -1102);
     }
     SECTION("a missing timestamp is -1102") {
-        auto r = c.raw("GET", "/fapi/v2/positionRisk?recvWindow=5000&signature=" + c.sign("recvWindow=5000"), "", kTestKey);
+        auto r =
+            c.raw("GET", "/fapi/v2/positionRisk?recvWindow=5000&signature=" + c.sign("recvWindow=5000"), "", kTestKey);
         CHECK(r.code() == -1102);
         CHECK(r.str("msg").find("'timestamp'") != std::string::npos);
     }
@@ -105,8 +107,9 @@ TEST_CASE("signed requests: rejections carry the real codes and statuses", "[sig
         const std::string body = "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.002&" + payload;
         auto r = c.raw("POST", "/fapi/v1/order", body + "&quantity=0.003&signature=" + c.sign(body), kTestKey);
         CHECK(r.code() == -1101);  // a repeated parameter is refused outright
-        auto tampered = c.raw("POST", "/fapi/v1/order", "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.003&" + payload +
-                                                            "&signature=" + c.sign(body), kTestKey);
+        auto tampered = c.raw(
+            "POST", "/fapi/v1/order",
+            "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.003&" + payload + "&signature=" + c.sign(body), kTestKey);
         CHECK(tampered.code() == -1022);
     }
     SECTION("public endpoints need no key") {
@@ -150,9 +153,13 @@ TEST_CASE("timestamp rule: -1021 in both directions, per the documented formula"
     SECTION("the rule's edges") {
         const std::int64_t now = c.control("GET", "/control/clock").object()->getValue<Poco::Int64>("serverTime");
         // 2 s ahead is refused whatever recvWindow says; 3 s behind is fine with the default.
-        CHECK(c.send("GET", "/fapi/v2/positionRisk", "recvWindow=60000&timestamp=" + std::to_string(now + 2000)).code() == -1021);
+        CHECK(
+            c.send("GET", "/fapi/v2/positionRisk", "recvWindow=60000&timestamp=" + std::to_string(now + 2000)).code() ==
+            -1021);
         CHECK(c.send("GET", "/fapi/v2/positionRisk", "timestamp=" + std::to_string(now - 3000)).status == 200);
         CHECK(c.send("GET", "/fapi/v2/positionRisk", "timestamp=" + std::to_string(now - 9000)).code() == -1021);
-        CHECK(c.send("GET", "/fapi/v2/positionRisk", "recvWindow=12000&timestamp=" + std::to_string(now - 9000)).status == 200);
+        CHECK(
+            c.send("GET", "/fapi/v2/positionRisk", "recvWindow=12000&timestamp=" + std::to_string(now - 9000)).status ==
+            200);
     }
 }
