@@ -59,8 +59,8 @@ std::string ClientOrderIdCodec::digest(const std::string& signalId) const {
 }
 
 std::string ClientOrderIdCodec::encode(const std::string& signalId, int leg, int attempt) const {
-    if (leg < 0 || leg > kMaxLegs || attempt < 0 || attempt > kMaxAttempts)
-        throw std::out_of_range("leg must be 0.." + std::to_string(kMaxLegs) + " and attempt 0.." + std::to_string(kMaxAttempts));
+    if (leg < 0 || leg > kMaxLegIndex || attempt < 0 || attempt > kMaxAttempt)
+        throw std::out_of_range("leg must be 0.." + std::to_string(kMaxLegIndex) + " and attempt 0.." + std::to_string(kMaxAttempt));
     const std::string tail = std::string(1, separator_) + venue_ + separator_ + std::to_string(leg) + separator_ + std::to_string(attempt);
     if (!signalId.empty() && allIn(signalId, rules_.alphabet) && signalId.size() + tail.size() <= rules_.maxLength)
         return signalId + tail;

@@ -18,8 +18,8 @@ constexpr std::size_t kSignalPartMinLength = 16;
 constexpr std::size_t kMaxLegDigits = 2;      // at most 99 legs per signal
 constexpr std::size_t kMaxAttemptDigits = 1;  // at most 9 attempts per leg
 constexpr std::size_t kSeparators = 3;
-constexpr int kMaxLegs = 99;
-constexpr int kMaxAttempts = 9;
+constexpr int kMaxLegIndex = 99;     // legs are numbered 0..99 in ids
+constexpr int kMaxAttempt = 9;       // attempts are numbered 0..9
 
 // The longest venue instance name whose ids still fit `rules` (0 if none can).
 inline std::size_t maxVenueNameLength(const ClientOrderIdRules& rules) {

@@ -247,6 +247,20 @@ TEST_CASE("slowing down before the weight limit: requests are held back instead 
     CHECK(e.metrics.snapshot().count("bn.rate_limit_hits") == 0);
 }
 
+TEST_CASE("risk caps hold inside the plugin, and a market order's notional uses the venue's price") {
+    Emulated e("      max_order_notional: \"200\"\n      max_quantity: \"0.01\"\n      symbols: [BTCUSDT]\n");
+    const std::string id = Emulated::freshId();
+    // 0.004 x 65000 = 260 > 200: refused before sending.
+    const auto r = expect<Rejected>(e.venue().placeOrder(e.market(id, "0.004")), "over max notional");
+    CHECK(r.code == "RISK_MAX_NOTIONAL");
+    CHECK(expect<Rejected>(e.venue().placeOrder(e.market(Emulated::freshId(), "0.02")), "over max qty").code == "RISK_MAX_QUANTITY");
+    auto eth = e.market(Emulated::freshId());
+    eth.symbol = "ETHUSDT";
+    CHECK(expect<Rejected>(e.venue().placeOrder(eth), "not allowlisted").code == "RISK_SYMBOL");
+    CHECK(e.control.ledgerCount(id) == 0);
+    expect<Accepted>(e.venue().placeOrder(e.market(Emulated::freshId(), "0.002")), "within the caps");
+}
+
 TEST_CASE("clock skew: -1021 re-syncs the clock and the order goes through once") {
     Emulated e;
     e.control.call("POST", "/control/clock", "{\"skew_ms\":20000}");  // the venue's clock jumps ahead

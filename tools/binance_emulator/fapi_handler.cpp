@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "decimal_math.h"
 #include "fapi_json.h"
 #include "http_body.h"
 #include "order_request.h"
@@ -22,6 +23,7 @@ constexpr Route kRoutes[] = {
     {"GET", "/fapi/v1/ping", Endpoint::Ping, 1, false},
     {"GET", "/fapi/v1/time", Endpoint::Time, 1, false},
     {"GET", "/fapi/v1/exchangeInfo", Endpoint::ExchangeInfo, 1, false},
+    {"GET", "/fapi/v1/ticker/price", Endpoint::TickerPrice, 1, false},
     {"POST", "/fapi/v1/order", Endpoint::NewOrder, 0, true},
     {"GET", "/fapi/v1/order", Endpoint::QueryOrder, 1, true},
     {"DELETE", "/fapi/v1/order", Endpoint::CancelOrder, 1, true},
@@ -337,6 +339,19 @@ Reply FapiHandler::dispatch(const Route& route, const RequestParams& params, std
         case Endpoint::Time: {
             JsonWriter w;
             w.beginObject().field("serverTime", state_.clock.nowMs()).endObject();
+            return jsonReply(w.str());
+        }
+        case Endpoint::TickerPrice: {
+            // One symbol only (the all-symbols form weighs 2 and is not needed by the plugin).
+            const std::string symbol = params.get("symbol").value_or("");
+            const SymbolSpec* spec = exchange.findSymbol(symbol);
+            if (spec == nullptr) return errorReply(errors::badSymbol());
+            JsonWriter w;
+            w.beginObject()
+                .field("symbol", symbol)
+                .field("price", formatAtLeast(exchange.price(symbol), spec->pricePrecision))
+                .field("time", state_.clock.nowMs())
+                .endObject();
             return jsonReply(w.str());
         }
         case Endpoint::ExchangeInfo:

@@ -18,6 +18,7 @@ enum class Endpoint {
     Ping,
     Time,
     ExchangeInfo,
+    TickerPrice,
     NewOrder,
     QueryOrder,
     CancelOrder,
