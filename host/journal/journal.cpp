@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string_view>
@@ -262,6 +263,7 @@ void Journal::recover() {
                                  "' ends at seq " + std::to_string(expected - 1) + " but '" + seg.path +
                                  "' starts at seq " + std::to_string(seg.firstSeq));
         if (last) {
+            activePath_ = seg.path;
             activeFd_ = openRetrying(seg.path, O_WRONLY | O_APPEND | O_CLOEXEC);
             // A crashed predecessor may have written records it never synced; make them durable
             // before anyone acts on them, so they cannot vanish later and their seq be reused.
@@ -284,7 +286,8 @@ void Journal::recover() {
             std::string what;
         };
         std::optional<Bad> bad;
-        int badLines = 0;  // invalid lines from the first bad one on, the unterminated tail included
+        int badLines = 0;  // complete (terminated) invalid lines from the first bad one on
+        bool unterminatedTail = false;
         std::uint64_t size = 0;
         LineReader reader(readFd.get(), seg.path);
         std::string_view line;
@@ -297,26 +300,23 @@ void Journal::recover() {
                 const std::string what = "unterminated last line of " + std::to_string(line.size()) + " bytes" +
                                          (allZero(line) ? " (zero-filled)" : "");
                 if (!bad) bad = Bad{offset, what};
-                ++badLines;
+                unterminatedTail = true;
                 break;
             }
             const auto rec = JournalRecord::parse(line, why);
-            if (rec && rec->seq == expected) {
+            if (rec) {
                 if (bad)
                     throw JournalCorrupt("journal corrupt: '" + seg.path + "' at byte " + std::to_string(bad->offset) +
                                          ": " + bad->what + ", followed by a valid record (seq " +
                                          std::to_string(rec->seq) + " at byte " + std::to_string(offset) +
                                          "); this is damage, not a torn tail -- refusing to start");
+                if (rec->seq != expected)
+                    throw JournalCorrupt("journal corrupt: '" + seg.path + "' at byte " + std::to_string(offset) +
+                                         ": sequence gap: expected seq " + std::to_string(expected) +
+                                         ", found seq " + std::to_string(rec->seq));
                 ++expected;
                 ++recovery_.records;
                 continue;
-            }
-            if (rec) {
-                why = "sequence gap: expected seq " + std::to_string(expected) + ", found seq " +
-                      std::to_string(rec->seq);
-                if (!bad)
-                    throw JournalCorrupt("journal corrupt: '" + seg.path + "' at byte " + std::to_string(offset) +
-                                         ": " + why);
             }
             if (!bad) bad = Bad{offset, why};
             ++badLines;
@@ -330,10 +330,9 @@ void Journal::recover() {
                                  found[i + 1].path + "'");
         // A crash tears at most the write in flight: its complete lines either all reached the
         // disk or left one damaged line plus an unterminated remainder. More is not a crash.
-        const bool tailTerminatedLines = badLines - (terminated ? 0 : 1);
-        if (bad && tailTerminatedLines > 1)
+        if (badLines > 1)
             throw JournalCorrupt("journal corrupt: '" + seg.path + "' at byte " + std::to_string(bad->offset) + ": " +
-                                 bad->what + ", and " + std::to_string(badLines - 1) +
+                                 bad->what + ", and " + std::to_string(badLines - 1 + (unterminatedTail ? 1 : 0)) +
                                  " more invalid lines after it; only a single torn last record is repaired "
                                  "automatically -- refusing to start");
         if (bad) {
@@ -378,6 +377,7 @@ void Journal::createSegment(std::uint64_t firstSeq) {
     }
     closeFd(activeFd_);
     activeFd_ = fd;
+    activePath_ = path;
     activeSize_ = 0;
     const std::lock_guard<std::mutex> lock(mutex_);
     segments_.push_back({firstSeq, path});
@@ -451,7 +451,7 @@ void Journal::writeBatch(const std::vector<std::string>& lines, std::uint64_t fi
         ++syncCount_;
         if (io_.fdatasync(activeFd_) != 0) {
             const int err = errno;
-            throw JournalError("journal: fdatasync of '" + segments_.back().path + "' failed: " + errnoText(err));
+            throw JournalError("journal: fdatasync of '" + activePath_ + "' failed: " + errnoText(err));
         }
     }
 }
@@ -463,7 +463,7 @@ void Journal::writeAll(const std::string& bytes) {
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             const int err = n < 0 ? errno : EIO;
-            throw JournalError("journal: write to '" + segments_.back().path + "' failed after " +
+            throw JournalError("journal: write to '" + activePath_ + "' failed after " +
                                std::to_string(done) + " of " + std::to_string(bytes.size()) +
                                " bytes: " + errnoText(err));
         }

@@ -152,6 +152,8 @@ private:
     };
 
     Journal(const JournalOptions& options, JournalIo io);
+    std::string pathOf(const std::string& name) const;
+    void lockDirectory();
     void recover();
     void createSegment(std::uint64_t firstSeq);
     void writeBatch(const std::vector<std::string>& lines, std::uint64_t firstSeq);
@@ -163,8 +165,10 @@ private:
     const JournalIo io_;
     int lockFd_ = -1;
     int dirFd_ = -1;
-    int activeFd_ = -1;            // the last segment, O_APPEND; written only by the batch leader
-    std::uint64_t activeSize_ = 0;  // leader only
+    // The last segment, O_APPEND. After open, touched only by the batch leader (one at a time).
+    int activeFd_ = -1;
+    std::string activePath_;
+    std::uint64_t activeSize_ = 0;
     Recovery recovery_;
 
     mutable std::mutex mutex_;  // guards everything below

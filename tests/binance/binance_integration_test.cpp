@@ -17,6 +17,8 @@
 
 #include "config/deployment.h"
 #include "plugins/instance_set.h"
+#include "fake_context.h"
+#include "rest_client.h"
 #include "temp_dir.h"
 
 using namespace tradehost;
@@ -79,8 +81,9 @@ struct Emulated {
     test::TempDir dir;
     static inline int counter = 0;
 
-    explicit Emulated(const std::string& extraSettings = "") {
+    explicit Emulated(const std::string& extraSettings = "", bool hedgeAccount = false) {
         control.call("POST", "/control/reset");
+        if (hedgeAccount) switchToHedgeMode();
         const std::string yaml = "venues:\n  - name: bn\n    type: binance_futures\n    settings:\n"
                                  "      base_url: \"" + ::env("BINANCE_EMULATOR_URL") + "\"\n"
                                  "      api_key: \"${BINANCE_API_KEY}\"\n      api_secret: \"${BINANCE_API_SECRET}\"\n"
@@ -92,6 +95,20 @@ struct Emulated {
         if (!errors.empty()) FAIL(errors.toString());
     }
     host::VenueInstance& venue() { return *instances.venues.front(); }
+
+    // The account's position mode is the venue's, changed with a signed fapi call as a user would.
+    static void switchToHedgeMode() {
+        test::FakeLogger log;
+        test::FakeMetrics metrics;
+        binance::RestConfig config;
+        config.baseUrl = ::env("BINANCE_EMULATOR_URL");
+        config.caFile = ::env("BINANCE_EMULATOR_CA");
+        config.apiKey = ::env("BINANCE_API_KEY");
+        config.apiSecret = ::env("BINANCE_API_SECRET");
+        binance::RestClient client(config, log, metrics);
+        const auto a = client.call("POST", "/fapi/v1/positionSide/dual", {{"dualSidePosition", "true"}}, binance::Security::Signed);
+        REQUIRE(a.status == 200);
+    }
     static std::string freshId() { return "it" + std::to_string(std::time(nullptr) % 100000) + ":bn:" + std::to_string(++counter) + ":0"; }
     OrderIntent market(const std::string& id, const char* qty = "0.002") {
         OrderIntent i;
@@ -259,6 +276,41 @@ TEST_CASE("risk caps hold inside the plugin, and a market order's notional uses 
     CHECK(expect<Rejected>(e.venue().placeOrder(eth), "not allowlisted").code == "RISK_SYMBOL");
     CHECK(e.control.ledgerCount(id) == 0);
     expect<Accepted>(e.venue().placeOrder(e.market(Emulated::freshId(), "0.002")), "within the caps");
+}
+
+TEST_CASE("hedge mode: orders name their position side, and LONG and SHORT are separate books") {
+    Emulated e("      hedge_mode: true\n", true);
+    expect<Accepted>(e.venue().placeOrder(e.market(Emulated::freshId())), "open long");  // BUY -> LONG
+    auto openShort = e.market(Emulated::freshId());
+    openShort.side = Side::Sell;  // SELL, not reduce-only -> SHORT
+    expect<Accepted>(e.venue().placeOrder(openShort), "open short");
+    auto closeLong = e.market(Emulated::freshId());
+    closeLong.side = Side::Sell;
+    closeLong.reduceOnly = true;  // SELL reduce-only -> closes LONG (reduceOnly itself is not sent: -1106)
+    expect<Accepted>(e.venue().placeOrder(closeLong), "close long");
+    const auto positions = expect<Positions>(e.venue().positions(), "positions");
+    REQUIRE(positions.positions.size() == 1);
+    CHECK(positions.positions[0].positionSide == PositionSide::Short);
+    CHECK(positions.positions[0].quantity == Decimal::of("-0.002"));
+}
+
+TEST_CASE("a hedge_mode setting that contradicts the account refuses to start, saying so") {
+    Control().call("POST", "/control/reset");
+    Emulated::switchToHedgeMode();
+    test::TempDir dir;
+    host::Environment environment;
+    host::ConfigErrors errors;
+    host::MetricsRegistry metrics;
+    host::PluginRegistry registry{{TRADEHOST_PLUGIN_DIR}};
+    const std::string yaml = "venues:\n  - name: bn\n    type: binance_futures\n    settings:\n"
+                             "      base_url: \"" + ::env("BINANCE_EMULATOR_URL") + "\"\n"
+                             "      api_key: \"${BINANCE_API_KEY}\"\n      api_secret: \"${BINANCE_API_SECRET}\"\n"
+                             "      ca_file: \"" + ::env("BINANCE_EMULATOR_CA") + "\"\n";
+    auto deployment = host::parseDeployment(yaml, "it.yaml", environment, errors);
+    auto instances = host::buildInstances(deployment, registry, environment, metrics, errors);
+    REQUIRE(errors.empty());
+    instances.startAll("it.yaml", errors);
+    CHECK_THAT(errors.toString(), Contains("the account is in hedge mode, but hedge_mode is false"));
 }
 
 TEST_CASE("clock skew: -1021 re-syncs the clock and the order goes through once") {

@@ -68,7 +68,7 @@ TEST_CASE("literals, arrays and objects", "[json]") {
 
     const auto bad = GENERATE(as<std::string>{}, "", "   ", "tru", "nul", "True", "[1,]", "{\"a\":1,}", "{,}", "[,1]",
                               "{\"a\"}", "{\"a\" 1}", "{a:1}", "{'a':1}", "[1 2]", "{} {}", "[] x", "{\"a\":1",
-                              "[", "\"abc", "/* c */ {}", "{\"a\":1}\x00");
+                              "[", "\"abc", "/* c */ {}", std::string("{\"a\":1}") + '\0');
     CHECK_FALSE(mustFail(bad).message.empty());
 }
 
@@ -126,7 +126,7 @@ TEST_CASE("duplicate keys are refused and named", "[json]") {
         const auto e = mustFail(R"({"a":1,"b":2,"a":3})");
         CHECK(e.duplicateKey);
         CHECK(e.path == "a");
-        CHECK(e.offset == 14);
+        CHECK(e.offset == 13);
     }
     SECTION("spelled differently with escapes") {
         const auto e = mustFail(R"({"side":"buy","\u0073ide":"sell"})");
