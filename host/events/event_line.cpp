@@ -122,7 +122,7 @@ std::string formatEventTimestamp(std::int64_t tsMs) {
     std::int64_t year = 0;
     unsigned month = 0, day = 0;
     civilFromDays(days, year, month, day);
-    char text[32];
+    char text[48];  // room for any int the compiler cannot prove small; 24 are used
     std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(year), month, day,
                   static_cast<int>(msOfDay / 3'600'000), static_cast<int>(msOfDay / 60'000 % 60),
                   static_cast<int>(msOfDay / 1000 % 60), static_cast<int>(msOfDay % 1000));
