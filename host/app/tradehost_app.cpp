@@ -1,6 +1,7 @@
 // The tradehost command line: run a deployment, check one, or describe the installed plugins.
 #include "app/tradehost_app.h"
 
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -11,6 +12,8 @@
 
 #include "config/deployment.h"
 #include "config/settings_validator.h"
+#include "events/verify_events.h"
+#include "gate/gate.h"
 #include "default_config.h"
 #include "intake/webhook_server.h"
 #include "log/logging.h"
@@ -64,7 +67,8 @@ void TradehostApp::handleOption(const std::string& name, const std::string& valu
 void TradehostApp::printHelp() const {
     Poco::Util::HelpFormatter help(options());
     help.setCommand("tradehost");
-    help.setUsage("[--config FILE] | --check-config FILE | --describe-plugins | --help");
+    help.setUsage("[--config FILE] | --check-config FILE | --describe-plugins | pause|resume [--config FILE] | "
+                  "verify-events FILE | --help");
     help.setHeader(
         "Turns trading signals (TradingView-style webhooks) into exchange orders exactly once, through venue and "
         "alert plugins declared in a YAML deployment. With no option it runs the embedded default deployment: "
@@ -131,6 +135,30 @@ void printSettingsTable(std::ostream& out, const SettingsSchema& schema) {
 }
 
 }  // namespace
+
+// The kill switch lives in the gate, so it holds across restarts and a running host sees it
+// before its next order.
+int TradehostApp::setKillSwitch(bool paused) {
+    Loaded loaded;
+    loadAll(configPath_, envFile_, loaded);
+    if (!loaded.errors.empty()) {
+        printErrors(loaded.errors);
+        return EXIT_CONFIG;
+    }
+    const std::string dir = loaded.deployment.storage.string("dir");
+    try {
+        std::filesystem::create_directories(dir);
+        Gate gate((std::filesystem::path(dir) / "gate.sqlite").string());
+        const std::int64_t nowMs = SystemClock::instance().nowMs();
+        gate.setPaused(paused, "command line", nowMs);
+    } catch (const std::exception& e) {
+        std::cerr << "tradehost: cannot " << (paused ? "pause" : "resume") << ": " << e.what() << "\n";
+        return EXIT_CANTCREAT;
+    }
+    std::cout << "trading " << (paused ? "paused" : "resumed") << " for " << loaded.deployment.file << " (storage "
+              << dir << ")\n";
+    return EXIT_OK;
+}
 
 int TradehostApp::checkConfig(const std::string& configPath) {
     Loaded loaded;
@@ -212,7 +240,7 @@ int TradehostApp::runDeployment(const std::string& configPath) {
     webhook->start();
     webhook->setReady(true);
 
-    auto& log = logger();
+    auto& log = Poco::Logger::get("host");
     log.information("tradehost %s running %s: %z venue(s), %z alert sink(s)", std::string(TRADEHOST_VERSION),
                     loaded.deployment.file, instances.venues.size(), instances.alerts.size());
     for (const auto& v : instances.venues)
@@ -251,6 +279,20 @@ int TradehostApp::execute(int argc, char** argv) {
 
 int TradehostApp::main(const std::vector<std::string>& args) {
     setupLogging(logLevel_);
+    if (!args.empty() && args.front() == "verify-events") {
+        if (args.size() != 2) {
+            std::cerr << "tradehost: usage: tradehost verify-events FILE\n";
+            return EXIT_USAGE;
+        }
+        return runVerifyEvents(args[1], std::cout, std::cerr);
+    }
+    if (!args.empty() && (args.front() == "pause" || args.front() == "resume")) {
+        if (args.size() != 1) {
+            std::cerr << "tradehost: usage: tradehost " << args.front() << " [--config FILE]\n";
+            return EXIT_USAGE;
+        }
+        return setKillSwitch(args.front() == "pause");
+    }
     if (!args.empty()) {
         std::cerr << "tradehost: unexpected argument '" << args.front() << "' (see tradehost --help)\n";
         return EXIT_USAGE;

@@ -24,6 +24,7 @@ private:
     int runDeployment(const std::string& configPath);
     int checkConfig(const std::string& configPath);
     int describePlugins();
+    int setKillSwitch(bool paused);
     void printHelp() const;
 
     Mode mode_ = Mode::Run;

@@ -1,11 +1,11 @@
 // The event log's line format: writes one event as one canonical JSON line and checks a line read back.
 #include "events/event_line.h"
 
+#include <Poco/SHA2Engine.h>
+
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
-
-#include <Poco/SHA2Engine.h>
 
 #include "events/json_text.h"
 
@@ -55,7 +55,8 @@ public:
         value = 0;
         while (pos_ < line_.size() && line_[pos_] >= '0' && line_[pos_] <= '9') {
             const auto digit = static_cast<std::uint64_t>(line_[pos_] - '0');
-            if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) return fail(std::string(name) + " out of range");
+            if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10)
+                return fail(std::string(name) + " out of range");
             value = value * 10 + digit;
             ++pos_;
         }
@@ -80,13 +81,15 @@ public:
 
     bool jsonString(const char* name) {
         std::string error;
-        if (!scanJsonString(line_, pos_, pos_, error)) return fail(std::string(name) + " is not a JSON string: " + error);
+        if (!scanJsonString(line_, pos_, pos_, error))
+            return fail(std::string(name) + " is not a JSON string: " + error);
         return true;
     }
 
     bool jsonObject(const char* name) {
         std::string error;
-        if (!scanJsonObject(line_, pos_, pos_, error)) return fail(std::string(name) + " is not a JSON object: " + error);
+        if (!scanJsonObject(line_, pos_, pos_, error))
+            return fail(std::string(name) + " is not a JSON object: " + error);
         return true;
     }
 
@@ -152,8 +155,8 @@ std::string appendEventLine(std::string& out, const Event& event, const std::str
         std::size_t end = 0;
         std::string error;
         if (!scanJsonObject(data, 0, end, error) || end != data.size())
-            throw std::invalid_argument("event " + std::to_string(event.id) +
-                                        ": data is not a single JSON object: " + (error.empty() ? "trailing text" : error));
+            throw std::invalid_argument("event " + std::to_string(event.id) + ": data is not a single JSON object: " +
+                                        (error.empty() ? "trailing text" : error));
     }
     auto field = [&](const std::string& value) { return redact ? redact(value) : value; };
 
@@ -199,7 +202,8 @@ EventLineCheck checkEventLine(std::string_view line) {
         return check;
     };
     if (line.empty()) return malformed("empty line");
-    if (line.size() > kMaxEventLineBytes) return malformed("longer than " + std::to_string(kMaxEventLineBytes) + " bytes");
+    if (line.size() > kMaxEventLineBytes)
+        return malformed("longer than " + std::to_string(kMaxEventLineBytes) + " bytes");
 
     LineParser r(line);
     std::uint64_t tsMs = 0;

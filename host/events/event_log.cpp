@@ -1,17 +1,17 @@
 // The audit trail: an append-only, hash-chained JSON-lines file fed from the gate's outbox.
 #include "events/event_log.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <utility>
 #include <vector>
-
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace tradehost::host {
 
@@ -89,10 +89,10 @@ bool acceptLine(ChainScan& scan, std::string_view line, bool overlong, bool& tor
         return false;
     }
     if (check.id <= scan.lastId) {
-        scan.reason = scan.goodLines == 0 ? "id 0: ids start at 1"
-                                          : "id " + std::to_string(check.id) + " does not follow id " +
-                                                std::to_string(scan.lastId) + " of line " +
-                                                std::to_string(scan.goodLines);
+        scan.reason = scan.goodLines == 0
+                          ? "id 0: ids start at 1"
+                          : "id " + std::to_string(check.id) + " does not follow id " + std::to_string(scan.lastId) +
+                                " of line " + std::to_string(scan.goodLines);
         return false;
     }
     if (check.prev != scan.lastHash) {

@@ -40,9 +40,9 @@ public:
     // What open() cut off the end of the file; empty (`truncated` false) on a clean open.
     struct Recovery {
         bool truncated = false;
-        std::uint64_t line = 0;          // 1-based number of the first line removed
+        std::uint64_t line = 0;  // 1-based number of the first line removed
         std::uint64_t bytesRemoved = 0;
-        std::string reason;              // why that line was unusable
+        std::string reason;  // why that line was unusable
     };
 
     struct Verification {

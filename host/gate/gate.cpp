@@ -249,7 +249,8 @@ std::uint64_t Gate::processedSeq() {
     }
 }
 
-void Gate::update(const LegRecord& leg, const EventRecord& event, std::int64_t nowMs, const std::optional<Decimal>& fillDelta) {
+void Gate::update(const LegRecord& leg, const std::vector<EventRecord>& events, std::int64_t nowMs,
+                  const std::optional<Decimal>& fillDelta) {
     transaction([&] {
         std::string id = leg.signalId, coid = leg.clientOrderId, state = toString(leg.state), exch = leg.exchangeOrderId,
                     filled = leg.filledQuantity.toString(), avg = leg.averagePrice.toString(), reason = leg.reason;
@@ -276,7 +277,7 @@ void Gate::update(const LegRecord& leg, const EventRecord& event, std::int64_t n
                          " ON CONFLICT (venue, symbol, position_side) DO UPDATE SET quantity = excluded.quantity",
                 use(venue), use(symbol), use(side), use(q), now;
         }
-        insertEvent(event, nowMs);
+        for (const auto& event : events) insertEvent(event, nowMs);
     });
 }
 
@@ -362,7 +363,7 @@ int Gate::markInFlightUnknown(std::int64_t nowMs) {
         l.unknownSinceMs = nowMs;
         l.nextCheckMs = nowMs;
         l.notFoundCount = 0;
-        update(l, {"order_unknown", l.signalId, l.clientOrderId, l.intent.venue, "{\"reason\":\"" + jsonEscape(l.reason) + "\"}"}, nowMs);
+        update(l, {{"order_unknown", l.signalId, l.clientOrderId, l.intent.venue, "{\"reason\":\"" + jsonEscape(l.reason) + "\"}"}}, nowMs);
     }
     return static_cast<int>(inFlight.size());
 }

@@ -93,9 +93,9 @@ public:
     void skip(std::uint64_t journalSeq, const EventRecord& event, std::int64_t nowMs);
     std::uint64_t processedSeq();
 
-    // Writes a leg's new state (and attempt / client order id / fills) with its event, in one
+    // Writes a leg's new state (and attempt / client order id / fills) with its events, in one
     // transaction. `fillDelta`, when set, moves the expected position of the leg's venue/symbol.
-    void update(const LegRecord& leg, const EventRecord& event, std::int64_t nowMs,
+    void update(const LegRecord& leg, const std::vector<EventRecord>& events, std::int64_t nowMs,
                 const std::optional<Decimal>& fillDelta = std::nullopt);
 
     std::vector<LegRecord> legsInState(LegState state);

@@ -1,6 +1,11 @@
 // Event log: chain and ids across reopen, torn-tail repair, tamper detection, escaping, redaction, verify-events.
-#include <catch2/catch.hpp>
+#include "events/event_log.h"
 
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <sys/resource.h>
+
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -12,13 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include <sys/resource.h>
-
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-
 #include "events/event_line.h"
-#include "events/event_log.h"
 #include "events/json_text.h"
 #include "events/verify_events.h"
 #include "temp_dir.h"
@@ -412,10 +411,16 @@ TEST_CASE("strings are escaped so that every line parses back to what was given"
     const std::string quotes = "say \"hi\" \\ back\\slash /";
     const std::string unicode = "caf\xC3\xA9 \xE2\x82\xAC \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80";
     // Stray continuation, truncated 3-byte, overlong '/', UTF-16 surrogate, beyond U+10FFFF, 0xFF.
-    const std::string invalid = "a\x80" "b\xE2\x82" "c\xC0\xAF" "d\xED\xA0\x80" "e\xF4\x90\x80\x80" "f\xFF";
+    const std::string invalid =
+        "a\x80"
+        "b\xE2\x82"
+        "c\xC0\xAF"
+        "d\xED\xA0\x80"
+        "e\xF4\x90\x80\x80"
+        "f\xFF";
     const std::string fffd = "\xEF\xBF\xBD";
-    const std::string invalidRepaired =
-        "a" + fffd + "b" + fffd + fffd + "c" + fffd + fffd + "d" + fffd + fffd + fffd + "e" + fffd + fffd + fffd + fffd + "f" + fffd;
+    const std::string invalidRepaired = "a" + fffd + "b" + fffd + fffd + "c" + fffd + fffd + "d" + fffd + fffd + fffd +
+                                        "e" + fffd + fffd + fffd + fffd + "f" + fffd;
 
     Event e = makeEvent(1);
     e.signalId = controls;
@@ -474,7 +479,8 @@ TEST_CASE("the redaction hook runs on every string field before hashing", "[even
     e.clientOrderId = secret;
     e.venue = "bn";
     // As a value, as a key, behind an escape (\u002d is '-'), and a number that must stay a number.
-    e.dataJson = "{\"key\":\"" + secret + "\",\"" + secret + "\":1,\"esc\":\"s3cret\\u002dkey\",\"n\":12345,\"ok\":\"x\"}";
+    e.dataJson =
+        "{\"key\":\"" + secret + "\",\"" + secret + "\":1,\"esc\":\"s3cret\\u002dkey\",\"n\":12345,\"ok\":\"x\"}";
     log->append({e});
 
     const std::string text = readFile(path);
@@ -512,7 +518,8 @@ TEST_CASE("concurrent appenders keep the chain intact", "[events]") {
                 const auto batchSize = static_cast<std::uint64_t>(1 + (t + i) % 3);
                 std::lock_guard<std::mutex> lock(idLock);
                 std::vector<Event> batch;
-                for (std::uint64_t k = 0; k < batchSize; ++k) batch.push_back(makeEvent(nextId++, "{\"thread\":" + std::to_string(t) + "}"));
+                for (std::uint64_t k = 0; k < batchSize; ++k)
+                    batch.push_back(makeEvent(nextId++, "{\"thread\":" + std::to_string(t) + "}"));
                 log->append(batch);
             }
         });

@@ -1,6 +1,7 @@
 // The journal line format: exact output, round trip, and every malformed shape refused.
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <cstdio>
 #include <string>
 

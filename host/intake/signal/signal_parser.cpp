@@ -90,10 +90,22 @@ bool isPlainDecimal(std::string_view t) {
     return i == t.size();
 }
 
+// A plain decimal followed by an exponent ("2e-3", "6.5E4"): worth its own message.
+bool isExponentForm(std::string_view t) {
+    const auto e = t.find_first_of("eE");
+    if (e == std::string_view::npos || !isPlainDecimal(t.substr(0, e))) return false;
+    std::size_t i = e + 1;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (i >= t.size()) return false;
+    for (; i < t.size(); ++i)
+        if (!isDigit(t[i])) return false;
+    return true;
+}
+
 Error readPositiveDecimal(const JsonValue& v, const std::string& field, Decimal& out) {
     if (v.kind != Kind::Number && v.kind != Kind::String)
         return error(field, "must be a decimal number greater than zero (a JSON number or a string)");
-    if (v.text.find_first_of("eE") != std::string::npos)
+    if (isExponentForm(v.text))
         return error(field, "exponent notation is not accepted; write the number as plain decimals");
     if (!isPlainDecimal(v.text))
         return error(field, "must be a plain decimal number such as \"0.002\" (no spaces, signs or leading zeros)");
