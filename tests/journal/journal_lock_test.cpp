@@ -36,9 +36,11 @@ void writeOut(const std::string& text) {
 // The child side of the two-process tests. This binary re-executes itself with kHelperEnv set;
 // the helper runs during static initialization and exits before Catch2's main would start.
 //   open: try Journal::open on kHelperDirEnv; print the error; exit with what happened.
-//   hold: block until stdin closes (a process that merely inherited our descriptors).
+//   hold: say "ready", then block until stdin closes (a process that merely inherited our
+//         descriptors).
 int runHelper(const std::string& mode) {
     if (mode == "hold") {
+        writeOut("ready\n");
         char c;
         while (::read(STDIN_FILENO, &c, 1) > 0) {
         }
@@ -190,6 +192,12 @@ TEST_CASE("a child process does not inherit the lock", "[journal][lock]") {
     TempDir tmp;
     auto journal = Journal::open(optionsFor(tmp.path()));
     Child holder = spawnHelper("hold", tmp.path().string());
+    // posix_spawn may return before the child's exec has closed its O_CLOEXEC descriptors (the
+    // vfork parent wakes when the child drops the old address space, slightly earlier): wait
+    // until the new program runs.
+    char c = 0;
+    while (c != '\n' && ::read(holder.stdoutFd, &c, 1) == 1) {
+    }
     journal.reset();
     auto reopened = Journal::open(optionsFor(tmp.path()));
     CHECK(reopened->lastSequence() == 0);
