@@ -1,10 +1,15 @@
 // The tradehost command line: run a deployment, check one, or describe the installed plugins.
 #include "app/tradehost_app.h"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
@@ -12,11 +17,15 @@
 
 #include "config/deployment.h"
 #include "config/settings_validator.h"
+#include "default_config.h"
+#include "events/event_log.h"
 #include "events/verify_events.h"
 #include "gate/gate.h"
-#include "default_config.h"
 #include "intake/webhook_server.h"
+#include "journal/journal.h"
 #include "log/logging.h"
+#include "log/redactor.h"
+#include "pipeline/processor.h"
 #include "plugins/instance_set.h"
 
 namespace tradehost::host {
@@ -217,32 +226,109 @@ int TradehostApp::describePlugins() {
     return broken ? EXIT_CONFIG : EXIT_OK;
 }
 
+namespace {
+
+bool isLoopback(const std::string& listen) {
+    const std::string host = parseListenAddress(listen).first;
+    return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+IntakeOptions intakeOptions(const Deployment& d) {
+    IntakeOptions o;
+    o.listen = d.webhook.string("listen");
+    if (d.webhook.has("secret")) o.secret = d.webhook.string("secret");
+    if (d.webhook.has("path_token")) o.pathToken = d.webhook.string("path_token");
+    if (d.webhook.has("signing_secret")) o.signingSecret = d.webhook.string("signing_secret");
+    for (const auto& ip : d.webhook.list("allow_ips")) o.allowIps.insert(ip);
+    o.maxBodyBytes = static_cast<std::size_t>(d.webhook.integer("max_body_bytes"));
+    return o;
+}
+
+ProcessorOptions processorOptions(const Deployment& d) {
+    ProcessorOptions o;
+    o.maxSignalAgeMs = d.risk.integer("max_signal_age_s") * 1000;
+    o.retentionMs = d.risk.integer("signal_retention_days") * 24 * 3600 * 1000;
+    o.defaultVenue = d.routing.string("default_venue");
+    o.settleWindowMs = d.resolver.integer("settle_window_s") * 1000;
+    o.unresolvedAlertMs = d.resolver.integer("unresolved_alert_s") * 1000;
+    return o;
+}
+
+}  // namespace
+
 int TradehostApp::runDeployment(const std::string& configPath) {
     Loaded loaded;
     loadAll(configPath, envFile_, loaded);
-    PluginRegistry registry(searchPathFor(extraPluginDirs_, loaded.deployment));
-    MetricsRegistry metrics;
-    InstanceSet instances = buildInstances(loaded.deployment, registry, loaded.env, metrics, loaded.errors);
-    std::unique_ptr<WebhookServer> webhook;
+    const Deployment& d = loaded.deployment;
     if (loaded.errors.empty()) {
+        const IntakeOptions io = intakeOptions(d);
         try {
-            webhook = std::make_unique<WebhookServer>(loaded.deployment.webhook.string("listen"));
+            if (!isLoopback(io.listen) && io.secret.empty() && io.pathToken.empty() && io.signingSecret.empty())
+                loaded.errors.add({d.file, 0, "section 'webhook'", "listen",
+                                   "listens beyond loopback without authentication: set secret, path_token or signing_secret"});
         } catch (const std::exception& e) {
-            loaded.errors.add({loaded.deployment.file, 0, "section 'webhook'", "listen", std::string("cannot listen: ") + e.what()});
+            loaded.errors.add({d.file, 0, "section 'webhook'", "listen", e.what()});
         }
     }
-    if (loaded.errors.empty()) instances.startAll(loaded.deployment.file, loaded.errors);
+    PluginRegistry registry(searchPathFor(extraPluginDirs_, d));
+    MetricsRegistry metrics;
+    InstanceSet instances = buildInstances(d, registry, loaded.env, metrics, loaded.errors);
+    if (!loaded.errors.empty()) {
+        printErrors(loaded.errors);
+        return EXIT_CONFIG;
+    }
+
+    // Storage: the journal's lock makes this the only tradehost on the directory.
+    const std::filesystem::path dir = d.storage.string("dir");
+    std::unique_ptr<Journal> journal;
+    std::unique_ptr<Gate> gate;
+    std::unique_ptr<EventLog> events;
+    try {
+        std::filesystem::create_directories(dir);
+        journal = Journal::open({(dir / "journal").string()});
+        gate = std::make_unique<Gate>((dir / "gate.sqlite").string());
+        events = EventLog::open((dir / "events.jsonl").string(),
+                                [](std::string text) { return Redactor::instance().redact(std::move(text)); });
+    } catch (const JournalLocked& e) {
+        std::cerr << "tradehost: another tradehost is running on " << dir.string() << ": " << e.what() << "\n";
+        return EXIT_TEMPFAIL;
+    } catch (const std::exception& e) {
+        std::cerr << "tradehost: cannot open storage in " << dir.string() << ": " << e.what() << "\n";
+        return EXIT_IOERR;
+    }
+
+    Processor* processor = nullptr;
+    std::unique_ptr<WebhookServer> webhook;
+    try {
+        webhook = std::make_unique<WebhookServer>(
+            intakeOptions(d), journal.get(), gate.get(), [&processor] { if (processor) processor->wake(); },
+            [] { return SystemClock::instance().nowMs(); });
+    } catch (const std::exception& e) {
+        loaded.errors.add({d.file, 0, "section 'webhook'", "listen", std::string("cannot listen: ") + e.what()});
+    }
+    if (loaded.errors.empty()) instances.startAll(d.file, loaded.errors);
     if (!loaded.errors.empty()) {
         instances.stopAll();
         printErrors(loaded.errors);
         return EXIT_CONFIG;
     }
-    webhook->start();
-    webhook->setReady(true);
+    webhook->start();  // probes answer now; signals get 503 until recovery is done
 
     auto& log = Poco::Logger::get("host");
-    log.information("tradehost %s running %s: %z venue(s), %z alert sink(s)", std::string(TRADEHOST_VERSION),
-                    loaded.deployment.file, instances.venues.size(), instances.alerts.size());
+    Processor pipeline(*journal, *gate, *events, instances, processorOptions(d), SystemClock::instance());
+    processor = &pipeline;
+    pipeline.start();  // recovery: in-flight legs -> UNKNOWN, journal replayed into the gate
+    if (!pipeline.ready()) {
+        std::cerr << "tradehost: recovery failed: " << pipeline.fatalError() << "\n";
+        webhook->stop();
+        instances.stopAll();
+        return EXIT_SOFTWARE;
+    }
+    webhook->setReady(true);
+    log.information("tradehost %s running %s: %z venue(s), %z alert sink(s); journal at seq %Lu, recovery: %s",
+                    std::string(TRADEHOST_VERSION), d.file, instances.venues.size(), instances.alerts.size(),
+                    static_cast<Poco::UInt64>(journal->lastSequence()),
+                    std::string(journal->recovery().tornTailRepaired ? "torn tail repaired" : "clean"));
     for (const auto& v : instances.venues)
         log.information("venue '%s': %s %s, %s", v->name(), v->plugin().typeName, v->plugin().version, std::string(toString(v->state())));
     for (const auto& a : instances.alerts)
@@ -250,21 +336,40 @@ int TradehostApp::runDeployment(const std::string& configPath) {
 
     const std::string url = "http://" + webhook->host() + ":" + std::to_string(webhook->port()) + "/webhook";
     const std::string venue = instances.venues.empty() ? "paper" : instances.venues.front()->name();
-    const bool needsSecret = loaded.deployment.webhook.has("secret");
+    const bool needsSecret = d.webhook.has("secret");
     std::cout << "\nWebhook: " << url << "\n"
               << "Send a signal:\n  curl -sS -X POST " << url << " -H 'Content-Type: application/json' -d '{"
               << (needsSecret ? "\"secret\": \"<your webhook secret>\", " : "") << "\"signal_id\": \"demo-1\", \"venue\": \""
               << venue << "\", \"symbol\": \"BTCUSDT\", \"side\": \"buy\", \"type\": \"market\", \"quantity\": \"0.001\"}'\n"
-              << "Health: http://" << webhook->host() << ":" << webhook->port() << "/healthz   Stop: Ctrl-C\n"
+              << "Health: http://" << webhook->host() << ":" << webhook->port() << "/healthz   Events: "
+              << (dir / "events.jsonl").string() << "   Stop: Ctrl-C\n"
               << std::endl;
 
+    // Fail-stop: a journal or gate failure stops the process (a supervisor restarts it and
+    // recovery re-reads everything) rather than carrying on with an unknown state.
+    std::atomic<bool> stopping{false};
+    std::thread watchdog([&] {
+        while (!stopping) {
+            if (!pipeline.fatalError().empty() || journal->failed()) {
+                log.critical("fatal: " + (journal->failed() ? std::string("journal write failed") : pipeline.fatalError()) +
+                             "; stopping for a restart");
+                ::kill(::getpid(), SIGTERM);
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    });
     waitForTerminationRequest();
+    stopping = true;
+    watchdog.join();
     log.information("shutting down");
     webhook->setReady(false);
     webhook->stop();
+    pipeline.stop();
     instances.stopAll();
-    log.information("stopped cleanly");
-    return EXIT_OK;
+    const bool failed = !pipeline.fatalError().empty() || journal->failed();
+    log.information(failed ? "stopped after a fatal error" : "stopped cleanly");
+    return failed ? EXIT_SOFTWARE : EXIT_OK;
 }
 
 int TradehostApp::execute(int argc, char** argv) {

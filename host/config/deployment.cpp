@@ -63,8 +63,13 @@ const std::vector<HostSection>& hostSectionSchemas() {
          {SettingSpec("listen", T::String).byDefault(std::string("127.0.0.1:8080"))
               .describe("address:port the signal webhook listens on"),
           SettingSpec("secret", T::String).isSecret().describe("shared secret senders put in the body as \"secret\""),
+          SettingSpec("path_token", T::String).isSecret().describe("secret token accepted as POST /webhook/<token>"),
+          SettingSpec("signing_secret", T::String).isSecret()
+              .describe("key for X-Signature: sha256=<hex HMAC of the body>, for senders that can sign"),
           SettingSpec("allow_ips", T::StringList).byDefault(std::vector<std::string>{})
-              .describe("source addresses allowed to send signals; empty allows any")},
+              .describe("source addresses allowed to send signals; empty allows any"),
+          SettingSpec("max_body_bytes", T::Integer).byDefault(std::int64_t{65536})
+              .describe("larger bodies are refused with 413 without being read")},
          &Deployment::webhook},
         {"admin",
          {SettingSpec("listen", T::String).byDefault(std::string("127.0.0.1:8081")).describe("address:port of the admin page"),
@@ -80,8 +85,20 @@ const std::vector<HostSection>& hostSectionSchemas() {
          &Deployment::plugins},
         {"risk",
          {SettingSpec("max_signal_age_s", T::Integer).byDefault(std::int64_t{60})
-              .describe("signals older than this when processed are expired, never executed late")},
+              .describe("signals older than this when processed are expired, never executed late"),
+          SettingSpec("signal_retention_days", T::Integer).byDefault(std::int64_t{7})
+              .describe("signal ids are remembered this long; older signals are refused")},
          &Deployment::risk},
+        {"routing",
+         {SettingSpec("default_venue", T::String).byDefault(std::string())
+              .describe("venue instance for legs that name none; empty: such legs are blocked")},
+         &Deployment::routing},
+        {"resolver",
+         {SettingSpec("settle_window_s", T::Integer).byDefault(std::int64_t{30})
+              .describe("an order is absent only after NotFound answers spanning this long (> the venue's recvWindow)"),
+          SettingSpec("unresolved_alert_s", T::Integer).byDefault(std::int64_t{120})
+              .describe("an order still unresolved after this long raises an order_unresolved event")},
+         &Deployment::resolver},
         {"reconciler",
          {SettingSpec("interval_s", T::Integer).byDefault(std::int64_t{15}).describe("seconds between position audits")},
          &Deployment::reconciler},

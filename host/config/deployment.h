@@ -29,7 +29,7 @@ struct InstanceSpec {
 struct Deployment {
     std::string file;  // shown in errors: the path given, or "config/default.yaml (embedded)"
     // The host's own sections, validated against the tables in hostSectionSchemas().
-    Settings webhook, admin, storage, plugins, risk, reconciler;
+    Settings webhook, admin, storage, plugins, risk, routing, resolver, reconciler;
     std::vector<InstanceSpec> venues;
     std::vector<InstanceSpec> alerts;
 };

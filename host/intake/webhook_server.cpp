@@ -1,8 +1,9 @@
-// The HTTP listener signals arrive on (POST /webhook), with liveness and readiness probes.
+// The HTTP listener signals arrive on: authenticate, bound, parse, journal durably, then answer.
 #include "intake/webhook_server.h"
 
 #include <stdexcept>
 
+#include <Poco/HMACEngine.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerParams.h>
@@ -10,20 +11,91 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Logger.h>
+#include <Poco/String.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "events/json_text.h"
+#include "gate/gate.h"
+#include "intake/signal/signal_parser.h"
+#include "journal/journal.h"
+#include "pipeline/journal_record.h"
+#include "testing/crash_point.h"
 
 namespace tradehost::host {
+
+struct WebhookServer::State {
+    IntakeOptions options;
+    Journal* journal = nullptr;
+    Gate* gate = nullptr;
+    std::function<void()> onJournaled;
+    std::function<std::int64_t()> nowMs;
+    std::atomic<bool> ready{false};
+};
+
 namespace {
 
 using Poco::Net::HTTPResponse;
 
-class JsonHandler : public Poco::Net::HTTPRequestHandler {
+bool equalsConstantTime(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string hmacHex(const std::string& key, const std::string& body) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(body.data()),
+         body.size(), digest, &length);
+    static const char* kHex = "0123456789abcdef";
+    std::string hex;
+    for (unsigned i = 0; i < length; ++i) {
+        hex += kHex[digest[i] >> 4];
+        hex += kHex[digest[i] & 15];
+    }
+    return hex;
+}
+
+void reply(Poco::Net::HTTPServerResponse& response, HTTPResponse::HTTPStatus status, const std::string& body,
+           bool close = false) {
+    response.setStatus(status);
+    response.setContentType("application/json");
+    response.setContentLength(static_cast<std::streamsize>(body.size()));
+    if (close) response.setKeepAlive(false);
+    response.send() << body;
+}
+
+std::string errorBody(const std::string& error, const std::string& field = "") {
+    std::string out = "{\"error\":";
+    appendJsonString(out, error);
+    if (!field.empty()) {
+        out += ",\"field\":";
+        appendJsonString(out, field);
+    }
+    return out + "}";
+}
+
+class Probe : public Poco::Net::HTTPRequestHandler {
 public:
-    JsonHandler(HTTPResponse::HTTPStatus status, std::string body) : status_(status), body_(std::move(body)) {}
+    explicit Probe(std::shared_ptr<WebhookServer::State> s, bool readiness) : s_(std::move(s)), readiness_(readiness) {}
     void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
-        response.setStatus(status_);
-        response.setContentType("application/json");
-        response.setContentLength(static_cast<std::streamsize>(body_.size()));
-        response.send() << body_;
+        if (!readiness_) return reply(response, HTTPResponse::HTTP_OK, "{\"status\":\"alive\"}");
+        const bool ok = s_->ready && s_->journal && !s_->journal->failed();
+        reply(response, ok ? HTTPResponse::HTTP_OK : HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+              ok ? "{\"status\":\"ready\"}" : "{\"status\":\"not ready\"}");
+    }
+
+private:
+    std::shared_ptr<WebhookServer::State> s_;
+    bool readiness_;
+};
+
+class Simple : public Poco::Net::HTTPRequestHandler {
+public:
+    Simple(HTTPResponse::HTTPStatus status, std::string body) : status_(status), body_(std::move(body)) {}
+    void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
+        reply(response, status_, body_, true);
     }
 
 private:
@@ -31,26 +103,107 @@ private:
     std::string body_;
 };
 
-class Routes : public Poco::Net::HTTPRequestHandlerFactory {
+class SignalHandler : public Poco::Net::HTTPRequestHandler {
 public:
-    explicit Routes(std::shared_ptr<std::atomic<bool>> ready) : ready_(std::move(ready)) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override {
-        const std::string& uri = request.getURI();
-        if (uri == "/healthz") return new JsonHandler(HTTPResponse::HTTP_OK, "{\"status\":\"alive\"}");
-        if (uri == "/readyz") {
-            return *ready_ ? new JsonHandler(HTTPResponse::HTTP_OK, "{\"status\":\"ready\"}")
-                           : new JsonHandler(HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "{\"status\":\"starting\"}");
+    SignalHandler(std::shared_ptr<WebhookServer::State> s, std::string token) : s_(std::move(s)), token_(std::move(token)) {}
+
+    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+        const IntakeOptions& o = s_->options;
+        // Source address first, from the real peer (never a forwarded-for header).
+        if (!o.allowIps.empty() && !o.allowIps.count(request.clientAddress().host().toString()))
+            return reply(response, HTTPResponse::HTTP_FORBIDDEN, errorBody("source address not allowed"), true);
+
+        // Framing (RFC 9112 §6.3): both Content-Length and Transfer-Encoding, or two different
+        // Content-Length values, are how requests get smuggled.
+        int lengths = 0;
+        std::string firstLength;
+        for (auto it = request.find("Content-Length"); it != request.end() && Poco::icompare(it->first, "Content-Length") == 0; ++it) {
+            if (lengths++ == 0) firstLength = it->second;
+            else if (it->second != firstLength)
+                return reply(response, HTTPResponse::HTTP_BAD_REQUEST, errorBody("conflicting Content-Length headers", "body"), true);
         }
-        if (uri == "/webhook" || uri.rfind("/webhook/", 0) == 0) {
-            return new JsonHandler(HTTPResponse::HTTP_NOT_IMPLEMENTED,
-                                   "{\"error\":\"signal intake is not built yet: this host loads and checks plugins and "
-                                   "deployments only; no signal was recorded\"}");
+        if (lengths > 0 && request.has("Transfer-Encoding"))
+            return reply(response, HTTPResponse::HTTP_BAD_REQUEST, errorBody("both Content-Length and Transfer-Encoding", "body"), true);
+        if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(o.maxBodyBytes))
+            return reply(response, HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
+                         errorBody("body larger than " + std::to_string(o.maxBodyBytes) + " bytes", "body"), true);
+
+        std::string body;
+        body.resize(o.maxBodyBytes + 1);
+        std::istream& in = request.stream();
+        in.read(body.data(), static_cast<std::streamsize>(body.size()));
+        body.resize(static_cast<std::size_t>(in.gcount()));
+        if (body.size() > o.maxBodyBytes)
+            return reply(response, HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
+                         errorBody("body larger than " + std::to_string(o.maxBodyBytes) + " bytes", "body"), true);
+        if (request.hasContentLength() && static_cast<Poco::Int64>(body.size()) != request.getContentLength64())
+            return reply(response, HTTPResponse::HTTP_BAD_REQUEST, errorBody("body shorter than its Content-Length", "body"), true);
+
+        // Authentication before parsing anything the sender controls beyond the framing.
+        bool authenticated = o.secret.empty() && o.pathToken.empty() && o.signingSecret.empty();
+        if (!o.pathToken.empty() && !token_.empty() && equalsConstantTime(token_, o.pathToken)) authenticated = true;
+        if (!o.signingSecret.empty() && request.has("X-Signature")) {
+            const std::string given = request.get("X-Signature");
+            if (given.rfind("sha256=", 0) == 0 && equalsConstantTime(given.substr(7), hmacHex(o.signingSecret, body))) authenticated = true;
         }
-        return new JsonHandler(HTTPResponse::HTTP_NOT_FOUND, "{\"error\":\"no such route\"}");
+        const auto parsed = parseSignal(body);
+        if (const auto* p = std::get_if<Parsed>(&parsed)) {
+            if (!o.secret.empty() && p->secret && equalsConstantTime(*p->secret, o.secret)) authenticated = true;
+        }
+        if (!authenticated) return reply(response, HTTPResponse::HTTP_UNAUTHORIZED, errorBody("authentication failed"), true);
+        if (const auto* e = std::get_if<ParseError>(&parsed))
+            return reply(response, static_cast<HTTPResponse::HTTPStatus>(e->httpStatus), errorBody(e->message, e->field));
+
+        const Signal& signal = std::get<Parsed>(parsed).signal;
+        if (!s_->journal || !s_->gate || !s_->ready)
+            return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, errorBody("not ready: recovery is still running"));
+        try {
+            if (auto known = s_->gate->payloadOf(signal.signalId)) {
+                if (*known == signal.canonical) {
+                    std::string out = "{\"status\":\"duplicate\",\"signal_id\":";
+                    appendJsonString(out, signal.signalId);
+                    return reply(response, HTTPResponse::HTTP_OK, out + "}");
+                }
+                std::string data = "{\"reason\":\"same signal_id, different payload\",\"refused_payload\":";
+                appendJsonString(data, signal.canonical);
+                s_->gate->recordEvent({"signal_rejected", signal.signalId, "", "", data + "}"}, s_->nowMs());
+                return reply(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY,
+                             errorBody("signal_id already used with a different payload", "signal_id"));
+            }
+            const std::uint64_t seq = s_->journal->append(encodeSignalRecord(s_->nowMs(), signal.canonical));
+            TRADEHOST_CRASH_POINT("intake.after_journal_append");
+            if (s_->onJournaled) s_->onJournaled();
+            std::string out = "{\"status\":\"accepted\",\"signal_id\":";
+            appendJsonString(out, signal.signalId);
+            return reply(response, HTTPResponse::HTTP_ACCEPTED, out + ",\"journal_seq\":" + std::to_string(seq) + "}");
+        } catch (const std::exception& e) {
+            Poco::Logger::get("intake").error(std::string("signal not recorded: ") + e.what());
+            return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, errorBody("the signal could not be recorded; send it again later"));
+        }
     }
 
 private:
-    std::shared_ptr<std::atomic<bool>> ready_;
+    std::shared_ptr<WebhookServer::State> s_;
+    std::string token_;
+};
+
+class Routes : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    explicit Routes(std::shared_ptr<WebhookServer::State> s) : s_(std::move(s)) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override {
+        const std::string path = request.getURI().substr(0, request.getURI().find('?'));
+        if (path == "/healthz") return new Probe(s_, false);
+        if (path == "/readyz") return new Probe(s_, true);
+        if (path == "/webhook" || path.rfind("/webhook/", 0) == 0) {
+            if (request.getMethod() != "POST")
+                return new Simple(HTTPResponse::HTTP_METHOD_NOT_ALLOWED, errorBody("use POST"));
+            return new SignalHandler(s_, path.size() > 9 ? path.substr(9) : "");
+        }
+        return new Simple(HTTPResponse::HTTP_NOT_FOUND, errorBody("no such route"));
+    }
+
+private:
+    std::shared_ptr<WebhookServer::State> s_;
 };
 
 }  // namespace
@@ -71,24 +224,34 @@ std::pair<std::string, unsigned short> parseListenAddress(const std::string& lis
     return {host, static_cast<unsigned short>(value)};
 }
 
-WebhookServer::WebhookServer(const std::string& listen)
-    : ready_flag_(std::make_shared<std::atomic<bool>>(false)), ready_(*ready_flag_) {
-    const auto [host, port] = parseListenAddress(listen);
+WebhookServer::WebhookServer(IntakeOptions options, Journal* journal, Gate* gate, std::function<void()> onJournaled,
+                             std::function<std::int64_t()> nowMs)
+    : state_(std::make_shared<State>()) {
+    const auto [host, port] = parseListenAddress(options.listen);
     host_ = host;
+    state_->options = std::move(options);
+    state_->journal = journal;
+    state_->gate = gate;
+    state_->onJournaled = std::move(onJournaled);
+    state_->nowMs = std::move(nowMs);
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(host, port), 64);
     auto* params = new Poco::Net::HTTPServerParams;
-    // Deliberate bounds: a few handler threads, a short queue, short timeouts; see DESIGN.md §4.
-    params->setMaxThreads(8);
-    params->setMaxQueued(64);
+    // Bounded on purpose: a few handler threads and a queue; slow clients time out (slowloris),
+    // headers are size-limited by Poco (8 KiB a field, 100 fields).
+    params->setMaxThreads(state_->options.maxThreads);
+    params->setMaxQueued(state_->options.maxQueued);
     params->setTimeout(Poco::Timespan(5, 0));
     params->setKeepAlive(true);
-    pool_ = std::make_unique<Poco::ThreadPool>("webhook", 2, 8);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Routes(ready_flag_), *pool_, socket, params);
+    params->setKeepAliveTimeout(Poco::Timespan(5, 0));
+    pool_ = std::make_unique<Poco::ThreadPool>("webhook", 2, state_->options.maxThreads);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Routes(state_), *pool_, socket, params);
 }
 
 WebhookServer::~WebhookServer() { stop(); }
 
 void WebhookServer::start() { server_->start(); }
+
+void WebhookServer::setReady(bool ready) { state_->ready = ready; }
 
 void WebhookServer::stop() {
     if (server_) server_->stopAll(true);

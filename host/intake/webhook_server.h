@@ -1,33 +1,54 @@
-// The HTTP listener signals arrive on (POST /webhook), with liveness and readiness probes.
+// The HTTP listener signals arrive on: authenticate, bound, parse, journal durably, then answer.
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
 
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/ThreadPool.h>
 
 namespace tradehost::host {
 
-// Binds `listen` ("host:port"; port 0 picks a free one) and serves until stop().
-// The signal pipeline behind POST /webhook is not built yet: the route answers 501 with a JSON
-// error saying so, rather than pretending to accept a signal it could not execute exactly once.
+class Journal;
+class Gate;
+
+struct IntakeOptions {
+    std::string listen = "127.0.0.1:8080";  // "host:port"; port 0 picks a free one
+    std::string secret;                     // body "secret"; empty: not accepted as a method
+    std::string pathToken;                  // POST /webhook/<token>
+    std::string signingSecret;              // X-Signature: sha256=<hex HMAC-SHA256 of the body>
+    std::set<std::string> allowIps;         // empty: any source address
+    std::size_t maxBodyBytes = 64 * 1024;
+    int maxThreads = 16;
+    int maxQueued = 256;
+};
+
+// Routes: POST /webhook and /webhook/<token> (signals), GET /healthz (alive), GET /readyz
+// (recovery finished and the journal writable). Answers: 202 accepted (durable), 200 duplicate,
+// 400 invalid (naming the field), 401/403 auth, 413 too large, 422 same id with another payload,
+// 503 when the journal cannot persist. Never a 2xx without a durable record.
 class WebhookServer {
 public:
-    explicit WebhookServer(const std::string& listen);
+    // `journal`, `gate` may be null only for a server that refuses signals (503): the probes work.
+    WebhookServer(IntakeOptions options, Journal* journal, Gate* gate, std::function<void()> onJournaled,
+                  std::function<std::int64_t()> nowMs);
     ~WebhookServer();
 
     void start();
     void stop();
     std::string host() const { return host_; }
     unsigned short port() const;
-    void setReady(bool ready) { ready_ = ready; }
+    void setReady(bool ready);
+
+    struct State;  // shared with the request handlers (which Poco may destroy after us)
 
 private:
     std::string host_;
-    std::shared_ptr<std::atomic<bool>> ready_flag_;
-    std::atomic<bool>& ready_;
+    std::shared_ptr<State> state_;
     std::unique_ptr<Poco::ThreadPool> pool_;  // our own, not Poco's shared default pool
     std::unique_ptr<Poco::Net::HTTPServer> server_;
 };

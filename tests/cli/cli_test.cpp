@@ -126,6 +126,7 @@ TEST_CASE("running a deployment prints the webhook URL and a curl, serves probes
     TempDir dir;
     const auto path = dir.write("run.yaml",
                                 "webhook: {listen: \"127.0.0.1:0\", secret: \"${TH_TEST_SECRET}\"}\n"
+                                "storage: {dir: \"" + dir.file("var") + "\"}\n"
                                 "venues:\n  - {name: paper, type: paper, settings: {prices: {BTCUSDT: '65000'}}}\n"
                                 "alerts:\n  - {name: local, type: file_alerts, settings: {path: \"" + dir.file("alerts.jsonl") + "\"}}\n");
     BackgroundProcess host(kBin, {"--config", path}, {{"TH_TEST_SECRET", kCanary}});
@@ -139,10 +140,10 @@ TEST_CASE("running a deployment prints the webhook URL and a curl, serves probes
 
     CHECK(httpGet("127.0.0.1", port, "/healthz").first == 200);
     CHECK(httpGet("127.0.0.1", port, "/readyz").first == 200);
-    // Until the signal pipeline exists the webhook says so, and never answers 2xx.
-    const auto webhook = httpGet("127.0.0.1", port, "/webhook", "POST");
-    CHECK(webhook.first == 501);
-    CHECK_THAT(webhook.second, Contains("no signal was recorded"));
+    // The webhook refuses what it cannot authenticate, before anything is journaled.
+    const auto unauthenticated = httpGet("127.0.0.1", port, "/webhook", "POST");
+    CHECK(unauthenticated.first == 401);
+    CHECK(httpGet("127.0.0.1", port, "/webhook", "GET").first == 405);
 
     ::kill(host.pid(), signal);
     CHECK(host.wait() == 0);

@@ -739,7 +739,10 @@ std::pair<std::string, std::string> randomSignal(std::mt19937& rng) {
     };
 
     Signal s;
-    s.signalId = "sig-" + std::to_string(rng()) + (coin() ? " with space" : "");
+    // One random draw per statement: the order operands are evaluated in is unspecified, and
+    // the seeded sequence must be the same with every compiler.
+    s.signalId = "sig-" + std::to_string(rng());
+    if (coin()) s.signalId += " with space";
     if (coin()) s.sentAtMs = 1700000000000 + static_cast<std::int64_t>(rng() % 100000000) * 1000;
     const std::size_t legCount = 1 + pick(4);
     std::vector<std::string> legBodies;
@@ -770,7 +773,8 @@ std::pair<std::string, std::string> randomSignal(std::mt19937& rng) {
             f.emplace_back("price", asNumberOrString(p));
             if (coin()) {
                 leg.timeInForce = static_cast<TimeInForce>(pick(4));
-                f.emplace_back(coin() ? "tif" : "time_in_force", "\"" + mixCase(kTifs[static_cast<int>(leg.timeInForce)]) + "\"");
+                const std::string key = coin() ? "tif" : "time_in_force";
+                f.emplace_back(key, "\"" + mixCase(kTifs[static_cast<int>(leg.timeInForce)]) + "\"");
             }
         } else if (coin()) {
             f.emplace_back("price", "null");
