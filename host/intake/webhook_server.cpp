@@ -147,9 +147,9 @@ public:
             if (given.rfind("sha256=", 0) == 0 && equalsConstantTime(given.substr(7), hmacHex(o.signingSecret, body))) authenticated = true;
         }
         const auto parsed = parseSignal(body);
-        if (const auto* p = std::get_if<Parsed>(&parsed)) {
-            if (!o.secret.empty() && p->secret && equalsConstantTime(*p->secret, o.secret)) authenticated = true;
-        }
+        const std::optional<std::string>& secret =
+            std::holds_alternative<Parsed>(parsed) ? std::get<Parsed>(parsed).secret : std::get<ParseError>(parsed).secret;
+        if (!o.secret.empty() && secret && equalsConstantTime(*secret, o.secret)) authenticated = true;
         if (!authenticated) return reply(response, HTTPResponse::HTTP_UNAUTHORIZED, errorBody("authentication failed"), true);
         if (const auto* e = std::get_if<ParseError>(&parsed))
             return reply(response, static_cast<HTTPResponse::HTTPStatus>(e->httpStatus), errorBody(e->message, e->field));

@@ -27,7 +27,7 @@ constexpr std::string_view kSegmentPrefix = "journal-";
 constexpr std::string_view kSegmentSuffix = ".jsonl";
 constexpr std::size_t kSeqNameDigits = 20;
 constexpr const char* kLockFileName = "LOCK";
-constexpr mode_t kDirMode = 0700;   // signals are trading intent: nobody else's business
+constexpr mode_t kDirMode = 0700;  // signals are trading intent: nobody else's business
 constexpr mode_t kFileMode = 0600;
 constexpr std::size_t kReadChunk = 1 << 16;
 
@@ -149,7 +149,9 @@ private:
     bool eof_ = false;
 };
 
-bool allZero(std::string_view s) { return std::all_of(s.begin(), s.end(), [](char c) { return c == '\0'; }); }
+bool allZero(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c == '\0'; });
+}
 
 // mkdir -p that fsyncs each parent that gained an entry: a new directory is only durable once
 // its parent's entry for it is (fsync(2)).
@@ -221,8 +223,7 @@ void Journal::lockDirectory() {
     // to this open file description and lasts until its last descriptor closes.
     if (::flock(lockFd_, LOCK_EX | LOCK_NB) != 0) {
         const int err = errno;
-        if (err != EWOULDBLOCK)
-            throw JournalError("journal: cannot lock '" + lockPath + "': " + errnoText(err));
+        if (err != EWOULDBLOCK) throw JournalError("journal: cannot lock '" + lockPath + "': " + errnoText(err));
         char buf[32] = {};
         const ssize_t n = ::pread(lockFd_, buf, sizeof buf - 1, 0);
         const long holder = n > 0 ? std::strtol(buf, nullptr, 10) : 0;
@@ -312,8 +313,8 @@ void Journal::recover() {
                                          "); this is damage, not a torn tail -- refusing to start");
                 if (rec->seq != expected)
                     throw JournalCorrupt("journal corrupt: '" + seg.path + "' at byte " + std::to_string(offset) +
-                                         ": sequence gap: expected seq " + std::to_string(expected) +
-                                         ", found seq " + std::to_string(rec->seq));
+                                         ": sequence gap: expected seq " + std::to_string(expected) + ", found seq " +
+                                         std::to_string(rec->seq));
                 ++expected;
                 ++recovery_.records;
                 continue;
@@ -391,8 +392,10 @@ std::uint64_t Journal::append(const std::string& payload) {
 
     std::unique_lock<std::mutex> lock(mutex_);
     if (failed_) throwFailed();
-    const std::uint64_t seq = ++lastAssigned_;
+    // The number is taken only once the line is queued: a throw in between must not leave a gap.
+    const std::uint64_t seq = lastAssigned_ + 1;
     pending_.push_back(JournalRecord::format(seq, payload));
+    lastAssigned_ = seq;
     for (;;) {
         if (durable_ >= seq) return seq;
         if (failed_) throwFailed();
@@ -463,9 +466,8 @@ void Journal::writeAll(const std::string& bytes) {
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             const int err = n < 0 ? errno : EIO;
-            throw JournalError("journal: write to '" + activePath_ + "' failed after " +
-                               std::to_string(done) + " of " + std::to_string(bytes.size()) +
-                               " bytes: " + errnoText(err));
+            throw JournalError("journal: write to '" + activePath_ + "' failed after " + std::to_string(done) + " of " +
+                               std::to_string(bytes.size()) + " bytes: " + errnoText(err));
         }
         done += static_cast<std::size_t>(n);
     }
@@ -497,7 +499,8 @@ void Journal::readAfter(std::uint64_t after,
         for (std::size_t i = 0; i < segments_.size(); ++i) {
             const Segment& seg = segments_[i];
             if (seg.firstSeq > limit) break;
-            const std::uint64_t lastSeq = i + 1 < segments_.size() ? std::min(segments_[i + 1].firstSeq - 1, limit) : limit;
+            const std::uint64_t lastSeq =
+                i + 1 < segments_.size() ? std::min(segments_[i + 1].firstSeq - 1, limit) : limit;
             if (lastSeq <= after) continue;
             UniqueFd fd(openRetrying(seg.path, O_RDONLY | O_CLOEXEC));
             if (fd.get() < 0) {

@@ -173,7 +173,7 @@ private:
 
     mutable std::mutex mutex_;  // guards everything below
     std::condition_variable committed_;
-    std::vector<Segment> segments_;  // in order; the last one is active
+    std::vector<Segment> segments_;     // in order; the last one is active
     std::vector<std::string> pending_;  // formatted lines waiting for the next batch, seq order
     std::uint64_t lastAssigned_ = 0;
     std::uint64_t durable_ = 0;

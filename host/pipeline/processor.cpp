@@ -146,7 +146,7 @@ bool Processor::catchUp() {
 void Processor::admit(std::uint64_t seq, const std::string& payload) {
     const std::int64_t t = now();
     const auto record = decodeSignalRecord(payload);
-    std::variant<Parsed, ParseError> parsed = ParseError{400, "body", "not a signal record"};
+    std::variant<Parsed, ParseError> parsed = ParseError{400, "body", "not a signal record", std::nullopt};
     if (record) parsed = parseSignal(record->second);
     if (!record || std::holds_alternative<ParseError>(parsed)) {
         // Intake only journals parsed signals, so this is a bug or a foreign record: skip it

@@ -1,9 +1,8 @@
 // CRC-32C against published check values (the CRC catalogue and RFC 3720 appendix B.4).
-#include <catch2/catch.hpp>
-
-#include <string>
-
 #include "journal/crc32c.h"
+
+#include <catch2/catch.hpp>
+#include <string>
 
 using tradehost::host::crc32c;
 

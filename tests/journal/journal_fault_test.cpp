@@ -1,6 +1,5 @@
 // Injected I/O faults: fail-stop on fsync/write errors, no half record ever accepted (C1-C3, reliability §1.8).
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <thread>
 
@@ -15,8 +14,8 @@ namespace {
 template <typename Fn>
 int diskCallsDuring(IoScript& script, Fn fn) {
     const auto total = [&] {
-        return script.count(&IoScript::writes) + script.count(&IoScript::fdatasyncs) +
-               script.count(&IoScript::fsyncs) + script.count(&IoScript::ftruncates);
+        return script.count(&IoScript::writes) + script.count(&IoScript::fdatasyncs) + script.count(&IoScript::fsyncs) +
+               script.count(&IoScript::ftruncates);
     };
     const int before = total();
     fn();
@@ -40,7 +39,8 @@ std::unique_ptr<Journal> reopenAndCheck(const TempDir& tmp, const std::map<std::
     const auto all = readAll(*journal);
     std::size_t gaps = 0, lostOrChanged = 0;
     for (std::size_t i = 0; i < all.size(); ++i) gaps += all[i].first == i + 1 ? 0 : 1;
-    for (const auto& [seq, payload] : acked) lostOrChanged += seq <= all.size() && all[seq - 1].second == payload ? 0 : 1;
+    for (const auto& [seq, payload] : acked)
+        lostOrChanged += seq <= all.size() && all[seq - 1].second == payload ? 0 : 1;
     CHECK(gaps == 0);
     CHECK(lostOrChanged == 0);
     const std::uint64_t last = journal->lastSequence();
@@ -59,7 +59,8 @@ TEST_CASE("the k-th fdatasync failing with EIO fails the journal for good", "[jo
     {
         auto journal = Journal::open(optionsFor(tmp.path()), scriptedIo(script));
         script->failFdatasyncAt = script->count(&IoScript::fdatasyncs) + k;
-        for (std::uint64_t i = 1; i < static_cast<std::uint64_t>(k); ++i) acked[journal->append(payloadFor(i))] = payloadFor(i);
+        for (std::uint64_t i = 1; i < static_cast<std::uint64_t>(k); ++i)
+            acked[journal->append(payloadFor(i))] = payloadFor(i);
         try {
             journal->append(payloadFor(static_cast<std::uint64_t>(k)));
             FAIL("append returned although its fdatasync failed");
@@ -125,8 +126,7 @@ TEST_CASE("an fdatasync failure under concurrent appenders: acked means durable,
     reopenAndCheck(tmp, acked, 2048);
 }
 
-TEST_CASE("a write failing outright (ENOSPC, EIO) fails the journal and leaves no partial record",
-          "[journal][fault]") {
+TEST_CASE("a write failing outright (ENOSPC, EIO) fails the journal and leaves no partial record", "[journal][fault]") {
     const int err = GENERATE(ENOSPC, EIO);
     CAPTURE(err);
     TempDir tmp;

@@ -1,11 +1,10 @@
 // Single writer: flock on dir/LOCK, held against other processes and against stray open/close (B7).
-#include <catch2/catch.hpp>
-
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <cstring>
 
@@ -163,8 +162,7 @@ TEST_CASE("a second process gets JournalLocked with a clear message", "[journal]
     CHECK(r.exitCode == kExitOpened);  // and once we let go, it may
 }
 
-TEST_CASE("opening and closing other descriptors on the lock file and a segment keeps the lock",
-          "[journal][lock]") {
+TEST_CASE("opening and closing other descriptors on the lock file and a segment keeps the lock", "[journal][lock]") {
     // With fcntl record locks this is the classic trap: any close() of any descriptor the process
     // holds on the file drops the process's lock. flock is immune.
     TempDir tmp;

@@ -1,12 +1,12 @@
 // The journal line format: exact output, round trip, and every malformed shape refused.
-#include <catch2/catch.hpp>
+#include "journal/journal_record.h"
 
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <cstdio>
 #include <string>
 
 #include "journal/crc32c.h"
-#include "journal/journal_record.h"
 
 using tradehost::host::crc32c;
 using tradehost::host::JournalRecord;
@@ -44,21 +44,21 @@ TEST_CASE("the largest sequence number round-trips", "[record]") {
 TEST_CASE("malformed lines are refused with a reason", "[record]") {
     const std::string payload = "{\"a\":1}";
     const std::string crc = hex(crc32c(payload));
-    const std::string bad = GENERATE_COPY(
-        std::string(""), std::string(40, '\0'), std::string("garbage"),
-        "{\"seq\":01,\"crc32c\":\"" + crc + "\",\"rec\":" + payload + "}",  // leading zero
-        "{\"seq\":0,\"crc32c\":\"" + crc + "\",\"rec\":" + payload + "}",   // seq 0
-        "{\"seq\":18446744073709551616,\"crc32c\":\"" + crc + "\",\"rec\":" + payload + "}",  // overflow
-        "{\"seq\":-1,\"crc32c\":\"" + crc + "\",\"rec\":" + payload + "}",
-        "{\"seq\":1,\"crc32c\":\"00000000\",\"rec\":" + payload + "}",  // wrong checksum
-        "{\"seq\":1,\"crc32c\":\"" + crc.substr(0, 7) + "\",\"rec\":" + payload + "}",
-        std::string("{\"seq\":1,\"crc32c\":\"ZZZZZZZZ\",\"rec\":{}}"),
-        "{\"seq\":1,\"crc\":\"" + crc + "\",\"rec\":" + payload + "}",
-        "{\"seq\":1,\"crc32c\":\"" + crc + "\",\"payload\":" + payload + "}",
-        "{\"seq\":1,\"crc32c\":\"" + crc + "\",\"rec\":" + payload,          // cut before the brace
-        "{\"seq\":1,\"crc32c\":\"" + crc + "\",\"rec\":" + payload + "} ",  // trailing byte
-        "{\"seq\":1,\"crc32c\":\"" + crc + "\",\"rec\":" + payload.substr(0, 4),
-        " {\"seq\":1,\"crc32c\":\"" + crc + "\",\"rec\":" + payload + "}");
+    const std::string bad =
+        GENERATE_COPY(std::string(""), std::string(40, '\0'), std::string("garbage"),
+                      "{\"seq\":01,\"crc32c\":\"" + crc + "\",\"rec\":" + payload + "}",  // leading zero
+                      "{\"seq\":0,\"crc32c\":\"" + crc + "\",\"rec\":" + payload + "}",   // seq 0
+                      "{\"seq\":18446744073709551616,\"crc32c\":\"" + crc + "\",\"rec\":" + payload + "}",  // overflow
+                      "{\"seq\":-1,\"crc32c\":\"" + crc + "\",\"rec\":" + payload + "}",
+                      "{\"seq\":1,\"crc32c\":\"00000000\",\"rec\":" + payload + "}",  // wrong checksum
+                      "{\"seq\":1,\"crc32c\":\"" + crc.substr(0, 7) + "\",\"rec\":" + payload + "}",
+                      std::string("{\"seq\":1,\"crc32c\":\"ZZZZZZZZ\",\"rec\":{}}"),
+                      "{\"seq\":1,\"crc\":\"" + crc + "\",\"rec\":" + payload + "}",
+                      "{\"seq\":1,\"crc32c\":\"" + crc + "\",\"payload\":" + payload + "}",
+                      "{\"seq\":1,\"crc32c\":\"" + crc + "\",\"rec\":" + payload,         // cut before the brace
+                      "{\"seq\":1,\"crc32c\":\"" + crc + "\",\"rec\":" + payload + "} ",  // trailing byte
+                      "{\"seq\":1,\"crc32c\":\"" + crc + "\",\"rec\":" + payload.substr(0, 4),
+                      " {\"seq\":1,\"crc32c\":\"" + crc + "\",\"rec\":" + payload + "}");
     std::string error;
     CAPTURE(bad);
     CHECK_FALSE(JournalRecord::parse(bad, error));

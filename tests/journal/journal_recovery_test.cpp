@@ -1,6 +1,5 @@
 // Recovery at open: torn tails are cut and reported, anything else invalid refuses to start (B5).
 #include <catch2/catch.hpp>
-
 #include <functional>
 #include <random>
 
@@ -14,7 +13,8 @@ using tradehost::host::JournalError;
 namespace {
 
 // Writes records 1..count and closes the journal; returns the segment files.
-std::vector<std::string> writeJournal(const TempDir& tmp, std::uint64_t count, std::uint64_t segmentBytes = 64ull << 20) {
+std::vector<std::string> writeJournal(const TempDir& tmp, std::uint64_t count,
+                                      std::uint64_t segmentBytes = 64ull << 20) {
     auto journal = Journal::open(optionsFor(tmp.path(), segmentBytes), fastIo());
     for (std::uint64_t i = 1; i <= count; ++i) journal->append(payloadFor(i));
     return segmentFiles(tmp.path());
@@ -38,71 +38,70 @@ struct TailCase {
 }  // namespace
 
 TEST_CASE("a torn tail is cut, reported, and appends continue seamlessly", "[journal][recovery]") {
-    const auto tailCase = GENERATE(
-        TailCase{"truncated last line",
-                 [](std::string& c) {
-                     const std::size_t last = lineOffsets(c).back();
-                     c.resize(c.size() - 10);
-                     return last;
-                 },
-                 4},
-        TailCase{"last line cut just before its newline",
-                 [](std::string& c) {
-                     const std::size_t last = lineOffsets(c).back();
-                     c.pop_back();
-                     return last;
-                 },
-                 4},
-        TailCase{"garbage after the last newline",
-                 [](std::string& c) {
-                     const std::size_t end = c.size();
-                     c += "{\"seq\":6,\"crc32c\":\"dead";
-                     return end;
-                 },
-                 5},
-        TailCase{"bad checksum on the last record",
-                 [](std::string& c) {
-                     const std::size_t last = lineOffsets(c).back();
-                     breakChecksum(c, last);
-                     return last;
-                 },
-                 4},
-        TailCase{"payload byte flipped in the last record",
-                 [](std::string& c) {
-                     const std::size_t last = lineOffsets(c).back();
-                     c[c.size() - 5] ^= 0x01;
-                     return last;
-                 },
-                 4},
-        TailCase{"unparsable last line",
-                 [](std::string& c) {
-                     const std::size_t end = c.size();
-                     c += "not a record\n";
-                     return end;
-                 },
-                 5},
-        TailCase{"zero-filled tail",
-                 [](std::string& c) {
-                     const std::size_t end = c.size();
-                     c += std::string(4096, '\0');
-                     return end;
-                 },
-                 5},
-        TailCase{"last record zero-filled in place",
-                 [](std::string& c) {
-                     const std::size_t last = lineOffsets(c).back();
-                     std::fill(c.begin() + static_cast<std::ptrdiff_t>(last), c.end(), '\0');
-                     return last;
-                 },
-                 4},
-        TailCase{"bad last record followed by an unterminated fragment",
-                 [](std::string& c) {
-                     const std::size_t last = lineOffsets(c).back();
-                     breakChecksum(c, last);
-                     c += "{\"seq\":6,\"cr";
-                     return last;
-                 },
-                 4});
+    const auto tailCase = GENERATE(TailCase{"truncated last line",
+                                            [](std::string& c) {
+                                                const std::size_t last = lineOffsets(c).back();
+                                                c.resize(c.size() - 10);
+                                                return last;
+                                            },
+                                            4},
+                                   TailCase{"last line cut just before its newline",
+                                            [](std::string& c) {
+                                                const std::size_t last = lineOffsets(c).back();
+                                                c.pop_back();
+                                                return last;
+                                            },
+                                            4},
+                                   TailCase{"garbage after the last newline",
+                                            [](std::string& c) {
+                                                const std::size_t end = c.size();
+                                                c += "{\"seq\":6,\"crc32c\":\"dead";
+                                                return end;
+                                            },
+                                            5},
+                                   TailCase{"bad checksum on the last record",
+                                            [](std::string& c) {
+                                                const std::size_t last = lineOffsets(c).back();
+                                                breakChecksum(c, last);
+                                                return last;
+                                            },
+                                            4},
+                                   TailCase{"payload byte flipped in the last record",
+                                            [](std::string& c) {
+                                                const std::size_t last = lineOffsets(c).back();
+                                                c[c.size() - 5] ^= 0x01;
+                                                return last;
+                                            },
+                                            4},
+                                   TailCase{"unparsable last line",
+                                            [](std::string& c) {
+                                                const std::size_t end = c.size();
+                                                c += "not a record\n";
+                                                return end;
+                                            },
+                                            5},
+                                   TailCase{"zero-filled tail",
+                                            [](std::string& c) {
+                                                const std::size_t end = c.size();
+                                                c += std::string(4096, '\0');
+                                                return end;
+                                            },
+                                            5},
+                                   TailCase{"last record zero-filled in place",
+                                            [](std::string& c) {
+                                                const std::size_t last = lineOffsets(c).back();
+                                                std::fill(c.begin() + static_cast<std::ptrdiff_t>(last), c.end(), '\0');
+                                                return last;
+                                            },
+                                            4},
+                                   TailCase{"bad last record followed by an unterminated fragment",
+                                            [](std::string& c) {
+                                                const std::size_t last = lineOffsets(c).back();
+                                                breakChecksum(c, last);
+                                                c += "{\"seq\":6,\"cr";
+                                                return last;
+                                            },
+                                            4});
     CAPTURE(tailCase.name);
     TempDir tmp;
     const auto files = writeJournal(tmp, 5);
@@ -180,7 +179,7 @@ TEST_CASE("damage followed by a valid record refuses to start, naming file and o
     const int variant = GENERATE(0, 1, 2, 3);
     CAPTURE(variant);
     if (variant == 0) breakChecksum(content, damaged);
-    if (variant == 1) content.erase(damaged + 3, 10);                          // line cut short mid-file
+    if (variant == 1) content.erase(damaged + 3, 10);  // line cut short mid-file
     if (variant == 2) std::fill_n(content.begin() + static_cast<std::ptrdiff_t>(damaged), 20, '\0');  // zeroed block
     if (variant == 3) content.insert(damaged, "garbage\n");
     writeFile(files[0], content);
@@ -272,8 +271,7 @@ TEST_CASE("sequence gaps are corruption", "[journal][recovery]") {
     SECTION("an empty segment that is not the last") {
         writeJournal(tmp, 5);
         writeFile(tmp.file("journal-00000000000000000006.jsonl"), "");
-        writeFile(tmp.file("journal-00000000000000000007.jsonl"),
-                  tradehost::host::JournalRecord::format(7, "{}"));
+        writeFile(tmp.file("journal-00000000000000000007.jsonl"), tradehost::host::JournalRecord::format(7, "{}"));
         CHECK_THROWS_AS(Journal::open(optionsFor(tmp.path())), JournalCorrupt);
     }
     SECTION("a segment whose name does not match its first record") {

@@ -1,7 +1,6 @@
 // Journal behaviour: round trip, sequence continuity, rotation, group commit, concurrent reads, retention.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <map>
 #include <set>
 #include <thread>
@@ -66,9 +65,9 @@ TEST_CASE("sequence numbers continue across reopen", "[journal]") {
 TEST_CASE("payloads that are not one single-line JSON object are refused and nothing is written", "[journal]") {
     TempDir tmp;
     auto journal = Journal::open(optionsFor(tmp.path()));
-    const std::string bad = GENERATE(std::string("{\"a\":\n1}"), std::string("{\"a\":1}\n"), std::string(""),
-                                     std::string("[1,2]"), std::string("\"text\""), std::string(" {\"a\":1}"),
-                                     std::string("{"));
+    const std::string bad =
+        GENERATE(std::string("{\"a\":\n1}"), std::string("{\"a\":1}\n"), std::string(""), std::string("[1,2]"),
+                 std::string("\"text\""), std::string(" {\"a\":1}"), std::string("{"));
     CAPTURE(bad);
     CHECK_THROWS_AS(journal->append(bad), std::invalid_argument);
     CHECK(journal->lastSequence() == 0);
@@ -109,8 +108,8 @@ TEST_CASE("segments rotate at segmentBytes and numbering continues across them",
         const std::string content = readFile(f);
         CHECK(content.size() <= segmentBytes);
         // The name is the first record's seq.
-        CHECK(std::filesystem::path(f).filename().string() == "journal-" + std::string(20 - std::to_string(next).size(), '0') +
-                                                                    std::to_string(next) + ".jsonl");
+        CHECK(std::filesystem::path(f).filename().string() ==
+              "journal-" + std::string(20 - std::to_string(next).size(), '0') + std::to_string(next) + ".jsonl");
         CHECK(content.rfind("{\"seq\":" + std::to_string(next) + ",", 0) == 0);
         next += lineOffsets(content).size();
     }
@@ -147,7 +146,8 @@ TEST_CASE("rotation makes the old segment durable, then the new one's directory 
     for (std::size_t s = 1; s < files.size(); ++s) {
         const auto firstWrite = std::find(ops.begin(), ops.end(), "write " + files[s]);
         REQUIRE(firstWrite != ops.end());
-        const auto lastOldSync = std::find(std::make_reverse_iterator(firstWrite), ops.rend(), "fdatasync " + files[s - 1]);
+        const auto lastOldSync =
+            std::find(std::make_reverse_iterator(firstWrite), ops.rend(), "fdatasync " + files[s - 1]);
         REQUIRE(lastOldSync != ops.rend());
         // Between the old segment's last fdatasync and the new segment's first write: a directory fsync.
         CHECK(std::find(lastOldSync.base(), firstWrite, dirSync) != firstWrite);
@@ -172,8 +172,7 @@ TEST_CASE("concurrent appenders share fdatasyncs and get distinct contiguous seq
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&, t] {
             for (int k = 0; k < kPerThread; ++k) {
-                const std::string payload =
-                    "{\"thread\":" + std::to_string(t) + ",\"k\":" + std::to_string(k) + "}";
+                const std::string payload = "{\"thread\":" + std::to_string(t) + ",\"k\":" + std::to_string(k) + "}";
                 acked[static_cast<std::size_t>(t)].emplace_back(journal->append(payload), payload);
             }
         });

@@ -109,7 +109,7 @@ struct IoScript {
 
     int failWriteAt = 0;
     int writeErrno = EIO;
-    bool shortWriteFirst = false;  // call failWriteAt writes half and succeeds; the next one fails
+    bool shortWriteFirst = false;      // call failWriteAt writes half and succeeds; the next one fails
     bool eintrAndShortWrites = false;  // every other call is EINTR, the rest write at most 7 bytes
     int failFdatasyncAt = 0;
     int failFsyncAt = 0;

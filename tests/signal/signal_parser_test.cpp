@@ -121,7 +121,8 @@ std::string readFile(const std::filesystem::path& path) {
 std::vector<std::string> corpus() {
     std::vector<std::string> bodies;
     std::vector<std::filesystem::path> paths;
-    for (const auto& entry : std::filesystem::directory_iterator(TRADEHOST_SIGNAL_CORPUS_DIR)) paths.push_back(entry.path());
+    for (const auto& entry : std::filesystem::directory_iterator(TRADEHOST_SIGNAL_CORPUS_DIR))
+        if (entry.path().extension() == ".json") paths.push_back(entry.path());
     std::sort(paths.begin(), paths.end());  // directory order is not stable; the seeded test must be
     for (const auto& p : paths) bodies.push_back(readFile(p));
     return bodies;

@@ -47,6 +47,9 @@ struct ParseError {
     int httpStatus = 400;
     std::string field;
     std::string message;
+    // The body's "secret" when the body was a readable object that had one: the caller must
+    // authenticate a sender before telling it which field is wrong.
+    std::optional<std::string> secret;
 };
 
 }  // namespace tradehost::host

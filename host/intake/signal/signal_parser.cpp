@@ -22,7 +22,7 @@ constexpr std::int64_t kMaxSentAtMs = 253'402'300'799'999;
 
 constexpr std::array<std::string_view, 9> kLegFields = {
     "venue", "symbol", "side", "type", "quantity", "price", "reduce_only", "time_in_force", "tif"};
-// Checked in this order when several are present, so the error is stable.
+// Names a sender may give its timestamp under; at most one of them may be present.
 constexpr std::array<std::string_view, 3> kTimeFields = {"sent_at", "timenow", "time"};
 constexpr std::array<std::string_view, 4> kSignalFields = {"secret", "signal_id", "legs", "payload"};
 
@@ -36,7 +36,7 @@ bool contains(const std::array<std::string_view, N>& names, std::string_view key
     return false;
 }
 
-ParseError error(std::string field, std::string message) { return ParseError{400, std::move(field), std::move(message)}; }
+ParseError error(std::string field, std::string message) { return ParseError{400, std::move(field), std::move(message), std::nullopt}; }
 
 std::string at(const std::string& prefix, std::string_view key) {
     return prefix.empty() ? std::string(key) : prefix + "." + std::string(key);
@@ -470,7 +470,7 @@ std::string canonicalJson(const Signal& signal) {
 
 std::variant<Parsed, ParseError> parseSignal(std::string_view body) {
     if (body.size() > kMaxSignalBodyBytes)
-        return ParseError{413, "body", "is larger than " + std::to_string(kMaxSignalBodyBytes) + " bytes"};
+        return ParseError{413, "body", "is larger than " + std::to_string(kMaxSignalBodyBytes) + " bytes", std::nullopt};
 
     auto read = readJson(body);
     if (auto* bad = std::get_if<JsonError>(&read)) {
@@ -482,15 +482,6 @@ std::variant<Parsed, ParseError> parseSignal(std::string_view body) {
     const JsonValue& root = std::get<JsonValue>(read);
     if (root.kind != Kind::Object) return error("body", "must be a JSON object");
 
-    // Unknown keys first, so that a typo ("quantiy") is named instead of "quantity is required".
-    for (const auto& m : root.members) {
-        if (!contains(kSignalFields, m.key) && !contains(kLegFields, m.key) && !contains(kTimeFields, m.key)) {
-            return error(printableKey(m.key),
-                         "unknown field (signal fields: secret, signal_id, legs, payload, sent_at, timenow, time, " +
-                             std::string(kLegFieldList) + ")");
-        }
-    }
-
     Parsed parsed;
     if (const auto* secret = root.find("secret")) {
         if (secret->kind == Kind::String) {
@@ -499,10 +490,24 @@ std::variant<Parsed, ParseError> parseSignal(std::string_view body) {
             return error("secret", "must be a string");
         }
     }
+    auto withSecret = [&](ParseError e) {
+        e.secret = parsed.secret;
+        return e;
+    };
+
+    // Unknown keys first, so that a typo ("quantiy") is named instead of "quantity is required".
+    for (const auto& m : root.members) {
+        if (!contains(kSignalFields, m.key) && !contains(kLegFields, m.key) && !contains(kTimeFields, m.key)) {
+            return withSecret(error(printableKey(m.key),
+                                    "unknown field (signal fields: secret, signal_id, legs, payload, sent_at, timenow, time, " +
+                                        std::string(kLegFieldList) + ")"));
+        }
+    }
+
     Signal& signal = parsed.signal;
-    if (auto e = readSignalId(present(root, "signal_id"), signal.signalId)) return *e;
-    if (auto e = readLegs(root, signal.legs)) return *e;
-    if (auto e = readSentAtField(root, signal.sentAtMs)) return *e;
+    if (auto e = readSignalId(present(root, "signal_id"), signal.signalId)) return withSecret(*e);
+    if (auto e = readLegs(root, signal.legs)) return withSecret(*e);
+    if (auto e = readSentAtField(root, signal.sentAtMs)) return withSecret(*e);
     signal.canonical = canonicalJson(signal);
     return parsed;
 }
