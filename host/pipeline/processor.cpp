@@ -99,6 +99,13 @@ std::string Processor::idFor(const std::string& venue, const std::string& signal
 }
 
 void Processor::start() {
+    // A gate ahead of the journal means the journal was replaced or restored from an older copy:
+    // new records would reuse sequence numbers the gate thinks it has seen, and be skipped.
+    if (gate_.processedSeq() > journal_.lastSequence()) {
+        fail("the gate has processed journal record " + std::to_string(gate_.processedSeq()) + " but the journal ends at " +
+             std::to_string(journal_.lastSequence()) + ": the journal directory was replaced or restored; refusing to run");
+        return;
+    }
     const std::int64_t t = now();
     const int inFlight = gate_.markInFlightUnknown(t);
     if (inFlight > 0) log().warning(std::to_string(inFlight) + " leg(s) were in flight at the last stop: now UNKNOWN, to be resolved by query");
