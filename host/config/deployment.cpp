@@ -37,8 +37,10 @@ void parseInstances(const YAML::Node& list, const std::string& section, PluginKi
         const std::string where = spec.name.empty() ? section + " entry" : spec.where();
         for (const auto& kv : entry) {
             const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
-            if (key != "name" && key != "type" && key != "settings")
-                errors.add({file, lineOf(kv.first), where, key, "unknown key (valid keys: name, type, settings)"});
+            const bool riskAllowed = kind == PluginKind::Venue;
+            if (key != "name" && key != "type" && key != "settings" && !(riskAllowed && key == "risk"))
+                errors.add({file, lineOf(kv.first), where, key,
+                            std::string("unknown key (valid keys: name, type, settings") + (riskAllowed ? ", risk)" : ")")});
         }
         if (spec.name.empty()) {
             errors.add({file, line, where, "name", "missing: every instance needs a name"});
@@ -51,6 +53,7 @@ void parseInstances(const YAML::Node& list, const std::string& section, PluginKi
         else spec.type = type.Scalar();
         // Assigning a missing key's (invalid) node to a Node throws in yaml-cpp: test first.
         if (const YAML::Node settings = entry["settings"]; settings.IsDefined()) spec.settings = settings;
+        if (const YAML::Node risk = entry["risk"]; risk.IsDefined()) spec.risk = risk;
         out.push_back(std::move(spec));
     }
 }
@@ -104,6 +107,18 @@ const std::vector<HostSection>& hostSectionSchemas() {
          &Deployment::reconciler},
     };
     return sections;
+}
+
+const SettingsSchema& venueRiskSchema() {
+    static const SettingsSchema schema = {
+        SettingSpec("symbols", T::StringList).byDefault(std::vector<std::string>{})
+            .describe("symbols this instance may trade; empty allows any"),
+        SettingSpec("max_quantity", T::Decimal).describe("largest quantity of one leg"),
+        SettingSpec("max_notional", T::Decimal).describe("largest price x quantity of one limit leg"),
+        SettingSpec("max_orders_per_minute", T::Integer).byDefault(std::int64_t{0})
+            .describe("orders sent to this instance per rolling minute; 0: no limit"),
+    };
+    return schema;
 }
 
 bool isValidInstanceName(const std::string& name) {

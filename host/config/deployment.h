@@ -21,6 +21,7 @@ struct InstanceSpec {
     std::string type;
     PluginKind kind = PluginKind::Venue;
     YAML::Node settings;  // a mapping, or null
+    YAML::Node risk;      // venues only: host-enforced limits, checked against venueRiskSchema()
     int line = 0;
 
     std::string where() const { return std::string(kind == PluginKind::Venue ? "venue" : "alert") + " '" + name + "'"; }
@@ -41,6 +42,10 @@ struct HostSection {
 };
 // The host's sections and their settings tables (also printed by --describe-plugins).
 const std::vector<HostSection>& hostSectionSchemas();
+
+// Pre-trade limits the host enforces on a venue instance, whatever its plugin: `risk:` in a
+// `venues:` entry.
+const SettingsSchema& venueRiskSchema();
 
 // Instance names: a lower-case letter, then lower-case letters, digits and '_'. Venue names are
 // also part of every client order id, so the venue plugin's id rules bound their length.

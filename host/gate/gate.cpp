@@ -37,6 +37,7 @@ const char* kSchema[] = {
     " quantity TEXT NOT NULL, PRIMARY KEY (venue, symbol, position_side))",
     "CREATE TABLE IF NOT EXISTS events (id BIGINT PRIMARY KEY, ts_ms BIGINT NOT NULL, event TEXT NOT NULL,"
     " signal_id TEXT NOT NULL, client_order_id TEXT NOT NULL, venue TEXT NOT NULL, data TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS events_venue_ts ON events (venue, event, ts_ms)",
 };
 
 std::string sideText(Side s) { return toString(s); }
@@ -412,6 +413,20 @@ std::vector<StoredEvent> Gate::eventsAfter(std::uint64_t id, std::size_t limit) 
         return out;
     } catch (const Poco::Exception& e) {
         throw GateError("gate database: " + e.displayText());
+    }
+}
+
+std::int64_t Gate::countEvents(const std::string& event, const std::string& venue, std::int64_t sinceMs) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    try {
+        std::string e = event, v = venue;
+        Poco::Int64 since = sinceMs;
+        std::vector<Poco::Int64> count;
+        *session_ << "SELECT COUNT(*) FROM events WHERE event = ? AND venue = ? AND ts_ms > ?", use(e), use(v), use(since),
+            into(count), now;
+        return count.empty() ? 0 : count.front();
+    } catch (const Poco::Exception& ex) {
+        throw GateError("gate database: " + ex.displayText());
     }
 }
 

@@ -111,6 +111,10 @@ public:
     bool paused();
     void setPaused(bool paused, const std::string& by, std::int64_t nowMs);
 
+    // How many `event` events a venue instance had since `sinceMs` (e.g. orders sent in the last
+    // minute: a rate cap that holds across restarts).
+    std::int64_t countEvents(const std::string& event, const std::string& venue, std::int64_t sinceMs);
+
     // ---- outbox ----
     std::vector<StoredEvent> eventsAfter(std::uint64_t id, std::size_t limit);
     // Appends an event that belongs to no state change (an alert-worthy observation).

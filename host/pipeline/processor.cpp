@@ -1,6 +1,8 @@
 // The signal processor: journal -> gate -> venue instances, with the resolver and event writer.
 #include "pipeline/processor.h"
 
+#include <algorithm>
+
 #include <Poco/Logger.h>
 
 #include "events/json_text.h"
@@ -241,6 +243,31 @@ void Processor::workerLoop(Worker& w) {
     }
 }
 
+// Pre-trade limits of the venue instance (its `risk:`), enforced by the host for any plugin.
+// Returns the refusal, or empty.
+std::string Processor::checkRisk(VenueInstance& venue, const LegRecord& leg, std::int64_t nowMs) {
+    const Settings& risk = venue.risk();
+    if (risk.has("symbols") && !risk.list("symbols").empty()) {
+        const auto& allowed = risk.list("symbols");
+        if (std::find(allowed.begin(), allowed.end(), leg.intent.symbol) == allowed.end())
+            return "RISK_SYMBOL: " + leg.intent.symbol + " is not in " + venue.name() + "'s symbols";
+    }
+    if (risk.has("max_quantity") && leg.intent.quantity > risk.decimal("max_quantity"))
+        return "RISK_MAX_QUANTITY: " + leg.intent.quantity.toString() + " is above max_quantity " + risk.decimal("max_quantity").toString();
+    if (risk.has("max_notional") && leg.intent.price) {
+        const Decimal notional = *leg.intent.price * leg.intent.quantity;
+        if (notional > risk.decimal("max_notional"))
+            return "RISK_MAX_NOTIONAL: " + notional.toString() + " is above max_notional " + risk.decimal("max_notional").toString();
+    }
+    if (risk.has("max_orders_per_minute") && risk.integer("max_orders_per_minute") > 0) {
+        const std::int64_t sent = gate_.countEvents("order_submitted", venue.name(), nowMs - 60'000);
+        if (sent >= risk.integer("max_orders_per_minute"))
+            return "RISK_ORDER_RATE: " + std::to_string(sent) + " orders in the last minute, max_orders_per_minute is " +
+                   std::to_string(risk.integer("max_orders_per_minute"));
+    }
+    return "";
+}
+
 void Processor::execute(LegRecord queued) {
     // The gate, not the queue, says what the leg is now: a stale queue entry must never send.
     std::optional<LegRecord> current;
@@ -265,6 +292,13 @@ void Processor::execute(LegRecord queued) {
         return;
     }
     VenueInstance& venue = *workers_.at(leg.intent.venue)->instance;
+    if (const std::string refused = checkRisk(venue, leg, t); !refused.empty()) {
+        leg.state = LegState::Blocked;
+        leg.reason = refused;
+        gate_.update(leg, {legEvent("order_blocked", leg, jsonObject({{"reason", leg.reason}})),
+                           legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))}, t);
+        return;
+    }
     const LegRecord before = leg;
     leg.state = LegState::Submitted;
     // The intent is committed before the venue is called: after a crash from here on, the leg is
@@ -308,8 +342,16 @@ void Processor::execute(LegRecord queued) {
 }
 
 void Processor::resolverLoop() {
+    std::int64_t lastPruneMs = 0;
     while (running_) {
         try {
+            // Retention: forget settled signals older than the window, hourly. A signal older
+            // than the window is refused at admission, so a forgotten id can never run again.
+            if (now() - lastPruneMs > 3600'000) {
+                lastPruneMs = now();
+                const int pruned = gate_.pruneSignalsBefore(lastPruneMs - options_.retentionMs);
+                if (pruned > 0) log().information(std::to_string(pruned) + " signal(s) past retention forgotten");
+            }
             for (auto& leg : gate_.legsInState(LegState::Unknown)) {
                 if (!running_) return;
                 if (leg.nextCheckMs <= now()) resolve(leg);

@@ -62,6 +62,7 @@ private:
     void enqueue(const LegRecord& leg);
     void workerLoop(Worker& worker);
     void execute(LegRecord leg);
+    std::string checkRisk(VenueInstance& venue, const LegRecord& leg, std::int64_t nowMs);
     void resolve(LegRecord leg);
     void nextAttempt(LegRecord leg, std::int64_t nowMs);
     bool earlierLegUnresolved(const LegRecord& leg);

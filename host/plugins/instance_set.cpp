@@ -139,6 +139,10 @@ InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registr
                     errors.add({file, spec.line, spec.where(), "name", e.what()});
                     continue;
                 }
+                const std::size_t errorsBefore = errors.size();
+                Settings risk = validateSettings(spec.risk, venueRiskSchema(), {file, spec.where() + " risk", spec.line}, env, errors);
+                if (errors.size() != errorsBefore) continue;
+                instance->setRisk(std::move(risk));
                 set.venues.push_back(std::move(instance));
             } else {
                 auto sink = construct<AlertSink>(spec, *plugin, file, errors,

@@ -22,6 +22,9 @@ public:
     ~VenueInstance();
 
     const std::string& name() const { return context_->instanceName(); }
+    // Host-enforced limits from the deployment's `risk:` (venueRiskSchema()).
+    const Settings& risk() const { return risk_; }
+    void setRisk(Settings risk) { risk_ = std::move(risk); }
     const LoadedPlugin& plugin() const { return plugin_; }
     InstanceState state() const { return state_; }
 
@@ -48,6 +51,7 @@ private:
     std::unique_ptr<InstanceContext> context_;  // declared first: outlives the plugin object
     std::unique_ptr<Venue> venue_;
     ClientOrderIdRules rules_;
+    Settings risk_;
     std::atomic<InstanceState> state_{InstanceState::Created};
 };
 

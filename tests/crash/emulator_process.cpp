@@ -1,0 +1,145 @@
+// The Binance futures emulator as a real process over HTTPS: the venue that outlives a crashed host.
+#include "emulator_process.h"
+
+#include <csignal>
+#include <random>
+#include <regex>
+#include <stdexcept>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/StreamCopier.h>
+
+#include "crash_paths.h"
+#include "process_runner.h"
+
+namespace tradehost::test {
+namespace {
+
+Poco::JSON::Object::Ptr parseObject(const std::string& text) {
+    Poco::JSON::Parser parser;
+    return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+}
+
+std::string textOf(const Poco::JSON::Object::Ptr& o, const std::string& key) {
+    if (!o->has(key) || o->isNull(key)) return "";
+    return o->get(key).convert<std::string>();
+}
+
+}  // namespace
+
+std::string randomHex(std::size_t bytes) {
+    static const char* kHex = "0123456789abcdef";
+    std::random_device device;
+    std::string out;
+    for (std::size_t i = 0; i < bytes; ++i) {
+        const auto b = static_cast<unsigned>(device()) & 0xffu;
+        out += kHex[b >> 4];
+        out += kHex[b & 15u];
+    }
+    return out;
+}
+
+EmulatorProcess::EmulatorProcess(const std::filesystem::path& dir)
+    : dir_(dir), apiKey_("crash-key-" + randomHex(8)), apiSecret_("crash-secret-" + randomHex(16)) {
+    std::filesystem::create_directories(dir_);
+    const auto cert = runProcess(kOpenSslBin, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                                               "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                                               (dir_ / "key.pem").string(), "-out", caFile()});
+    if (cert.exitCode != 0) throw std::runtime_error("openssl could not make a test certificate: " + cert.err);
+
+    // Limits far above any test's load: rate limiting has its own tests; here it would only
+    // shape timings. The secret travels in the environment, never on the command line.
+    process_ = std::make_unique<BackgroundProcess>(
+        kEmulatorBin,
+        std::vector<std::string>{"--listen", "127.0.0.1:0", "--cert", caFile(), "--key", (dir_ / "key.pem").string(),
+                                 "--orders-per-10s", "1000000", "--orders-per-minute", "10000000", "--weight-per-minute",
+                                 "10000000", "--sliding-window"},
+        std::map<std::string, std::string>{{"BINANCE_EMULATOR_API_KEY", apiKey_}, {"BINANCE_EMULATOR_API_SECRET", apiSecret_}});
+    if (!process_->waitFor("listening on https://"))
+        throw std::runtime_error("the emulator did not start: " + process_->err());
+    std::smatch m;
+    const std::string out = process_->out();
+    if (!std::regex_search(out, m, std::regex("listening on (https://127\\.0\\.0\\.1:([0-9]+))")))
+        throw std::runtime_error("no 'listening on' line from the emulator: " + out);
+    url_ = m[1];
+    host_ = "127.0.0.1";
+    port_ = static_cast<unsigned short>(std::stoi(m[2]));
+
+    Poco::Net::initializeSSL();
+    // Trusts exactly the test certificate and checks the peer against it.
+    tls_ = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", caFile(), Poco::Net::Context::VERIFY_RELAXED,
+                                  9, false, "HIGH:!aNULL:!MD5");
+}
+
+EmulatorProcess::~EmulatorProcess() {
+    if (process_) {
+        ::kill(process_->pid(), SIGTERM);
+        process_->wait();
+    }
+}
+
+std::string EmulatorProcess::control(const std::string& method, const std::string& path, const std::string& json) {
+    Poco::Net::HTTPSClientSession session(host_, port_, tls_);
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setContentType("application/json");
+    request.setContentLength(static_cast<std::streamsize>(json.size()));
+    session.sendRequest(request) << json;
+    Poco::Net::HTTPResponse response;
+    std::string body;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+    if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
+        throw std::runtime_error("emulator " + method + " " + path + " " + json + ": HTTP " +
+                                 std::to_string(static_cast<int>(response.getStatus())) + " " + body);
+    return body;
+}
+
+void EmulatorProcess::setUniqueness(const std::string& mode) {
+    control("POST", "/control/settings", "{\"client_id_uniqueness\":\"" + mode + "\"}");
+}
+
+std::vector<VenueOrder> EmulatorProcess::ledger() {
+    const auto root = parseObject(control("GET", "/control/ledger"));
+    const auto orders = root->getArray("orders");
+    std::vector<VenueOrder> out;
+    for (std::size_t i = 0; i < orders->size(); ++i) {
+        const auto o = orders->getObject(static_cast<unsigned>(i));
+        VenueOrder v;
+        v.clientOrderId = textOf(o, "clientOrderId");
+        if (o->has("orderId") && !o->isNull("orderId")) v.orderId = o->getValue<Poco::Int64>("orderId");
+        v.symbol = textOf(o, "symbol");
+        v.side = textOf(o, "side");
+        v.status = textOf(o, "status");
+        v.quantity = textOf(o, "quantity");
+        v.executedQty = textOf(o, "executedQty");
+        v.fault = textOf(o, "fault");
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+std::map<std::string, long> EmulatorProcess::faultsFired() {
+    const auto root = parseObject(control("GET", "/control/faults"));
+    std::map<std::string, long> out;
+    if (const auto totals = root->getObject("fired_total"))
+        for (const auto& [mode, n] : *totals) out[mode] = n.convert<long>();
+    return out;
+}
+
+long EmulatorProcess::faultsFiredTotal() {
+    long total = 0;
+    for (const auto& [mode, n] : faultsFired()) total += n;
+    return total;
+}
+
+long EmulatorProcess::pendingLateOrders() {
+    return parseObject(control("GET", "/control/state"))->getValue<long>("pendingLateOrders");
+}
+
+}  // namespace tradehost::test

@@ -1,0 +1,131 @@
+// tradehost as a real process against the emulator: started, killed and restarted on one storage dir.
+#include "host_process.h"
+
+#include <csignal>
+#include <fstream>
+#include <regex>
+#include <stdexcept>
+
+#include "crash_paths.h"
+#include "emulator_process.h"
+#include "process_runner.h"
+
+namespace tradehost::test {
+
+HostProcess::HostProcess(const std::filesystem::path& dir, const EmulatorProcess& emulator, HostConfig config)
+    : dir_(dir),
+      config_(std::move(config)),
+      emulatorUrl_(emulator.url()),
+      caFile_(emulator.caFile()),
+      apiKey_(emulator.apiKey()),
+      apiSecret_(emulator.apiSecret()) {
+    std::filesystem::create_directories(dir_);
+    writeDeployment();
+}
+
+HostProcess::~HostProcess() {
+    try {
+        if (running()) kill();
+        finish();
+    } catch (...) {
+    }
+}
+
+std::map<std::string, std::string> HostProcess::environment() const {
+    std::map<std::string, std::string> env = {{"BINANCE_API_KEY", apiKey_}, {"BINANCE_API_SECRET", apiSecret_}};
+    if (!config_.webhookSecret.empty()) env["TH_CRASH_WEBHOOK_SECRET"] = config_.webhookSecret;
+    if (!config_.pathToken.empty()) env["TH_CRASH_PATH_TOKEN"] = config_.pathToken;
+    if (!config_.signingSecret.empty()) env["TH_CRASH_SIGNING_SECRET"] = config_.signingSecret;
+    return env;
+}
+
+void HostProcess::writeDeployment() {
+    const HostConfig& c = config_;
+    std::ofstream y(deploymentFile(), std::ios::trunc);
+    y << "# Written by tests/crash/host_process.cpp: one Binance venue on the local emulator.\n";
+    y << "webhook:\n  listen: \"127.0.0.1:" << port_ << "\"\n";
+    if (!c.webhookSecret.empty()) y << "  secret: \"${TH_CRASH_WEBHOOK_SECRET}\"\n";
+    if (!c.pathToken.empty()) y << "  path_token: \"${TH_CRASH_PATH_TOKEN}\"\n";
+    if (!c.signingSecret.empty()) y << "  signing_secret: \"${TH_CRASH_SIGNING_SECRET}\"\n";
+    if (!c.allowIps.empty()) {
+        y << "  allow_ips: [";
+        for (std::size_t i = 0; i < c.allowIps.size(); ++i) y << (i ? ", " : "") << "\"" << c.allowIps[i] << "\"";
+        y << "]\n";
+    }
+    if (c.maxBodyBytes) y << "  max_body_bytes: " << *c.maxBodyBytes << "\n";
+    y << "storage:\n  dir: \"" << storageDir().string() << "\"\n";
+    y << "risk:\n  max_signal_age_s: " << c.maxSignalAgeS << "\n";
+    y << "resolver:\n  settle_window_s: " << c.settleWindowS << "\n";
+    y << "venues:\n  - name: " << c.venue << "\n    type: binance_futures\n    settings:\n";
+    y << "      base_url: \"" << emulatorUrl_ << "\"\n";
+    y << "      api_key: \"${BINANCE_API_KEY}\"\n      api_secret: \"${BINANCE_API_SECRET}\"\n";
+    y << "      ca_file: \"" << caFile_ << "\"\n";
+    y << "      recv_window_ms: " << c.recvWindowMs << "\n";
+    y << "      request_timeout_ms: " << c.requestTimeoutMs << "\n";
+    y << "      weight_limit_per_minute: 1000000\n      order_limit_per_10s: 100000\n";
+    if (!y) throw std::runtime_error("cannot write " + deploymentFile());
+}
+
+bool HostProcess::start(const std::map<std::string, std::string>& env, std::chrono::milliseconds timeout) {
+    if (running()) throw std::logic_error("tradehost is already running");
+    finish();
+    auto all = environment();
+    for (const auto& [k, v] : env) all[k] = v;
+    ++starts_;
+    process_ = std::make_unique<BackgroundProcess>(kTradehostBin, std::vector<std::string>{"--config", deploymentFile()}, all);
+    BackgroundProcess* p = process_.get();
+    exit_ = std::async(std::launch::async, [p] { return p->wait(); }).share();
+    if (!process_->waitFor("Webhook: http://", timeout)) return false;
+    std::smatch m;
+    const std::string out = process_->out();
+    if (!std::regex_search(out, m, std::regex("Webhook: http://127\\.0\\.0\\.1:([0-9]+)/webhook")))
+        throw std::runtime_error("tradehost printed no webhook URL: " + out);
+    const auto port = static_cast<unsigned short>(std::stoi(m[1]));
+    if (port_ == 0) {
+        // Pin the port for every later start: a sender keeps streaming to one URL across restarts.
+        port_ = port;
+        writeDeployment();
+    }
+    return true;
+}
+
+bool HostProcess::running() const {
+    return process_ && exit_.valid() && exit_.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+}
+
+std::optional<int> HostProcess::waitExit(std::chrono::milliseconds timeout) {
+    if (!process_ || !exit_.valid()) return std::nullopt;
+    if (exit_.wait_for(timeout) != std::future_status::ready) return std::nullopt;
+    return exit_.get();
+}
+
+void HostProcess::kill() {
+    if (!running()) return;
+    ::kill(process_->pid(), SIGKILL);
+    exit_.wait();
+}
+
+int HostProcess::stop() {
+    if (!process_) return -1;
+    if (running()) {
+        ::kill(process_->pid(), SIGTERM);
+        if (exit_.wait_for(std::chrono::seconds(20)) != std::future_status::ready) kill();
+    }
+    return exit_.get();
+}
+
+std::string HostProcess::output() const {
+    if (!process_) return lastOutput_;
+    return process_->out() + process_->err();
+}
+
+void HostProcess::finish() {
+    if (!process_) return;
+    exit_.wait();
+    lastOutput_ = process_->out() + process_->err();
+    std::ofstream((dir_ / ("host-" + std::to_string(starts_) + ".log")).string(), std::ios::trunc) << lastOutput_;
+    process_.reset();
+    exit_ = {};
+}
+
+}  // namespace tradehost::test

@@ -1,0 +1,89 @@
+// The checker: what the sender was told vs what the venue holds vs what the event log says.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "emulator_process.h"
+#include "signal_sender.h"
+
+namespace tradehost::test {
+
+// One line of events.jsonl, as far as the checker cares.
+struct EventLine {
+    std::uint64_t id = 0;
+    std::string event;
+    std::string signalId;
+    std::string clientOrderId;
+    std::string outcome;  // data.outcome of order_resolved: "found" | "absent"
+    int legs = 0;         // data.legs of signal_received
+};
+
+// Reads events.jsonl incrementally: each poll() parses only the complete lines added since.
+class EventTail {
+public:
+    explicit EventTail(std::string path) : path_(std::move(path)) {}
+    void poll();
+    const std::vector<EventLine>& events() const { return events_; }
+    std::size_t unparsable() const { return unparsable_; }
+
+private:
+    std::string path_;
+    std::uint64_t offset_ = 0;
+    std::vector<EventLine> events_;
+    std::size_t unparsable_ = 0;
+};
+
+// What one sender run looked like: signal ids are `prefix` + digits, each with `legs` legs of
+// `quantity` on `venue`. Orders and events of other prefixes (other runs) are ignored.
+struct RunSpec {
+    std::string prefix;
+    std::string venue = "bn";
+    int legs = 2;
+    std::string quantity = "0.002";
+};
+
+// {signal}:{venue}:{leg}:{attempt} split from the right; false when the id is not of that shape.
+struct OrderIdParts {
+    std::string signalId;
+    std::string venue;
+    int leg = 0;
+    int attempt = 0;
+};
+bool parseClientOrderId(const std::string& id, OrderIdParts& out);
+
+struct CheckReport {
+    int signals = 0;         // signal ids the sender tried
+    int signalsOk = 0;       // at least one 2xx: accepted
+    int signalsFail = 0;     // only 4xx
+    int signalsIndeterminate = 0;
+    int deliveries = 0;
+    int deliveriesOk = 0;
+    int acceptedLegs = 0;    // legs of accepted signals
+    int admittedSignals = 0; // signals with a signal_received event
+    int orders = 0;          // orders of this run at the venue (with an order id)
+    int lost = 0;            // accepted leg: no order and no terminal reject/blocked/expired event
+    int doubled = 0;         // leg with more than one order, or filled above its quantity
+    int phantom = 0;         // order whose signal was never sent, or only refused (4xx)
+    int unterminated = 0;    // accepted or admitted leg without a terminal event
+    int disagreements = 0;   // terminal event contradicts the venue (ack without order, reject with one)
+    std::map<std::string, int> events;  // event name -> count, this run
+    std::vector<std::string> problems;  // one line per finding (the first few hundred)
+
+    bool clean() const { return lost == 0 && doubled == 0 && phantom == 0 && unterminated == 0 && disagreements == 0; }
+    std::string summary() const;
+};
+
+// Pure: compares the three sources for the signals of `spec`.
+CheckReport checkInvariants(const RunSpec& spec, const std::vector<tools::DeliveryRecord>& deliveries,
+                            const std::vector<VenueOrder>& orders, const std::vector<EventLine>& events);
+
+// True when every leg of every accepted signal and of every admitted signal of `spec` has a
+// terminal event (the drain condition).
+bool allLegsTerminal(const RunSpec& spec, const std::vector<tools::DeliveryRecord>& deliveries,
+                     const std::vector<EventLine>& events);
+
+}  // namespace tradehost::test
