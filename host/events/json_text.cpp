@@ -327,4 +327,15 @@ std::string redactJsonStrings(std::string_view objectText, const std::function<s
     return scanner.rebuilt();
 }
 
+std::string jsonObject(std::initializer_list<std::pair<std::string_view, std::string_view>> members) {
+    std::string out = "{";
+    for (const auto& [key, value] : members) {
+        if (out.size() > 1) out += ',';
+        appendJsonString(out, key);
+        out += ':';
+        appendJsonString(out, value);
+    }
+    return out + "}";
+}
+
 }  // namespace tradehost::host

@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <functional>
+#include <initializer_list>
+#include <utility>
 #include <string>
 #include <string_view>
 
@@ -16,6 +18,9 @@ constexpr int kMaxJsonDepth = 64;
 // control characters (< 0x20) become \u00xx, well-formed UTF-8 passes through, and every byte
 // that is not part of a well-formed UTF-8 sequence becomes U+FFFD — so the result always parses.
 void appendJsonString(std::string& out, std::string_view raw);
+
+// A flat JSON object of string members, in the given order: the data of most events.
+std::string jsonObject(std::initializer_list<std::pair<std::string_view, std::string_view>> members);
 
 // `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD.
 std::string sanitizeUtf8(std::string_view text);

@@ -2,6 +2,8 @@
 // event outbox and the kill switch, in one SQLite database (WAL, synchronous=FULL).
 #include "gate/gate.h"
 
+#include "events/json_text.h"
+
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Statement.h>
@@ -46,26 +48,6 @@ std::string typeText(OrderType t) { return toString(t); }
 Decimal decimalOr0(const std::string& s) {
     auto d = Decimal::parse(s);
     return d ? *d : Decimal();
-}
-
-std::string jsonEscape(const std::string& s) {
-    std::string out;
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out;
 }
 
 }  // namespace
@@ -364,7 +346,7 @@ int Gate::markInFlightUnknown(std::int64_t nowMs) {
         l.unknownSinceMs = nowMs;
         l.nextCheckMs = nowMs;
         l.notFoundCount = 0;
-        update(l, {{"order_unknown", l.signalId, l.clientOrderId, l.intent.venue, "{\"reason\":\"" + jsonEscape(l.reason) + "\"}"}}, nowMs);
+        update(l, {{"order_unknown", l.signalId, l.clientOrderId, l.intent.venue, jsonObject({{"reason", l.reason}})}}, nowMs);
     }
     return static_cast<int>(inFlight.size());
 }
@@ -395,7 +377,7 @@ bool Gate::paused() {
 void Gate::setPaused(bool paused, const std::string& by, std::int64_t nowMs) {
     transaction([&] {
         setMeta("paused", paused ? "1" : "0");
-        insertEvent({paused ? "trading_paused" : "trading_resumed", "", "", "", "{\"by\":\"" + jsonEscape(by) + "\"}"}, nowMs);
+        insertEvent({paused ? "trading_paused" : "trading_resumed", "", "", "", jsonObject({{"by", by}})}, nowMs);
     });
 }
 

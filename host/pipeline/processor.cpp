@@ -15,18 +15,6 @@ namespace {
 
 Poco::Logger& log() { return Poco::Logger::get("processor"); }
 
-// A flat JSON object of string members, for event data.
-std::string jsonObject(std::initializer_list<std::pair<const char*, std::string>> members) {
-    std::string out = "{";
-    for (const auto& [key, value] : members) {
-        if (out.size() > 1) out += ',';
-        appendJsonString(out, key);
-        out += ':';
-        appendJsonString(out, value);
-    }
-    return out + "}";
-}
-
 EventRecord legEvent(const char* name, const LegRecord& leg, std::string data) {
     return {name, leg.signalId, leg.clientOrderId, leg.intent.venue, std::move(data)};
 }
