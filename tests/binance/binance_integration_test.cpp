@@ -130,7 +130,11 @@ struct Emulated {
 template <class T, class V>
 T expect(const V& v, const char* what) {
     INFO(what);
+    INFO("got alternative " << v.index());
     if (const auto* u = std::get_if<Unknown>(&v)) INFO("Unknown: " << u->reason);
+    if constexpr (std::is_same_v<V, PlaceResult>) {
+        if (const auto* r = std::get_if<Rejected>(&v)) INFO("Rejected: " << r->code << " " << r->message);
+    }
     REQUIRE(std::holds_alternative<T>(v));
     return std::get<T>(v);
 }
@@ -186,6 +190,16 @@ TEST_CASE("an executed order whose answer was lost is Unknown, and a later query
     expect<Unknown>(e.venue().placeOrder(e.market(id)), "placeOrder under the fault");
     CHECK(e.control.faultsFired() == 1);
     CHECK(expect<Found>(e.venue().queryOrder(id, "BTCUSDT"), "query after").order.status == OrderStatus::Filled);
+    CHECK(e.control.ledgerCount(id) == 1);
+}
+
+TEST_CASE("an answer slower than request_timeout_ms is Unknown; the order is found afterwards") {
+    Emulated e;  // request_timeout_ms: 2000
+    e.control.fault("{\"mode\":\"delay\",\"delay_ms\":3000,\"count\":1,\"path\":\"POST /fapi/v1/order\"}");
+    const std::string id = Emulated::freshId();
+    CHECK_THAT(expect<Unknown>(e.venue().placeOrder(e.market(id)), "placeOrder").reason, Contains("timeout"));
+    CHECK(e.control.faultsFired() == 1);
+    expect<Found>(e.venue().queryOrder(id, "BTCUSDT"), "query after the timeout");
     CHECK(e.control.ledgerCount(id) == 1);
 }
 
