@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 WERROR ?= $(if $(CI),ON,OFF)
 CONFIG ?= config/default.yaml
 
-.PHONY: all deps configure build run test check-config describe-plugins clean
+.PHONY: all deps configure build run test bench soak check-config describe-plugins clean
 
 all: build
 
@@ -33,6 +33,14 @@ describe-plugins: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# Benchmarks and the long soak are never part of `make test`; figures go to bench/README.md.
+bench: build
+	$(BUILD_DIR)/bench/journal_bench $(BUILD_DIR)/bench-journal 1 500
+	$(BUILD_DIR)/bench/journal_bench $(BUILD_DIR)/bench-journal 16 500
+
+soak: build
+	cmake --build $(BUILD_DIR) --target soak
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,6 +1,7 @@
 // Test sizes from the environment, so the default suite stays small and a soak can go big.
 #pragma once
 
+#include <chrono>
 #include <cstdlib>
 #include <string>
 
@@ -24,6 +25,12 @@ inline double envDouble(const char* name, double fallback) {
     } catch (const std::exception&) {
         return fallback;
     }
+}
+
+// "12.3 s" since `start`, for reports.
+inline std::string secondsSince(std::chrono::steady_clock::time_point start) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + " s";
 }
 
 }  // namespace tradehost::test
