@@ -1,7 +1,9 @@
 // The HTTP listener signals arrive on: authenticate, bound, parse, journal durably, then answer.
 #include "intake/webhook_server.h"
 
+#include <mutex>
 #include <stdexcept>
+#include <unordered_map>
 
 #include <Poco/HMACEngine.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -33,6 +35,10 @@ struct WebhookServer::State {
     std::function<void()> onJournaled;
     std::function<std::int64_t()> nowMs;
     std::atomic<bool> ready{false};
+    // Journaled but perhaps not yet in the gate: without this, two payloads under one id sent at
+    // the same moment would both be journaled and both told 2xx, and one refused later.
+    std::mutex claimsMutex;
+    std::unordered_map<std::string, std::string> claims;  // signal id -> canonical payload
 };
 
 namespace {
@@ -158,7 +164,14 @@ public:
         if (!s_->journal || !s_->gate || !s_->ready)
             return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, errorBody("not ready: recovery is still running"));
         try {
-            if (auto known = s_->gate->payloadOf(signal.signalId)) {
+            std::unique_lock<std::mutex> claim(s_->claimsMutex);
+            auto known = s_->gate->payloadOf(signal.signalId);
+            if (!known) {
+                auto it = s_->claims.find(signal.signalId);
+                if (it != s_->claims.end()) known = it->second;
+            }
+            if (known) {
+                claim.unlock();
                 if (*known == signal.canonical) {
                     std::string out = "{\"status\":\"duplicate\",\"signal_id\":";
                     appendJsonString(out, signal.signalId);
@@ -170,7 +183,21 @@ public:
                 return reply(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY,
                              errorBody("signal_id already used with a different payload", "signal_id"));
             }
-            const std::uint64_t seq = s_->journal->append(encodeSignalRecord(s_->nowMs(), signal.canonical));
+            // Forget claims the gate now holds (it is the record from then on), then claim this id.
+            if (s_->claims.size() >= 256) {
+                for (auto it = s_->claims.begin(); it != s_->claims.end();)
+                    it = s_->gate->payloadOf(it->first) ? s_->claims.erase(it) : std::next(it);
+            }
+            s_->claims.emplace(signal.signalId, signal.canonical);
+            claim.unlock();
+            std::uint64_t seq = 0;
+            try {
+                seq = s_->journal->append(encodeSignalRecord(s_->nowMs(), signal.canonical));
+            } catch (...) {
+                std::lock_guard<std::mutex> undo(s_->claimsMutex);
+                s_->claims.erase(signal.signalId);
+                throw;
+            }
             TRADEHOST_CRASH_POINT("intake.after_journal_append");
             if (s_->onJournaled) s_->onJournaled();
             std::string out = "{\"status\":\"accepted\",\"signal_id\":";
