@@ -271,7 +271,9 @@ std::vector<LegRecord> Gate::selectLegs(const std::string& where, const std::str
         Statement select(*session_);
         select << "SELECT signal_id, leg, venue, symbol, side, type, quantity, price, tif, reduce_only, attempt, client_order_id,"
                   " state, exchange_order_id, filled_qty, avg_price, reason, received_ms, updated_ms, unknown_since_ms,"
-                  " next_check_ms, not_found_count FROM legs WHERE " + where + " ORDER BY received_ms, signal_id, leg",
+                  " next_check_ms, not_found_count,"
+                  " (SELECT journal_seq FROM signals WHERE signals.signal_id = legs.signal_id) AS seq"
+                  " FROM legs WHERE " + where + " ORDER BY seq, leg",
             use(a);
         select.execute();
         RecordSet rs(select);
@@ -303,6 +305,7 @@ std::vector<LegRecord> Gate::selectLegs(const std::string& where, const std::str
             l.unknownSinceMs = i64(19);
             l.nextCheckMs = i64(20);
             l.notFoundCount = static_cast<int>(i64(21));
+            l.journalSeq = static_cast<std::uint64_t>(i64(22));
             out.push_back(std::move(l));
         }
         return out;

@@ -39,6 +39,7 @@ struct LegRecord {
     Decimal averagePrice;
     std::string reason;  // why REJECTED / BLOCKED / EXPIRED / UNKNOWN
     std::int64_t receivedMs = 0;  // when intake journaled the signal
+    std::uint64_t journalSeq = 0;  // the signal's journal position: the order legs must keep
     std::int64_t updatedMs = 0;
     std::int64_t unknownSinceMs = 0;  // first time this attempt became UNKNOWN
     std::int64_t nextCheckMs = 0;     // resolver: not before this

@@ -46,7 +46,8 @@ struct Processor::Worker {
     VenueInstance* instance = nullptr;
     std::mutex mutex;
     std::condition_variable cv;
-    std::deque<LegRecord> queue;
+    // In journal order, so the earliest leg of a symbol is always the one tried first.
+    std::map<std::pair<std::uint64_t, int>, LegRecord> queue;
     std::thread thread;
 };
 
@@ -176,7 +177,7 @@ void Processor::enqueue(const LegRecord& leg) {
     }
     {
         std::lock_guard<std::mutex> lock(it->second->mutex);
-        it->second->queue.push_back(leg);
+        it->second->queue[{leg.journalSeq, leg.leg}] = leg;
     }
     it->second->cv.notify_one();
 }
@@ -192,38 +193,52 @@ void Processor::tailLoop() {
     }
 }
 
-bool Processor::earlierLegUnresolved(const LegRecord& leg) {
-    for (const LegState s : {LegState::Unknown, LegState::Absent, LegState::Submitted}) {
-        for (const auto& other : gate_.legsInState(s)) {
-            if (other.intent.venue != leg.intent.venue || other.intent.symbol != leg.intent.symbol) continue;
-            if (other.signalId == leg.signalId && other.leg == leg.leg) continue;
-            if (other.receivedMs < leg.receivedMs || (other.receivedMs == leg.receivedMs && other.signalId < leg.signalId)) return true;
-        }
+// Legs of one venue and symbol go in journal order: a leg waits while an earlier one of its
+// symbol is still in flight, UNKNOWN, or ABSENT awaiting its next attempt.
+std::vector<LegRecord> Processor::unresolvedLegs(const std::string& venue) {
+    std::vector<LegRecord> out;
+    for (const LegState s : {LegState::Unknown, LegState::Absent, LegState::Submitted})
+        for (auto& l : gate_.legsInState(s))
+            if (l.intent.venue == venue) out.push_back(std::move(l));
+    return out;
+}
+
+bool Processor::blocked(const LegRecord& leg, const std::vector<LegRecord>& unresolved) {
+    for (const auto& other : unresolved) {
+        if (other.intent.symbol != leg.intent.symbol) continue;
+        if (other.signalId == leg.signalId && other.leg == leg.leg) continue;
+        if (std::make_pair(other.journalSeq, other.leg) < std::make_pair(leg.journalSeq, leg.leg)) return true;
     }
     return false;
 }
 
 void Processor::workerLoop(Worker& w) {
     while (running_) {
-        LegRecord leg;
-        {
-            std::unique_lock<std::mutex> lock(w.mutex);
-            w.cv.wait_for(lock, std::chrono::milliseconds(options_.pollMs), [&] { return !w.queue.empty() || !running_; });
-            if (!running_) return;
-            if (w.queue.empty()) continue;
-            leg = w.queue.front();
-            w.queue.pop_front();
-        }
+        std::optional<LegRecord> next;
         try {
-            // Legs of one venue and symbol go in journal order: a later one waits while an
-            // earlier one is still unresolved.
-            if (earlierLegUnresolved(leg)) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(options_.pollMs));
+            {
+                std::unique_lock<std::mutex> lock(w.mutex);
+                w.cv.wait_for(lock, std::chrono::milliseconds(options_.pollMs), [&] { return !w.queue.empty() || !running_; });
+                if (!running_) return;
+                if (w.queue.empty()) continue;
+            }
+            const auto unresolved = unresolvedLegs(w.venue);
+            {
                 std::lock_guard<std::mutex> lock(w.mutex);
-                w.queue.push_back(leg);
+                for (auto it = w.queue.begin(); it != w.queue.end(); ++it) {
+                    if (blocked(it->second, unresolved)) continue;
+                    next = it->second;
+                    w.queue.erase(it);
+                    break;
+                }
+            }
+            if (!next) {
+                // Everything queued waits for the resolver; look again shortly.
+                std::unique_lock<std::mutex> lock(w.mutex);
+                w.cv.wait_for(lock, std::chrono::milliseconds(options_.pollMs), [&] { return !running_; });
                 continue;
             }
-            execute(leg);
+            execute(*next);
         } catch (const std::exception& e) {
             fail(std::string("venue worker '") + w.venue + "': " + e.what());
             return;

@@ -65,7 +65,8 @@ private:
     std::string checkRisk(VenueInstance& venue, const LegRecord& leg, std::int64_t nowMs);
     void resolve(LegRecord leg);
     void nextAttempt(LegRecord leg, std::int64_t nowMs);
-    bool earlierLegUnresolved(const LegRecord& leg);
+    std::vector<LegRecord> unresolvedLegs(const std::string& venue);
+    static bool blocked(const LegRecord& leg, const std::vector<LegRecord>& unresolved);
     void fail(const std::string& why) noexcept;
     std::string idFor(const std::string& venue, const std::string& signalId, std::size_t leg, int attempt) const;
     std::int64_t now() const { return clock_.nowMs(); }

@@ -1,1 +1,326 @@
-// placeholder
+// F1/F3 + A3: every refused request is refused with the right status, journals nothing, trades nothing.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "crash_env.h"
+#include "emulator_process.h"
+#include "host_process.h"
+#include "signal_run.h"
+#include "temp_dir.h"
+
+using namespace tradehost::test;
+
+namespace {
+
+struct RawAnswer {
+    int status = 0;  // 0: no answer (closed or timed out)
+    std::string text;
+};
+
+// Raw bytes over TCP: the only way to send what a well-behaved client library refuses to
+// (two Content-Lengths, CL with TE, a body shorter than announced). With `early`, the body is
+// held back until the server had 300 ms to answer the headers alone (413 without reading it).
+RawAnswer rawExchange(unsigned short port, const std::string& head, const std::string& body, bool early = false,
+                      int timeoutMs = 8000) {
+    RawAnswer a;
+    try {
+        Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
+        socket.setReceiveTimeout(Poco::Timespan(static_cast<long>(timeoutMs) * 1000));
+        socket.setSendTimeout(Poco::Timespan(static_cast<long>(timeoutMs) * 1000));
+        auto sendAll = [&](const std::string& bytes) {
+            std::size_t done = 0;
+            while (done < bytes.size()) {
+                const int n = socket.sendBytes(bytes.data() + done, static_cast<int>(std::min<std::size_t>(bytes.size() - done, 16384)));
+                if (n <= 0) return;
+                done += static_cast<std::size_t>(n);
+            }
+        };
+        sendAll(head);
+        const bool answered = early && socket.poll(Poco::Timespan(0, 300000), Poco::Net::Socket::SELECT_READ);
+        if (!answered) {
+            try {
+                sendAll(body);
+            } catch (const Poco::Exception&) {
+                // The server may close before taking the whole body; its answer may still be there.
+            }
+        }
+        char buf[4096];
+        for (;;) {
+            int n = 0;
+            try {
+                n = socket.receiveBytes(buf, sizeof buf);
+            } catch (const Poco::Exception&) {
+                break;
+            }
+            if (n <= 0) break;
+            a.text.append(buf, static_cast<std::size_t>(n));
+            const auto end = a.text.find("\r\n\r\n");
+            if (end == std::string::npos) continue;
+            std::smatch m;
+            const std::string headers = a.text.substr(0, end);
+            const std::size_t want = std::regex_search(headers, m, std::regex("Content-Length: ([0-9]+)", std::regex::icase))
+                                         ? std::stoul(m[1])
+                                         : 0;
+            if (a.text.size() >= end + 4 + want) break;
+        }
+    } catch (const Poco::Exception& e) {
+        a.text += "transport: " + e.displayText();
+    }
+    std::smatch m;
+    if (std::regex_search(a.text, m, std::regex("^HTTP/1\\.[01] ([0-9]{3})"))) a.status = std::stoi(m[1]);
+    return a;
+}
+
+std::string post(const std::string& path, const std::string& body, const std::string& extraHeaders = "") {
+    return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n" + extraHeaders + "Connection: close\r\n\r\n";
+}
+
+// What a signing sender puts in X-Signature (GitHub's scheme): hex HMAC-SHA256 of the body.
+std::string hmacHex(const std::string& key, const std::string& body) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(body.data()), body.size(),
+         digest, &length);
+    static const char* kHex = "0123456789abcdef";
+    std::string hex;
+    for (unsigned i = 0; i < length; ++i) {
+        hex += kHex[digest[i] >> 4];
+        hex += kHex[digest[i] & 15];
+    }
+    return hex;
+}
+
+std::string flat(const std::string& id, const std::string& secret, const std::string& quantity = "\"0.002\"") {
+    return std::string("{") + (secret.empty() ? "" : "\"secret\":\"" + secret + "\",") + "\"signal_id\":\"" + id +
+           "\",\"venue\":\"bn\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":" + quantity + "}";
+}
+
+long journalSeqOf(const RawAnswer& a) {
+    std::smatch m;
+    return std::regex_search(a.text, m, std::regex("\"journal_seq\":([0-9]+)")) ? std::stol(m[1]) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("bad input matrix: refused with the right status, nothing journaled, no order, host keeps serving", "[bad_input]") {
+    TempDir dir;
+    EmulatorProcess emulator(dir.path() / "emulator");
+    HostConfig config;
+    config.webhookSecret = "crash-webhook-" + randomHex(8);
+    config.pathToken = "crash-token-" + randomHex(8);
+    config.signingSecret = "crash-signing-" + randomHex(8);
+    HostProcess host(dir.path() / "host", emulator, config);
+    REQUIRE(host.start());
+    const unsigned short port = host.port();
+    const std::string secret = config.webhookSecret;
+
+    // Valid signals are "ok-N"; everything refused carries a "bad-" id (when it has one at all).
+    long expectedSeq = 0;
+    int valid = 0;
+    auto sendValid = [&](const std::string& how) {
+        ++valid;
+        const std::string id = "ok-" + std::to_string(valid);
+        RawAnswer a;
+        if (how == "token") {
+            a = rawExchange(port, post("/webhook/" + config.pathToken, flat(id, "")), flat(id, ""));
+        } else if (how == "signature") {
+            const std::string body = flat(id, "");
+            a = rawExchange(port, post("/webhook", body, "X-Signature: sha256=" + hmacHex(config.signingSecret, body) + "\r\n"), body);
+        } else {
+            a = rawExchange(port, post("/webhook", flat(id, secret)), flat(id, secret));
+        }
+        INFO("valid signal via " << how << ": " << a.text);
+        REQUIRE(a.status == 202);
+        const long seq = journalSeqOf(a);
+        if (expectedSeq != 0) CHECK(seq == expectedSeq + 1);  // nothing was journaled in between
+        expectedSeq = seq;
+    };
+    sendValid("secret");
+
+    const std::string big(70000, ' ');
+    const std::string deepArray = "{\"secret\":\"" + secret + "\",\"signal_id\":\"bad-deep\",\"x\":" + std::string(60000, '[') + "}";
+    std::string deepObject = "{\"secret\":\"" + secret + "\",\"signal_id\":\"bad-deep2\",\"x\":";
+    for (int i = 0; i < 5000; ++i) deepObject += "{\"a\":";
+    const std::string chunkedBig = [&] {
+        std::string c;
+        for (int i = 0; i < 20; ++i) c += "1000\r\n" + std::string(4096, 'x') + "\r\n";
+        return c + "0\r\n\r\n";
+    }();
+    const std::string goodBody = flat("bad-framing", secret);
+    const std::string tokenPath = "/webhook/" + config.pathToken;
+
+    struct Case {
+        std::string name;
+        std::string head;
+        std::string body;
+        std::vector<int> statuses;  // any of these
+        bool early = false;
+    };
+    const std::vector<Case> cases = {
+        // Authentication (F1): 401 whatever else is wrong, before anything is parsed for meaning.
+        {"no secret", post("/webhook", flat("bad-1", "")), flat("bad-1", ""), {401}},
+        {"wrong secret", post("/webhook", flat("bad-2", secret + "x")), flat("bad-2", secret + "x"), {401}},
+        {"secret of the wrong type", post("/webhook", R"({"secret":12,"signal_id":"bad-3","venue":"bn","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002"})"),
+         R"({"secret":12,"signal_id":"bad-3","venue":"bn","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002"})", {401}},
+        {"wrong path token", post("/webhook/" + config.pathToken + "x", flat("bad-4", "")), flat("bad-4", ""), {401}},
+        {"path token prefix", post("/webhook/" + config.pathToken.substr(0, 5), flat("bad-5", "")), flat("bad-5", ""), {401}},
+        {"X-Signature of another body", post("/webhook", flat("bad-6", ""), "X-Signature: sha256=" + hmacHex(config.signingSecret, flat("bad-7", "")) + "\r\n"),
+         flat("bad-6", ""), {401}},
+        {"X-Signature with the wrong key", post("/webhook", flat("bad-8", ""), "X-Signature: sha256=" + hmacHex("other", flat("bad-8", "")) + "\r\n"),
+         flat("bad-8", ""), {401}},
+        {"X-Signature not hex", post("/webhook", flat("bad-9", ""), "X-Signature: sha256=zz\r\n"), flat("bad-9", ""), {401}},
+        {"X-Signature sha1", post("/webhook", flat("bad-10", ""), "X-Signature: sha1=" + hmacHex(config.signingSecret, flat("bad-10", "")) + "\r\n"),
+         flat("bad-10", ""), {401}},
+        {"malformed JSON, unauthenticated", post("/webhook", "{\"secret\":\"" + secret + "\",\"signal_id\":"), "{\"secret\":\"" + secret + "\",\"signal_id\":", {401}},
+        // Authenticated (path token) but invalid: 400.
+        {"empty body", post(tokenPath, ""), "", {400}},
+        {"malformed JSON", post(tokenPath, "{\"signal_id\":\"bad-11\","), "{\"signal_id\":\"bad-11\",", {400}},
+        {"JSON that is not an object", post(tokenPath, "[1,2]"), "[1,2]", {400}},
+        {"deep array nesting", post(tokenPath, deepArray), deepArray, {400}},
+        {"deep object nesting", post(tokenPath, deepObject), deepObject, {400}},
+        {"invalid UTF-8", post(tokenPath, flat("bad-\xff\xfe", "")), flat("bad-\xff\xfe", ""), {400}},
+        {"overlong UTF-8 encoding", post(tokenPath, flat("bad-\xc0\xaf", "")), flat("bad-\xc0\xaf", ""), {400}},
+        {"huge number", post(tokenPath, flat("bad-12", "", std::string(400, '9'))), flat("bad-12", "", std::string(400, '9')), {400}},
+        {"huge exponent", post(tokenPath, flat("bad-13", "", "1e400")), flat("bad-13", "", "1e400"), {400}},
+        {"huge number in a string", post(tokenPath, flat("bad-14", "", "\"" + std::string(60, '9') + "\"")), flat("bad-14", "", "\"" + std::string(60, '9') + "\""), {400}},
+        {"negative quantity", post(tokenPath, flat("bad-15", "", "\"-0.002\"")), flat("bad-15", "", "\"-0.002\""), {400}},
+        {"duplicate key", post(tokenPath, R"({"signal_id":"bad-16","venue":"bn","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002","quantity":"5"})"),
+         R"({"signal_id":"bad-16","venue":"bn","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002","quantity":"5"})", {400}},
+        {"missing side", post(tokenPath, R"({"signal_id":"bad-17","venue":"bn","symbol":"BTCUSDT","type":"market","quantity":"0.002"})"),
+         R"({"signal_id":"bad-17","venue":"bn","symbol":"BTCUSDT","type":"market","quantity":"0.002"})", {400}},
+        // Framing and size (F3).
+        {"oversize body (Content-Length over the cap)", post(tokenPath, big), big, {413}, true},
+        {"oversize chunked body", "POST " + tokenPath + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", chunkedBig, {413}},
+        {"two different Content-Lengths",
+         "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(goodBody.size()) + "\r\nContent-Length: 5\r\nConnection: close\r\n\r\n",
+         goodBody, {400}},
+        {"Content-Length with Transfer-Encoding",
+         "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(goodBody.size()) + "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+         goodBody, {400}},
+        {"negative Content-Length", "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -5\r\nConnection: close\r\n\r\n", goodBody, {400}},
+        {"header over 8 KiB", post("/webhook", goodBody, "X-Junk: " + std::string(9000, 'j') + "\r\n"), goodBody, {400, 431}},
+        {"body shorter than its Content-Length (client stalls)",
+         "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(goodBody.size() + 10) + "\r\n\r\n", goodBody, {400, 408}},
+    };
+
+    int refused = 0;
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const Case& c = cases[i];
+        const auto started = std::chrono::steady_clock::now();
+        const RawAnswer a = rawExchange(port, c.head, c.body, c.early);
+        const bool statusOk = std::find(c.statuses.begin(), c.statuses.end(), a.status) != c.statuses.end();
+        std::cout << "[crash.bad_input] " << c.name << ": " << (a.status ? std::to_string(a.status) : "no answer") << " "
+                  << secondsSince(started) << (statusOk ? "" : "  <-- UNEXPECTED") << std::endl;
+        INFO(c.name << " -> " << a.text.substr(0, 400));
+        CHECK(statusOk);
+        if (statusOk) ++refused;
+        REQUIRE(host.running());  // the host survives every one of them
+        // Every few cases, and after the last one, a valid signal proves nothing was journaled.
+        if (i % 6 == 5 || i + 1 == cases.size()) sendValid(i % 3 == 0 ? "token" : i % 3 == 1 ? "signature" : "secret");
+    }
+
+    // A3: the same signal id with another payload, once the first is known: 422, no order.
+    RawAnswer first;
+    for (int i = 0; i < 50; ++i) {  // the first valid signal is in the gate once it has an order
+        first = rawExchange(port, post("/webhook", flat("ok-1", secret)), flat("ok-1", secret));
+        if (first.status == 200) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(first.status == 200);  // a duplicate is answered 200, not journaled again
+    const RawAnswer conflict = rawExchange(port, post("/webhook", flat("ok-1", secret, "\"0.003\"")), flat("ok-1", secret, "\"0.003\""));
+    INFO(conflict.text);
+    CHECK(conflict.status == 422);
+    sendValid("secret");
+
+    // The IP allowlist uses the real peer: a host that allows only another address refuses us.
+    HostConfig fenced = config;
+    fenced.allowIps = {"192.0.2.7"};
+    {
+        HostProcess other(dir.path() / "fenced", emulator, fenced);
+        REQUIRE(other.start());
+        const RawAnswer a = rawExchange(other.port(), post("/webhook", flat("bad-ip", secret)), flat("bad-ip", secret));
+        std::cout << "[crash.bad_input] source IP not in allow_ips: " << a.status << std::endl;
+        CHECK(a.status == 403);
+        CHECK(other.stop() == 0);
+        std::uint64_t records = 0;
+        std::string detail;
+        CHECK(rereadJournal(other.journalDir(), records, detail));
+        CHECK(records == 0);
+    }
+
+    SignalRun run(host, emulator, {"ok-", config.venue, 1, "0.002"}, dir.path() / "unused.ledger");
+    // The valid signals were sent by hand: tell the checker what the sender was told.
+    std::vector<tradehost::tools::DeliveryRecord> told;
+    for (int i = 1; i <= valid; ++i) {
+        tradehost::tools::DeliveryRecord r;
+        r.signalId = "ok-" + std::to_string(i);
+        r.outcome = tradehost::tools::Outcome::Ok;
+        r.status = 202;
+        told.push_back(r);
+    }
+    EventTail tail(host.eventsFile());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!allLegsTerminal(run.spec(), told, tail.events()) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        tail.poll();
+    }
+    CHECK(host.stop() == 0);
+    tail.poll();
+    const auto orders = emulator.ledger();
+    const auto check = checkInvariants(run.spec(), told, orders, tail.events());
+    const auto storage = run.checkStorage();
+    int badOrders = 0, badEvents = 0;
+    for (const auto& o : orders)
+        if (o.clientOrderId.rfind("ok-", 0) != 0) ++badOrders;
+    for (const auto& e : tail.events())
+        if (e.event == "signal_received" && e.signalId.rfind("ok-", 0) != 0) ++badEvents;
+    printReport("crash.bad_input", std::to_string(cases.size()) + " bad requests + same-id-other-payload + IP allowlist", check, &storage,
+                "refused as expected=" + std::to_string(refused) + "/" + std::to_string(cases.size()) +
+                    " valid signals=" + std::to_string(valid) + " orders for refused ids=" + std::to_string(badOrders));
+    INFO(check.summary() << "\n" << storage.summary());
+    CHECK(refused == static_cast<int>(cases.size()));
+    CHECK(badOrders == 0);
+    CHECK(badEvents == 0);
+    CHECK(check.signalsOk == valid);
+    CHECK(check.orders == valid);
+    CHECK(check.clean());
+    CHECK(storage.clean());
+    CHECK(storage.journalRecords == static_cast<std::uint64_t>(valid));  // only the valid ones were journaled
+}
+
+// RFC 9112 §6.3: an invalid Content-Length is unrecoverable framing; the server must answer 400
+// and close. Poco throws while building the request, before tradehost's handler runs, and the
+// connection is dropped without any answer.
+TEST_CASE("a Content-Length that is not a number is answered 400, not a silently dropped connection", "[bad_input]") {
+    TempDir dir;
+    EmulatorProcess emulator(dir.path() / "emulator");
+    HostConfig config;
+    config.webhookSecret = "crash-webhook-" + randomHex(8);
+    HostProcess host(dir.path() / "host", emulator, config);
+    REQUIRE(host.start());
+    const std::string body = flat("bad-cl", config.webhookSecret);
+    const RawAnswer a = rawExchange(host.port(), "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 12abc\r\n\r\n", body);
+    std::cout << "[crash.bad_input] Content-Length not a number: " << (a.status ? std::to_string(a.status) : "no answer (connection dropped)")
+              << std::endl;
+    INFO(a.text);
+    CHECK(a.status == 400);
+    CHECK(host.running());
+    CHECK(host.stop() == 0);
+    std::uint64_t records = 0;
+    std::string detail;
+    CHECK(rereadJournal(host.journalDir(), records, detail));
+    CHECK(records == 0);
+}

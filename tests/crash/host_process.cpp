@@ -1,7 +1,11 @@
 // tradehost as a real process against the emulator: started, killed and restarted on one storage dir.
 #include "host_process.h"
 
+#include <sys/wait.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <stdexcept>
@@ -27,6 +31,12 @@ HostProcess::~HostProcess() {
     try {
         if (running()) kill();
         finish();
+        // For post-mortems: TRADEHOST_CRASH_KEEP=DIR keeps a copy of every host's files there.
+        if (const char* keep = std::getenv("TRADEHOST_CRASH_KEEP"); keep && *keep) {
+            const auto target = std::filesystem::path(keep) / dir_.filename();
+            std::filesystem::create_directories(target);
+            std::filesystem::copy(dir_, target, std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
+        }
     } catch (...) {
     }
 }
@@ -73,8 +83,15 @@ bool HostProcess::start(const std::map<std::string, std::string>& env, std::chro
     for (const auto& [k, v] : env) all[k] = v;
     ++starts_;
     process_ = std::make_unique<BackgroundProcess>(kTradehostBin, std::vector<std::string>{"--config", deploymentFile()}, all);
-    BackgroundProcess* p = process_.get();
-    exit_ = std::async(std::launch::async, [p] { return p->wait(); }).share();
+    // Watches for the exit without reaping (WNOWAIT): the pid stays ours until wait() below, so
+    // a kill() can never hit an unrelated process that reused it.
+    const pid_t pid = process_->pid();
+    exit_ = std::async(std::launch::async, [pid] {
+                siginfo_t info{};
+                while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR) {
+                }
+                return 0;
+            }).share();
     if (!process_->waitFor("Webhook: http://", timeout)) return false;
     std::smatch m;
     const std::string out = process_->out();
@@ -96,7 +113,7 @@ bool HostProcess::running() const {
 std::optional<int> HostProcess::waitExit(std::chrono::milliseconds timeout) {
     if (!process_ || !exit_.valid()) return std::nullopt;
     if (exit_.wait_for(timeout) != std::future_status::ready) return std::nullopt;
-    return exit_.get();
+    return process_->wait();
 }
 
 void HostProcess::kill() {
@@ -111,8 +128,11 @@ int HostProcess::stop() {
         ::kill(process_->pid(), SIGTERM);
         if (exit_.wait_for(std::chrono::seconds(20)) != std::future_status::ready) kill();
     }
-    return exit_.get();
+    exit_.wait();
+    return process_->wait();
 }
+
+int HostProcess::pid() const { return process_ ? process_->pid() : -1; }
 
 std::string HostProcess::output() const {
     if (!process_) return lastOutput_;
@@ -122,6 +142,7 @@ std::string HostProcess::output() const {
 void HostProcess::finish() {
     if (!process_) return;
     exit_.wait();
+    process_->wait();
     lastOutput_ = process_->out() + process_->err();
     std::ofstream((dir_ / ("host-" + std::to_string(starts_) + ".log")).string(), std::ios::trunc) << lastOutput_;
     process_.reset();

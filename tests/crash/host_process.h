@@ -60,6 +60,7 @@ public:
     int stop();   // SIGTERM and wait (SIGKILL after 20 s); the exit code
 
     unsigned short port() const { return port_; }
+    int pid() const;  // of the running process (-1 if none)
     std::string webhookUrl() const { return "http://127.0.0.1:" + std::to_string(port_) + "/webhook"; }
     std::filesystem::path storageDir() const { return dir_ / "var"; }
     std::string eventsFile() const { return (storageDir() / "events.jsonl").string(); }
@@ -86,7 +87,7 @@ private:
     unsigned short port_ = 0;
     int starts_ = 0;
     std::unique_ptr<BackgroundProcess> process_;
-    std::shared_future<int> exit_;
+    std::shared_future<int> exit_;  // ready once the process has exited (not yet reaped)
     std::string lastOutput_;
 };
 

@@ -47,7 +47,14 @@ bool SignalRun::drain(std::chrono::milliseconds timeout) {
     for (;;) {
         events_.poll();
         if (allLegsTerminal(spec_, deliveries_, events_.events()) && emulator_.pendingLateOrders() == 0) return true;
-        if (!host_.running() || std::chrono::steady_clock::now() > deadline) return false;
+        if (!host_.running()) {
+            // Nothing in these tests stops the host during a drain: say so loudly.
+            const auto code = host_.waitExit(std::chrono::milliseconds(0));
+            std::cout << "[drain] tradehost exited on its own with code " << (code ? *code : -1) << "; its output:\n"
+                      << host_.output() << std::endl;
+            return false;
+        }
+        if (std::chrono::steady_clock::now() > deadline) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
 }
@@ -62,10 +69,13 @@ StorageReport SignalRun::checkStorage() const {
 }
 
 void printReport(const std::string& test, const std::string& label, const CheckReport& check,
-                 const StorageReport& storage, const std::string& extra) {
-    std::cout << "[" << test << "] " << label << (extra.empty() ? "" : " | " + extra) << "\n    " << check.summary()
-              << "\n    " << storage.summary() << "\n";
-    for (const auto& p : check.problems) std::cout << "    ! " << p << "\n";
+                 const StorageReport* storage, const std::string& extra) {
+    std::cout << "[" << test << "] " << label << (extra.empty() ? "" : " | " + extra) << "\n    " << check.summary() << "\n";
+    if (storage) std::cout << "    " << storage->summary() << "\n";
+    // The first findings say what went wrong; the rest would only bury the summary.
+    constexpr std::size_t kShown = 12;
+    for (std::size_t i = 0; i < check.problems.size() && i < kShown; ++i) std::cout << "    ! " << check.problems[i] << "\n";
+    if (check.problems.size() > kShown) std::cout << "    ! ... and " << (check.problems.size() - kShown) << " more\n";
     std::cout << std::flush;
 }
 

@@ -49,8 +49,9 @@ private:
     std::vector<tools::DeliveryRecord> deliveries_;
 };
 
-// Prints one report block for a run to stdout (ctest -V and the CI log show it).
+// Prints one report block for a run to stdout (ctest -V and the CI log show it); `storage` may
+// be null while the host still runs.
 void printReport(const std::string& test, const std::string& label, const CheckReport& check,
-                 const StorageReport& storage, const std::string& extra = "");
+                 const StorageReport* storage, const std::string& extra = "");
 
 }  // namespace tradehost::test
