@@ -1,6 +1,8 @@
 // The tradehost command line: run a deployment, check one, or describe the installed plugins.
 #include "app/tradehost_app.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -257,6 +259,17 @@ ProcessorOptions processorOptions(const Deployment& d) {
 }  // namespace
 
 int TradehostApp::runDeployment(const std::string& configPath) {
+    // Block the termination signals before any thread exists, so every thread inherits the mask
+    // and only waitForTerminationRequest()'s sigwait takes them. Otherwise a SIGTERM arriving
+    // before the main thread reaches sigwait lands on another thread and kills the process
+    // without a clean shutdown.
+    sigset_t termination;
+    sigemptyset(&termination);
+    sigaddset(&termination, SIGINT);
+    sigaddset(&termination, SIGTERM);
+    sigaddset(&termination, SIGQUIT);
+    pthread_sigmask(SIG_BLOCK, &termination, nullptr);
+
     Loaded loaded;
     loadAll(configPath, envFile_, loaded);
     const Deployment& d = loaded.deployment;

@@ -1,6 +1,7 @@
 // The HTTP listener signals arrive on: authenticate, bound, parse, journal durably, then answer.
 #include "intake/webhook_server.h"
 
+#include <condition_variable>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -37,8 +38,15 @@ struct WebhookServer::State {
     std::atomic<bool> ready{false};
     // Journaled but perhaps not yet in the gate: without this, two payloads under one id sent at
     // the same moment would both be journaled and both told 2xx, and one refused later.
+    // A claim becomes durable when its append returns; an answer about a claimed id (duplicate or
+    // conflict) waits for that, so no sender is told 2xx for a signal that is not on disk yet.
+    struct Claim {
+        std::string canonical;
+        bool durable = false;
+    };
     std::mutex claimsMutex;
-    std::unordered_map<std::string, std::string> claims;  // signal id -> canonical payload
+    std::condition_variable claimsChanged;
+    std::unordered_map<std::string, Claim> claims;  // signal id -> its claim
 };
 
 namespace {
@@ -166,9 +174,16 @@ public:
         try {
             std::unique_lock<std::mutex> claim(s_->claimsMutex);
             auto known = s_->gate->payloadOf(signal.signalId);
-            if (!known) {
+            if (!known && s_->claims.count(signal.signalId)) {
+                const bool settled = s_->claimsChanged.wait_for(claim, std::chrono::milliseconds(2500), [&] {
+                    auto it = s_->claims.find(signal.signalId);
+                    return it == s_->claims.end() || it->second.durable;
+                });
                 auto it = s_->claims.find(signal.signalId);
-                if (it != s_->claims.end()) known = it->second;
+                if (!settled || it == s_->claims.end())
+                    return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                                 errorBody("the first delivery of this signal is not recorded yet; send it again later"));
+                known = it->second.canonical;
             }
             if (known) {
                 claim.unlock();
@@ -186,18 +201,26 @@ public:
             // Forget claims the gate now holds (it is the record from then on), then claim this id.
             if (s_->claims.size() >= 256) {
                 for (auto it = s_->claims.begin(); it != s_->claims.end();)
-                    it = s_->gate->payloadOf(it->first) ? s_->claims.erase(it) : std::next(it);
+                    it = it->second.durable && s_->gate->payloadOf(it->first) ? s_->claims.erase(it) : std::next(it);
             }
-            s_->claims.emplace(signal.signalId, signal.canonical);
+            s_->claims[signal.signalId] = {signal.canonical, false};
             claim.unlock();
             std::uint64_t seq = 0;
             try {
                 seq = s_->journal->append(encodeSignalRecord(s_->nowMs(), signal.canonical));
             } catch (...) {
-                std::lock_guard<std::mutex> undo(s_->claimsMutex);
-                s_->claims.erase(signal.signalId);
+                {
+                    std::lock_guard<std::mutex> undo(s_->claimsMutex);
+                    s_->claims.erase(signal.signalId);
+                }
+                s_->claimsChanged.notify_all();
                 throw;
             }
+            {
+                std::lock_guard<std::mutex> done(s_->claimsMutex);
+                s_->claims[signal.signalId].durable = true;
+            }
+            s_->claimsChanged.notify_all();
             TRADEHOST_CRASH_POINT("intake.after_journal_append");
             if (s_->onJournaled) s_->onJournaled();
             std::string out = "{\"status\":\"accepted\",\"signal_id\":";

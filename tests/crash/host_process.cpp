@@ -132,6 +132,10 @@ int HostProcess::stop() {
     return process_->wait();
 }
 
+bool HostProcess::waitForOutput(const std::string& text, std::chrono::milliseconds timeout) {
+    return process_ && process_->waitFor(text, timeout);
+}
+
 int HostProcess::pid() const { return process_ ? process_->pid() : -1; }
 
 std::string HostProcess::output() const {

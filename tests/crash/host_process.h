@@ -71,6 +71,9 @@ public:
     int starts() const { return starts_; }
     // stdout + stderr of the current (or last) run.
     std::string output() const;
+    // Waits until the current run's output contains `text` (stdout and stderr are read apart, so
+    // a log line written before the webhook URL may still be on its way when start() returns).
+    bool waitForOutput(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(10));
     // The environment every run gets (secrets as the deployment's ${VAR} references expect).
     std::map<std::string, std::string> environment() const;
 

@@ -72,6 +72,7 @@ TEST_CASE("journal damage end to end: torn tails are repaired at restart, a dama
 
         INFO(what);
         REQUIRE(host.start());  // it starts...
+        host.waitForOutput("recovery: ");
         const std::string out = host.output();
         INFO(out);
         CHECK(out.find("torn tail repaired") != std::string::npos);  // ...and says it repaired the tail
