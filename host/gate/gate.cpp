@@ -340,12 +340,10 @@ std::optional<LegRecord> Gate::legByClientOrderId(const std::string& clientOrder
 }
 
 int Gate::markInFlightUnknown(std::int64_t nowMs) {
-    std::vector<LegRecord> inFlight = legsInState(LegState::Pending);
-    for (auto& l : legsInState(LegState::Submitted)) inFlight.push_back(std::move(l));
+    std::vector<LegRecord> inFlight = legsInState(LegState::Submitted);
     for (auto& l : inFlight) {
-        const bool wasSubmitted = l.state == LegState::Submitted;
         l.state = LegState::Unknown;
-        l.reason = wasSubmitted ? "in flight when the host stopped" : "pending when the host stopped";
+        l.reason = "in flight when the host stopped";
         l.unknownSinceMs = nowMs;
         l.nextCheckMs = nowMs;
         l.notFoundCount = 0;

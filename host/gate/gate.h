@@ -103,7 +103,10 @@ public:
     std::vector<LegRecord> legsOf(const std::string& signalId);
     std::optional<LegRecord> legByClientOrderId(const std::string& clientOrderId);
 
-    // Startup: every PENDING or SUBMITTED leg may have been sent; they become UNKNOWN.
+    // Startup: every SUBMITTED leg may have been sent; they become UNKNOWN. A PENDING leg was
+    // never sent — SUBMITTED is always committed before the venue is called — so it stays
+    // PENDING and is dispatched again (turning it UNKNOWN would only delay it past the settle
+    // window, and after a long backlog past max_signal_age_s: expiring signals that were safe).
     int markInFlightUnknown(std::int64_t nowMs);
 
     std::map<PositionKey, Decimal> expectedPositions();

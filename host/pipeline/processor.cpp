@@ -103,6 +103,7 @@ void Processor::start() {
     running_ = true;
     if (!catchUp()) return;
     // Legs admitted before the stop but never sent, and ABSENT legs awaiting their next attempt.
+    for (const auto& leg : gate_.legsInState(LegState::Pending)) enqueue(leg);
     for (const auto& leg : gate_.legsInState(LegState::Absent)) enqueue(leg);
     for (auto& [name, w] : workers_) w->thread = std::thread([this, worker = w.get()] { workerLoop(*worker); });
     writer_ = std::thread([this] { eventLoop(); });

@@ -3,8 +3,11 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <future>
+#include <optional>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "crash_env.h"
 #include "emulator_process.h"
@@ -18,6 +21,73 @@ using namespace tradehost::test;
 namespace {
 
 bool startsWith(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+
+// The resolver's points are only passed when legs are UNKNOWN, which takes emulator faults
+// meant for that one host: those runs go one at a time. The others run their three hits side
+// by side (the faults they get, if any, may land on any of the three: that changes nothing).
+bool needsOwnFaults(const std::string& point) { return startsWith(point, "resolver."); }
+
+// What one run (one point, one hit) found. Filled by a worker thread; asserted by the test
+// thread, because Catch's assertions are not thread-safe.
+struct PointRun {
+    std::string at;
+    bool started = false;
+    std::optional<int> exit;
+    bool restarted = false;
+    bool drained = false;
+    int stopped = -1;
+    CheckReport check;
+    StorageReport storage;
+    std::string timings;
+    std::string output;
+    std::string error;
+};
+
+// `ownFaults`: the emulator's faults were set up for this run alone; they are cleared once the
+// host died, so the restarted host recovers against a clean venue.
+PointRun runPoint(const std::filesystem::path& root, EmulatorProcess& emulator, const HostConfig& config,
+                  const std::string& point, int hit, const std::string& name, int signals, bool ownFaults) {
+    PointRun r;
+    r.at = point + ":" + std::to_string(hit);
+    const auto started = std::chrono::steady_clock::now();
+    try {
+        HostProcess host(root / name, emulator, config);
+        SignalRun run(host, emulator, {name + "-", config.venue, 2, "0.002"}, root / (name + ".ledger"));
+        r.started = host.start({{"TRADEHOST_CRASH_AT", r.at}});
+        if (!r.started) {
+            r.output = host.output();
+            return r;
+        }
+        auto options = run.options(signals);
+        // A stream over about a second: intake crashes land mid-flight, and the event writer
+        // (which batches) passes its point more than three times.
+        options.rate = 10;
+        run.send(options);
+        r.exit = host.waitExit(std::chrono::seconds(20));  // it must die at the point, on its own
+        r.output = host.output();
+        host.kill();
+        if (ownFaults) emulator.clearFaults();
+        const std::string diedAt = secondsSince(started);
+
+        r.restarted = host.start();
+        if (!r.restarted) {
+            r.output += host.output();
+            return r;
+        }
+        auto resend = options;  // what the sender was never told ok, sent again at once
+        resend.rate = 0;
+        run.resendUnsettled(resend);
+        r.drained = run.drain();
+        const std::string drainedAt = secondsSince(started);
+        r.stopped = host.stop();
+        r.check = run.check();
+        r.storage = run.checkStorage();
+        r.timings = "died at " + diedAt + ", drained at " + drainedAt + ", done at " + secondsSince(started);
+    } catch (const std::exception& e) {
+        r.error = e.what();
+    }
+    return r;
+}
 
 }  // namespace
 
@@ -33,73 +103,61 @@ TEST_CASE("every named crash point, hit 1..3: the host dies there, restarts, and
     int runs = 0, crashes = 0;
     long faultsFired = 0;
     int pointIndex = 0;
-    for (const char* point : tradehost::host::kCrashPoints) {
+    for (const char* p : tradehost::host::kCrashPoints) {
+        const std::string point = p;
         ++pointIndex;
-        if (filter && *filter && std::string(point).find(filter) == std::string::npos) continue;
-        for (int hit = 1; hit <= 3; ++hit) {
-            const std::string at = std::string(point) + ":" + std::to_string(hit);
-            const std::string name = "p" + std::to_string(pointIndex) + "k" + std::to_string(hit);
-            const auto started = std::chrono::steady_clock::now();
-            HostProcess host(dir.path() / name, emulator, config);
-            SignalRun run(host, emulator, {name + "-", config.venue, 2, "0.002"}, dir.path() / (name + ".ledger"));
-            ++runs;
-
-            // The resolver's points are only passed when legs are UNKNOWN: answers lost after the
-            // order executed (found by query) and 503s with nothing executed (proven absent, then
-            // sent again as the next attempt). Other points run on a clean venue.
-            if (startsWith(point, "resolver.")) {
+        if (filter && *filter && point.find(filter) == std::string::npos) continue;
+        const auto started = std::chrono::steady_clock::now();
+        const long firedBefore = emulator.faultsFiredTotal();
+        std::vector<PointRun> results;
+        auto name = [&](int hit) { return "p" + std::to_string(pointIndex) + "k" + std::to_string(hit); };
+        if (needsOwnFaults(point)) {
+            for (int hit = 1; hit <= 3; ++hit) {
+                // Answers lost after the order executed (found by query), and 503s with nothing
+                // executed (proven absent, then sent again as the next attempt).
                 emulator.addFault(R"({"mode":"unknown_503_after_execute","count":2})");
                 emulator.addFault(R"({"mode":"http_5xx","status":503,"count":3,"path":"POST /fapi/v1/order"})");
+                results.push_back(runPoint(dir.path(), emulator, config, point, hit, name(hit), signals, true));
             }
+        } else {
             // B3, the host dies while the venue works: the venue answers "-1007, status unknown"
             // and executes the order a moment later; the host dies before recording the answer.
-            if (std::string(point) == "processor.after_venue_call")
-                emulator.addFault(R"({"mode":"late_execute","delay_ms":)" + std::to_string(kLateExecuteMs) + R"(,"count":3})");
-            const long firedBefore = emulator.faultsFiredTotal();
-
-            REQUIRE(host.start({{"TRADEHOST_CRASH_AT", at}}));
-            auto options = run.options(signals);
-            // A stream over about a second: intake crashes land mid-flight, and the event writer
-            // (which batches) passes its point more than three times.
-            options.rate = 10;
-            run.send(options);
-            const auto exit = host.waitExit(std::chrono::seconds(20));
-            INFO(at << ": " << host.output());
-            // It must have died at the point (SIGKILL), not exited or carried on.
-            CHECK(exit == HostProcess::killedBy(SIGKILL));
-            if (exit == HostProcess::killedBy(SIGKILL)) ++crashes;
-            host.kill();
+            if (point == "processor.after_venue_call")
+                emulator.addFault(R"({"mode":"late_execute","delay_ms":)" + std::to_string(kLateExecuteMs) + R"(,"count":6})");
+            std::vector<std::future<PointRun>> parallel;
+            for (int hit = 1; hit <= 3; ++hit)
+                parallel.push_back(std::async(std::launch::async, runPoint, dir.path(), std::ref(emulator), std::cref(config), point,
+                                              hit, name(hit), signals, false));
+            for (auto& f : parallel) results.push_back(f.get());
             emulator.clearFaults();
+        }
+        const long fired = emulator.faultsFiredTotal() - firedBefore;
+        faultsFired += fired;
+        std::cout << "[crash.points] " << point << ": 3 hits in " << secondsSince(started) << ", emulator faults fired " << fired
+                  << std::endl;
 
-            const std::string crashedAfter = secondsSince(started);
-            REQUIRE(host.start());
-            auto resend = options;
-            resend.rate = 0;
-            run.resendUnsettled(resend);
-            const std::string resentAfter = secondsSince(started);
-            const bool drained = run.drain();
-            const std::string drainedAfter = secondsSince(started);
-            const int stopped = host.stop();
-            const auto check = run.check();
-            const auto storage = run.checkStorage();
-            const long fired = emulator.faultsFiredTotal() - firedBefore;
-            faultsFired += fired;
-            printReport("crash.points", at, check, &storage,
-                        "crashed=" + std::string(exit == HostProcess::killedBy(SIGKILL) ? "yes" : "NO") +
-                            " faults_fired=" + std::to_string(fired) + "; died at " + crashedAfter + ", resent at " + resentAfter +
-                            ", drained at " + drainedAfter + ", done at " + secondsSince(started));
-            INFO(check.summary() << "\n" << storage.summary());
-            CHECK(drained);
-            CHECK(stopped == 0);
-            CHECK(check.signalsOk == signals);
-            CHECK(check.lost == 0);
-            CHECK(check.doubled == 0);
-            CHECK(check.phantom == 0);
-            CHECK(check.unterminated == 0);
-            CHECK(check.disagreements == 0);
-            CHECK(storage.chainOk);
-            CHECK(storage.integrityOk);
-            CHECK(storage.journalOk);
+        for (const auto& r : results) {
+            ++runs;
+            const bool crashed = r.exit == HostProcess::killedBy(SIGKILL);
+            if (crashed) ++crashes;
+            printReport("crash.points", r.at, r.check, &r.storage, std::string("crashed=") + (crashed ? "yes" : "NO") + "; " + r.timings);
+            INFO(r.at << ": " << r.error << "\n" << r.output);
+            INFO(r.check.summary() << "\n" << r.storage.summary());
+            CHECK(r.error.empty());
+            CHECK(r.started);
+            CHECK(crashed);  // it died at the point (SIGKILL), not exited or carried on
+            CHECK(r.restarted);
+            CHECK(r.drained);
+            CHECK(r.stopped == 0);
+            CHECK(r.check.signalsOk == signals);
+            CHECK(r.check.lost == 0);
+            CHECK(r.check.doubled == 0);
+            CHECK(r.check.phantom == 0);
+            CHECK(r.check.unterminated == 0);
+            CHECK(r.check.disagreements == 0);
+            CHECK(r.storage.chainOk);
+            CHECK(r.storage.integrityOk);
+            CHECK(r.storage.journalOk);
         }
     }
     std::cout << "[crash.points] " << runs / 3 << " points x 3 hits = " << runs << " runs, crashes fired " << crashes

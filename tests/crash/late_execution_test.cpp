@@ -29,10 +29,10 @@ struct FaultCase {
 std::vector<FaultCase> faultCases() {
     const std::string late = std::to_string(kLateExecuteMs);
     return {
-        {"drop_after_execute", R"({"mode":"drop_after_execute","count":2})"},
-        {"unknown_503_after_execute", R"({"mode":"unknown_503_after_execute","count":2})"},
-        {"timeout_1007_after_execute", R"({"mode":"timeout_1007_after_execute","count":2})"},
-        {"late_execute", R"({"mode":"late_execute","delay_ms":)" + late + R"(,"count":2})"},
+        {"drop_after_execute", R"({"mode":"drop_after_execute","count":1})"},
+        {"unknown_503_after_execute", R"({"mode":"unknown_503_after_execute","count":1})"},
+        {"timeout_1007_after_execute", R"({"mode":"timeout_1007_after_execute","count":1})"},
+        {"late_execute", R"({"mode":"late_execute","delay_ms":)" + late + R"(,"count":1})"},
         {"late_execute", R"({"mode":"late_execute","delay_ms":)" + late + R"(,"answer":"drop","count":1})"},
         {"late_execute", R"({"mode":"late_execute","delay_ms":)" + late + R"(,"answer":"503","count":1})"},
         // Nothing executed, answer 503: proven absent after the window, then the next attempt.
