@@ -297,6 +297,7 @@ TEST_CASE("bad input matrix: refused with the right status, nothing journaled, n
     CHECK(check.signalsOk == valid);
     CHECK(check.orders == valid);
     CHECK(check.clean());
+    CHECK(check.expired + check.rejected + check.blocked == 0);  // every accepted leg traded
     CHECK(storage.clean());
     CHECK(storage.journalRecords == static_cast<std::uint64_t>(valid));  // only the valid ones were journaled
 }

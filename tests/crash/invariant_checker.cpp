@@ -32,6 +32,7 @@ struct LegKey {
 struct LegEvents {
     bool order = false;    // order_ack, or order_resolved found
     bool noOrder = false;  // order_rejected, order_blocked, order_expired
+    std::string refusal;   // which of those
     std::vector<std::string> names;
 };
 
@@ -47,7 +48,10 @@ std::map<LegKey, LegEvents> legEvents(const RunSpec& spec, const std::vector<Eve
         LegEvents& l = out[{e.signalId, parts.leg}];
         l.names.push_back(e.event + "(" + e.clientOrderId + (e.outcome.empty() ? "" : " " + e.outcome) + ")");
         if (e.event == "order_ack" || (e.event == "order_resolved" && e.outcome == "found")) l.order = true;
-        if (e.event == "order_rejected" || e.event == "order_blocked" || e.event == "order_expired") l.noOrder = true;
+        if (e.event == "order_rejected" || e.event == "order_blocked" || e.event == "order_expired") {
+            l.noOrder = true;
+            l.refusal = e.event;
+        }
     }
     return out;
 }
@@ -123,7 +127,8 @@ std::string CheckReport::summary() const {
     s << "signals=" << signals << " ok=" << signalsOk << " fail=" << signalsFail << " indeterminate=" << signalsIndeterminate
       << " deliveries=" << deliveries << " (ok " << deliveriesOk << ") admitted=" << admittedSignals
       << " accepted_legs=" << acceptedLegs << " orders=" << orders << " | lost=" << lost << " doubled=" << doubled
-      << " phantom=" << phantom << " unterminated=" << unterminated << " disagreements=" << disagreements << " | events:";
+      << " phantom=" << phantom << " unterminated=" << unterminated << " disagreements=" << disagreements
+      << " | ended without an order: expired=" << expired << " rejected=" << rejected << " blocked=" << blocked << " | events:";
     for (const auto& [name, n] : events) s << " " << name << "=" << n;
     return s.str();
 }
@@ -209,6 +214,11 @@ CheckReport checkInvariants(const RunSpec& spec, const std::vector<tools::Delive
             const bool order = e != legs.end() && e->second.order;
             const bool noOrder = e != legs.end() && e->second.noOrder;
             const std::string what = e == legs.end() ? "no events" : describe(e->second.names);
+            if (accepted && noOrder && !hasOrder) {
+                const std::string& why = e->second.refusal;
+                (why == "order_expired" ? r.expired : why == "order_rejected" ? r.rejected : r.blocked) += 1;
+                problem(why.substr(6) + ": " + id + " leg " + std::to_string(leg) + " was accepted and ended without an order (" + what + ")");
+            }
             if (accepted && !hasOrder && !noOrder) {
                 ++r.lost;
                 problem("lost: " + id + " leg " + std::to_string(leg) + " was accepted but has no order and no terminal refusal (" + what + ")");

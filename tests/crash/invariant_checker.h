@@ -70,6 +70,12 @@ struct CheckReport {
     int phantom = 0;         // order whose signal was never sent, or only refused (4xx)
     int unterminated = 0;    // accepted or admitted leg without a terminal event
     int disagreements = 0;   // terminal event contradicts the venue (ack without order, reject with one)
+    // Accepted legs that ended without an order, by reason. Legitimate terminals, but in these
+    // tests (no risk limits, max_signal_age_s far above any delay) each one means the host fell
+    // behind or refused something it should have traded: the tests expect none.
+    int expired = 0;
+    int rejected = 0;
+    int blocked = 0;
     std::map<std::string, int> events;  // event name -> count, this run
     std::vector<std::string> problems;  // one line per finding (the first few hundred)
 

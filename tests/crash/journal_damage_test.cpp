@@ -92,6 +92,7 @@ TEST_CASE("journal damage end to end: torn tails are repaired at restart, a dama
     printReport("crash.journal_damage", "after " + std::to_string(tails.size()) + " torn tails", check, &storage);
     CHECK(check.signalsOk == sent);
     CHECK(check.clean());
+    CHECK(check.expired + check.rejected + check.blocked == 0);  // every accepted leg traded
     CHECK(storage.clean());
     CHECK(storage.journalRecords == static_cast<std::uint64_t>(sent));
 

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <deque>
+#include <future>
 #include <iostream>
 #include <map>
 #include <string>
@@ -35,70 +35,98 @@ std::vector<FaultCase> faultCases() {
         {"late_execute", R"({"mode":"late_execute","delay_ms":)" + late + R"(,"count":1})"},
         {"late_execute", R"({"mode":"late_execute","delay_ms":)" + late + R"(,"answer":"drop","count":1})"},
         {"late_execute", R"({"mode":"late_execute","delay_ms":)" + late + R"(,"answer":"503","count":1})"},
-        // Nothing executed, answer 503: proven absent after the window, then the next attempt.
+        // The gateway's 504 page after the order executed.
+        {"http_5xx", R"({"mode":"http_5xx","status":504,"execute":true,"count":1,"path":"POST /fapi/v1/order"})"},
+        // The answer comes after the client gave up (request_timeout_ms 2000): executed, unanswered.
+        {"delay", R"({"mode":"delay","delay_ms":2500,"count":1,"path":"POST /fapi/v1/order"})"},
+        // Nothing executed: a reset before processing, and a 503 "Service Unavailable". Proven
+        // absent after the window, then sent again as the next attempt.
+        {"reset", R"({"mode":"reset","count":1,"path":"POST /fapi/v1/order"})"},
         {"http_5xx", R"({"mode":"http_5xx","status":503,"count":1,"path":"POST /fapi/v1/order"})"},
     };
+}
+
+// One uniqueness mode against its own emulator and host (the mode is emulator-wide, so the three
+// modes run side by side on separate emulators). Filled by a worker thread, asserted by the test.
+struct ModeRun {
+    std::string uniqueness;
+    bool drained = false;
+    int stopped = -1;
+    CheckReport check;
+    StorageReport storage;
+    std::map<std::string, long> fired;  // per fault mode, in this run
+    std::string elapsed;
+    std::string error;
+};
+
+ModeRun runMode(const std::filesystem::path& root, const std::string& uniqueness, int signals) {
+    ModeRun r;
+    r.uniqueness = uniqueness;
+    const auto started = std::chrono::steady_clock::now();
+    try {
+        EmulatorProcess emulator(root / ("emulator-" + uniqueness));
+        HostConfig config;
+        config.webhookSecret = "crash-webhook-" + randomHex(8);
+        HostProcess host(root / ("host-" + uniqueness), emulator, config);
+        if (!host.start()) throw std::runtime_error("tradehost did not start: " + host.output());
+        emulator.setUniqueness(uniqueness);
+        // Faults fire in the order added, each on the next order request: one run exercises all.
+        for (const auto& f : faultCases()) emulator.addFault(f.json);
+        SignalRun run(host, emulator, RunSpec{"u" + uniqueness + "-", config.venue, 2, "0.002"}, root / (uniqueness + ".ledger"));
+        auto options = run.options(signals);
+        options.rate = 20;
+        run.send(options);
+        r.drained = run.drain();
+        r.stopped = host.stop();
+        r.check = run.check();
+        r.storage = run.checkStorage();
+        r.fired = emulator.faultsFired();
+    } catch (const std::exception& e) {
+        r.error = e.what();
+    }
+    r.elapsed = secondsSince(started);
+    return r;
 }
 
 }  // namespace
 
 TEST_CASE("late execution and lost answers under every uniqueness mode: never a second order", "[late_execution]") {
     const int signals = static_cast<int>(envInt("TRADEHOST_LATE_SIGNALS", 8));
+    REQUIRE(HostConfig{}.settleWindowS * 1000 > kLateExecuteMs);
     TempDir dir;
-    EmulatorProcess emulator(dir.path() / "emulator");
-    HostConfig config;
-    config.webhookSecret = "crash-webhook-" + randomHex(8);
-    REQUIRE(config.settleWindowS * 1000 > kLateExecuteMs);
-    HostProcess host(dir.path() / "host", emulator, config);
-    REQUIRE(host.start());
+    std::vector<std::future<ModeRun>> parallel;
+    for (const std::string uniqueness : {"open", "global", "none"})
+        parallel.push_back(std::async(std::launch::async, runMode, dir.path(), uniqueness, signals));
 
-    std::deque<SignalRun> runs;
-    std::map<std::string, long> firedByMode;
-    for (const std::string uniqueness : {"open", "global", "none"}) {
-        const auto started = std::chrono::steady_clock::now();
-        emulator.setUniqueness(uniqueness);
-        const auto firedBefore = emulator.faultsFired();
-        // Faults fire in the order added, each on the next order requests: one run exercises all.
-        for (const auto& f : faultCases()) emulator.addFault(f.json);
-        const std::string prefix = "u" + uniqueness + "-";
-        runs.emplace_back(host, emulator, RunSpec{prefix, config.venue, 2, "0.002"}, dir.path() / (uniqueness + ".ledger"));
-        SignalRun& run = runs.back();
-        auto options = run.options(signals);
-        options.rate = 20;
-        run.send(options);
-        const bool drained = run.drain();
-        emulator.clearFaults();
-        const auto check = run.check();
-
+    std::map<std::string, long> expected, firedByMode;
+    for (const auto& f : faultCases()) expected[f.mode] += 1;
+    for (auto& f : parallel) {
+        const ModeRun r = f.get();
         std::string fired;
-        std::map<std::string, long> expected;
-        for (const auto& f : faultCases()) expected[f.mode] += 1;
-        const auto firedAfter = emulator.faultsFired();
         for (const auto& [mode, n] : expected) {
-            const long delta = (firedAfter.count(mode) ? firedAfter.at(mode) : 0) - (firedBefore.count(mode) ? firedBefore.at(mode) : 0);
-            firedByMode[mode] += delta;
-            fired += " " + mode + "=" + std::to_string(delta);
-            INFO("uniqueness " << uniqueness << ": fault " << mode << " must actually fire");
-            CHECK(delta > 0);
+            const long got = r.fired.count(mode) ? r.fired.at(mode) : 0;
+            firedByMode[mode] += got;
+            fired += " " + mode + "=" + std::to_string(got);
+            INFO("uniqueness " << r.uniqueness << ": fault " << mode << " must actually fire");
+            CHECK(got > 0);
         }
-        printReport("crash.late_execution", "uniqueness=" + uniqueness, check, nullptr,
-                    "faults fired:" + fired + " " + secondsSince(started));
-        INFO("uniqueness " << uniqueness << ": " << check.summary());
-        CHECK(drained);
-        CHECK(check.signalsOk == signals);
-        CHECK(check.doubled == 0);
-        CHECK(check.lost == 0);
-        CHECK(check.phantom == 0);
-        CHECK(check.unterminated == 0);
-        CHECK(check.disagreements == 0);
+        printReport("crash.late_execution", "uniqueness=" + r.uniqueness, r.check, &r.storage, "faults fired:" + fired + "; " + r.elapsed);
+        INFO("uniqueness " << r.uniqueness << ": " << r.error << "\n" << r.check.summary() << "\n" << r.storage.summary());
+        CHECK(r.error.empty());
+        CHECK(r.drained);
+        CHECK(r.stopped == 0);
+        CHECK(r.check.signalsOk == signals);
+        CHECK(r.check.doubled == 0);
+        CHECK(r.check.lost == 0);
+        CHECK(r.check.phantom == 0);
+        CHECK(r.check.unterminated == 0);
+        CHECK(r.check.disagreements == 0);
+        CHECK(r.check.expired + r.check.rejected + r.check.blocked == 0);  // every accepted leg traded
+        CHECK(r.storage.clean());
     }
-    CHECK(host.stop() == 0);
-    const auto storage = runs.front().checkStorage();
-    INFO(storage.summary());
-    std::cout << "[crash.late_execution] storage: " << storage.summary() << "\n[crash.late_execution] faults fired in total:";
+    std::cout << "[crash.late_execution] faults fired in total:";
     for (const auto& [mode, n] : firedByMode) std::cout << " " << mode << "=" << n;
     std::cout << std::endl;
-    CHECK(storage.clean());
 }
 
 // Legs of one venue and symbol go in journal order, so everything behind an UNKNOWN leg waits for
@@ -156,6 +184,7 @@ TEST_CASE("a backlog behind one leg awaiting proof of absence trades promptly on
     CHECK(drained);
     CHECK(stopped == 0);
     CHECK(check.clean());
+    CHECK(check.expired + check.rejected + check.blocked == 0);  // every accepted leg traded
     CHECK(check.orders == 2 * signals);
     // Settle window (2 s) + three NotFound answers + sending 2*signals orders: well under 15 s.
     CHECK(elapsed < std::chrono::seconds(15));
