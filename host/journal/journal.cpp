@@ -100,7 +100,9 @@ int openRetrying(const std::string& path, int flags, mode_t mode = 0) {
 // back once, as an unterminated line. Each string_view is valid until the next call.
 class LineReader {
 public:
-    LineReader(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+    // Reads from `startOffset` (the caller positioned fd there).
+    LineReader(int fd, std::string path, std::uint64_t startOffset = 0)
+        : fd_(fd), path_(std::move(path)), bufOffset_(startOffset) {}
 
     bool next(std::string_view& line, std::uint64_t& offset, bool& terminated) {
         for (;;) {
@@ -510,14 +512,29 @@ void Journal::readAfter(std::uint64_t after,
             sources.push_back({seg, lastSeq, std::move(fd)});
         }
     }
+    ReadCursor cursor;
+    {
+        const std::lock_guard<std::mutex> lock(cursorMutex_);
+        cursor = cursor_;
+    }
     std::string why;
     std::string payload;
     for (const Source& src : sources) {
-        LineReader reader(src.fd.get(), src.segment.path);
+        // Resume where the last read of this segment stopped if that is not past what we want.
+        std::uint64_t expected = src.segment.firstSeq;
+        std::uint64_t start = 0;
+        if (cursor.path == src.segment.path && cursor.nextSeq > expected && cursor.nextSeq <= after + 1) {
+            expected = cursor.nextSeq;
+            start = cursor.offset;
+            if (::lseek(src.fd.get(), static_cast<off_t>(start), SEEK_SET) < 0) {
+                const int err = errno;
+                throw JournalError("journal: cannot seek in '" + src.segment.path + "': " + errnoText(err));
+            }
+        }
+        LineReader reader(src.fd.get(), src.segment.path, start);
         std::string_view line;
         std::uint64_t offset = 0;
         bool terminated = false;
-        std::uint64_t expected = src.segment.firstSeq;
         while (expected <= src.lastSeq) {
             if (!reader.next(line, offset, terminated) || !terminated)
                 throw JournalCorrupt("journal corrupt: '" + src.segment.path + "' ends before durable record seq " +
@@ -531,8 +548,11 @@ void Journal::readAfter(std::uint64_t after,
                 fn(rec->seq, payload);
             }
             ++expected;
+            cursor = {src.segment.path, expected, offset + line.size() + 1};
         }
     }
+    const std::lock_guard<std::mutex> lock(cursorMutex_);
+    if (cursor.nextSeq > cursor_.nextSeq) cursor_ = cursor;
 }
 
 std::uint64_t Journal::lastSequence() const {

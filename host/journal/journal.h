@@ -110,9 +110,11 @@ public:
     // not hold the journal's lock while calling fn, so fn may append. Segments pruned while it
     // runs stay readable through the descriptors it opened. If records after `after` were already
     // pruned, delivery starts at the oldest retained record (fn sees the jump in seq). Re-checks
-    // every checksum: throws JournalCorrupt naming file and offset if data went bad since open;
-    // JournalError if a segment cannot be read. Exceptions from fn propagate. Works on a failed
-    // journal too.
+    // the checksum of every record it reads: throws JournalCorrupt naming file and offset if data
+    // went bad since open; JournalError if a segment cannot be read. Exceptions from fn propagate.
+    // Works on a failed journal too.
+    // A tailing reader (each call passing the last seq the previous call delivered) costs only the
+    // new records: the journal remembers where the last read ended and seeks there.
     void readAfter(std::uint64_t after,
                    const std::function<void(std::uint64_t seq, const std::string& payload)>& fn) const;
 
@@ -180,6 +182,15 @@ private:
     bool leaderActive_ = false;
     bool failed_ = false;
     std::string failReason_;
+
+    // Where the last readAfter stopped: the next record's seq and byte offset in `path`.
+    struct ReadCursor {
+        std::string path;
+        std::uint64_t nextSeq = 0;
+        std::uint64_t offset = 0;
+    };
+    mutable std::mutex cursorMutex_;
+    mutable ReadCursor cursor_;
 
     std::mutex pruneMutex_;  // one pruneThrough at a time
     std::atomic<std::uint64_t> syncCount_{0};
