@@ -2,6 +2,7 @@
 #include "pipeline/processor.h"
 
 #include <algorithm>
+#include <set>
 
 #include <Poco/Logger.h>
 
@@ -39,16 +40,40 @@ std::optional<Decimal> fillDelta(const LegRecord& before, const OrderState& orde
     return delta;
 }
 
+// A leg's place in journal order: the signal's journal position, then the leg index.
+using LegPosition = std::pair<std::uint64_t, int>;
+
+LegPosition positionOf(const LegRecord& leg) { return {leg.journalSeq, leg.leg}; }
+
+// SUBMITTED, UNKNOWN and ABSENT legs may still become (or already be) an order at the venue.
+bool unsettled(LegState s) { return s == LegState::Submitted || s == LegState::Unknown || s == LegState::Absent; }
+
 }  // namespace
 
 struct Processor::Worker {
     std::string venue;
     VenueInstance* instance = nullptr;
-    std::mutex mutex;
+    std::mutex mutex;  // guards everything below
     std::condition_variable cv;
-    // In journal order, so the earliest leg of a symbol is always the one tried first.
-    std::map<std::pair<std::uint64_t, int>, LegRecord> queue;
+    // Legs to send, in journal order, so the earliest leg of a symbol is always the one tried first.
+    std::map<LegPosition, LegRecord> queue;
+    // Per symbol, the unsettled legs: a queued leg waits while an earlier one of its symbol is here
+    // (kept in memory, rebuilt from the gate at start; every state change goes through record()).
+    std::map<std::string, std::set<LegPosition>> unsettledBySymbol;
+    bool changed = false;  // queue or unsettled legs changed since the worker last looked
     std::thread thread;
+
+    // The earliest queued leg no unsettled earlier leg of its symbol holds back; removed from the queue.
+    std::optional<LegRecord> takeRunnable() {
+        for (auto it = queue.begin(); it != queue.end(); ++it) {
+            const auto u = unsettledBySymbol.find(it->second.intent.symbol);
+            if (u != unsettledBySymbol.end() && !u->second.empty() && *u->second.begin() < it->first) continue;
+            LegRecord leg = std::move(it->second);
+            queue.erase(it);
+            return leg;
+        }
+        return std::nullopt;
+    }
 };
 
 Processor::Processor(Journal& journal, Gate& gate, EventLog& events, InstanceSet& instances, ProcessorOptions options,
@@ -100,6 +125,8 @@ void Processor::start() {
     const std::int64_t t = now();
     const int inFlight = gate_.markInFlightUnknown(t);
     if (inFlight > 0) log().warning(std::to_string(inFlight) + " leg(s) were in flight at the last stop: now UNKNOWN, to be resolved by query");
+    for (const LegState s : {LegState::Unknown, LegState::Absent})
+        for (const auto& leg : gate_.legsInState(s)) track(leg);
     running_ = true;
     if (!catchUp()) return;
     // Legs admitted before the stop but never sent, and ABSENT legs awaiting their next attempt.
@@ -172,15 +199,40 @@ void Processor::enqueue(const LegRecord& leg) {
         LegRecord blocked = leg;
         blocked.state = LegState::Blocked;
         blocked.reason = "no venue instance named '" + leg.intent.venue + "' in this deployment";
-        gate_.update(blocked, {legEvent("order_blocked", blocked, jsonObject({{"reason", blocked.reason}})),
+        record(blocked, {legEvent("order_blocked", blocked, jsonObject({{"reason", blocked.reason}})),
                                legEvent("trade_fail", blocked, jsonObject({{"reason", blocked.reason}}))}, now());
         return;
     }
     {
         std::lock_guard<std::mutex> lock(it->second->mutex);
-        it->second->queue[{leg.journalSeq, leg.leg}] = leg;
+        it->second->queue[positionOf(leg)] = leg;
+        it->second->changed = true;
     }
     it->second->cv.notify_one();
+}
+
+void Processor::track(const LegRecord& leg) {
+    auto it = workers_.find(leg.intent.venue);
+    if (it == workers_.end()) return;
+    Worker& w = *it->second;
+    {
+        std::lock_guard<std::mutex> lock(w.mutex);
+        if (unsettled(leg.state)) {
+            w.unsettledBySymbol[leg.intent.symbol].insert(positionOf(leg));
+            return;
+        }
+        const auto u = w.unsettledBySymbol.find(leg.intent.symbol);
+        if (u == w.unsettledBySymbol.end() || u->second.erase(positionOf(leg)) == 0) return;
+        if (u->second.empty()) w.unsettledBySymbol.erase(u);
+        w.changed = true;
+    }
+    w.cv.notify_one();  // legs it held back may go now
+}
+
+void Processor::record(const LegRecord& leg, const std::vector<EventRecord>& events, std::int64_t nowMs,
+                       const std::optional<Decimal>& fillDelta) {
+    gate_.update(leg, events, nowMs, fillDelta);
+    track(leg);
 }
 
 void Processor::tailLoop() {
@@ -196,49 +248,20 @@ void Processor::tailLoop() {
 
 // Legs of one venue and symbol go in journal order: a leg waits while an earlier one of its
 // symbol is still in flight, UNKNOWN, or ABSENT awaiting its next attempt.
-std::vector<LegRecord> Processor::unresolvedLegs(const std::string& venue) {
-    std::vector<LegRecord> out;
-    for (const LegState s : {LegState::Unknown, LegState::Absent, LegState::Submitted})
-        for (auto& l : gate_.legsInState(s))
-            if (l.intent.venue == venue) out.push_back(std::move(l));
-    return out;
-}
-
-bool Processor::blocked(const LegRecord& leg, const std::vector<LegRecord>& unresolved) {
-    for (const auto& other : unresolved) {
-        if (other.intent.symbol != leg.intent.symbol) continue;
-        if (other.signalId == leg.signalId && other.leg == leg.leg) continue;
-        if (std::make_pair(other.journalSeq, other.leg) < std::make_pair(leg.journalSeq, leg.leg)) return true;
-    }
-    return false;
-}
-
 void Processor::workerLoop(Worker& w) {
     while (running_) {
         std::optional<LegRecord> next;
-        try {
-            {
-                std::unique_lock<std::mutex> lock(w.mutex);
-                w.cv.wait_for(lock, std::chrono::milliseconds(options_.pollMs), [&] { return !w.queue.empty() || !running_; });
-                if (!running_) return;
-                if (w.queue.empty()) continue;
-            }
-            const auto unresolved = unresolvedLegs(w.venue);
-            {
-                std::lock_guard<std::mutex> lock(w.mutex);
-                for (auto it = w.queue.begin(); it != w.queue.end(); ++it) {
-                    if (blocked(it->second, unresolved)) continue;
-                    next = it->second;
-                    w.queue.erase(it);
-                    break;
-                }
-            }
+        {
+            std::unique_lock<std::mutex> lock(w.mutex);
+            w.changed = false;
+            next = w.takeRunnable();
             if (!next) {
-                // Everything queued waits for the resolver; look again shortly.
-                std::unique_lock<std::mutex> lock(w.mutex);
-                w.cv.wait_for(lock, std::chrono::milliseconds(options_.pollMs), [&] { return !running_; });
+                // Nothing queued, or everything waits for the resolver: sleep until that changes.
+                w.cv.wait_for(lock, std::chrono::milliseconds(options_.pollMs), [&] { return w.changed || !running_; });
                 continue;
             }
+        }
+        try {
             execute(*next);
         } catch (const std::exception& e) {
             fail(std::string("venue worker '") + w.venue + "': " + e.what());
@@ -284,14 +307,14 @@ void Processor::execute(LegRecord queued) {
     if (gate_.paused()) {
         leg.state = LegState::Blocked;
         leg.reason = "trading is paused (kill switch)";
-        gate_.update(leg, {legEvent("order_blocked", leg, jsonObject({{"reason", leg.reason}})),
+        record(leg, {legEvent("order_blocked", leg, jsonObject({{"reason", leg.reason}})),
                            legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))}, t);
         return;
     }
     if (t - leg.receivedMs > options_.maxSignalAgeMs) {
         leg.state = LegState::Expired;
         leg.reason = "signal is " + std::to_string((t - leg.receivedMs) / 1000) + " s old, past max_signal_age_s";
-        gate_.update(leg, {legEvent("order_expired", leg, jsonObject({{"reason", leg.reason}})),
+        record(leg, {legEvent("order_expired", leg, jsonObject({{"reason", leg.reason}})),
                            legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))}, t);
         return;
     }
@@ -299,7 +322,7 @@ void Processor::execute(LegRecord queued) {
     if (const std::string refused = checkRisk(venue, leg, t); !refused.empty()) {
         leg.state = LegState::Blocked;
         leg.reason = refused;
-        gate_.update(leg, {legEvent("order_blocked", leg, jsonObject({{"reason", leg.reason}})),
+        record(leg, {legEvent("order_blocked", leg, jsonObject({{"reason", leg.reason}})),
                            legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))}, t);
         return;
     }
@@ -307,7 +330,7 @@ void Processor::execute(LegRecord queued) {
     leg.state = LegState::Submitted;
     // The intent is committed before the venue is called: after a crash from here on, the leg is
     // UNKNOWN and is queried, never sent blindly again.
-    gate_.update(leg, {legEvent("order_submitted", leg, jsonObject({{"symbol", leg.intent.symbol},
+    record(leg, {legEvent("order_submitted", leg, jsonObject({{"symbol", leg.intent.symbol},
                                                                     {"side", toString(leg.intent.side)},
                                                                     {"quantity", leg.intent.quantity.toString()},
                                                                     {"attempt", std::to_string(leg.attempt)}}))}, t);
@@ -322,7 +345,7 @@ void Processor::execute(LegRecord queued) {
         leg.filledQuantity = a->order.filledQuantity;
         leg.averagePrice = a->order.averagePrice;
         leg.reason = a->note;
-        gate_.update(leg, {legEvent("order_ack", leg, jsonObject({{"exchange_order_id", leg.exchangeOrderId},
+        record(leg, {legEvent("order_ack", leg, jsonObject({{"exchange_order_id", leg.exchangeOrderId},
                                                                   {"status", toString(a->order.status)},
                                                                   {"filled", leg.filledQuantity.toString()},
                                                                   {"avg_price", leg.averagePrice.toString()},
@@ -331,7 +354,7 @@ void Processor::execute(LegRecord queued) {
     } else if (const auto* r = std::get_if<Rejected>(&result)) {
         leg.state = LegState::Rejected;
         leg.reason = r->code + ": " + r->message;
-        gate_.update(leg, {legEvent("order_rejected", leg, jsonObject({{"code", r->code}, {"message", r->message}})),
+        record(leg, {legEvent("order_rejected", leg, jsonObject({{"code", r->code}, {"message", r->message}})),
                            legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))}, t2);
     } else {
         const auto& u = std::get<Unknown>(result);
@@ -340,7 +363,7 @@ void Processor::execute(LegRecord queued) {
         leg.unknownSinceMs = t2;
         leg.nextCheckMs = t2 + 500;
         leg.notFoundCount = 0;
-        gate_.update(leg, {legEvent("order_unknown", leg, jsonObject({{"reason", u.reason}}))}, t2);
+        record(leg, {legEvent("order_unknown", leg, jsonObject({{"reason", u.reason}}))}, t2);
     }
     TRADEHOST_CRASH_POINT("processor.after_outcome_commit");
 }
@@ -382,7 +405,7 @@ void Processor::resolve(LegRecord leg) {
         leg.filledQuantity = f->order.filledQuantity;
         leg.averagePrice = f->order.averagePrice;
         leg.reason = "found by query";
-        gate_.update(leg, {legEvent("order_resolved", leg, jsonObject({{"outcome", "found"},
+        record(leg, {legEvent("order_resolved", leg, jsonObject({{"outcome", "found"},
                                                                        {"exchange_order_id", leg.exchangeOrderId},
                                                                        {"status", toString(f->order.status)},
                                                                        {"filled", leg.filledQuantity.toString()}}))},
@@ -391,28 +414,28 @@ void Processor::resolve(LegRecord leg) {
     }
     const bool overdue = t - leg.unknownSinceMs > options_.unresolvedAlertMs;
     if (std::holds_alternative<Unknown>(q)) {
-        // Could not ask: back off (1 s, 2 s, ... 30 s); never read as "absent".
-        const std::int64_t backoff = std::min<std::int64_t>(30'000, 1000LL << std::min(5, leg.notFoundCount + 1));
-        leg.nextCheckMs = t + backoff;
+        // Could not ask: never read as "absent". Ask again after a quarter of the time the outcome
+        // has been unknown, between 1 s and 30 s: prompt after a blip, gentle through an outage.
+        leg.nextCheckMs = t + std::clamp<std::int64_t>((t - leg.unknownSinceMs) / 4, 1000, 30'000);
         std::vector<EventRecord> events;
         if (overdue && leg.reason.rfind("unresolved", 0) != 0) {
             leg.reason = "unresolved: " + std::get<Unknown>(q).reason;
             events.push_back(legEvent("order_unresolved", leg, jsonObject({{"reason", leg.reason}})));
         }
-        gate_.update(leg, events, t);
+        record(leg, events, t);
         return;
     }
     leg.notFoundCount += 1;
     if (leg.notFoundCount < options_.notFoundToAbsent || t - leg.unknownSinceMs < options_.settleWindowMs) {
         leg.nextCheckMs = t + 1000;
-        gate_.update(leg, {}, t);
+        record(leg, {}, t);
         return;
     }
     // Proven absent: repeated NotFound, past a settle window longer than the venue's own.
     leg.state = LegState::Absent;
     leg.reason = "not found " + std::to_string(leg.notFoundCount) + " times over " +
                  std::to_string((t - leg.unknownSinceMs) / 1000) + " s";
-    gate_.update(leg, {legEvent("order_resolved", leg, jsonObject({{"outcome", "absent"}, {"reason", leg.reason}}))}, t);
+    record(leg, {legEvent("order_resolved", leg, jsonObject({{"outcome", "absent"}, {"reason", leg.reason}}))}, t);
     TRADEHOST_CRASH_POINT("resolver.after_absent_commit");
     nextAttempt(leg, t);
 }
@@ -421,7 +444,7 @@ void Processor::nextAttempt(LegRecord leg, std::int64_t nowMs) {
     if (leg.attempt >= kMaxAttempt || nowMs - leg.receivedMs > options_.maxSignalAgeMs) {
         leg.state = LegState::Expired;
         leg.reason = leg.attempt >= kMaxAttempt ? "no attempts left" : "absent, and the signal is past max_signal_age_s";
-        gate_.update(leg, {legEvent("order_expired", leg, jsonObject({{"reason", leg.reason}})),
+        record(leg, {legEvent("order_expired", leg, jsonObject({{"reason", leg.reason}})),
                            legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))}, nowMs);
         return;
     }
@@ -431,7 +454,7 @@ void Processor::nextAttempt(LegRecord leg, std::int64_t nowMs) {
     leg.notFoundCount = 0;
     leg.unknownSinceMs = 0;
     leg.reason = "next attempt after proven absence";
-    gate_.update(leg, {}, nowMs);
+    record(leg, {}, nowMs);
     enqueue(leg);
 }
 

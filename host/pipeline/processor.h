@@ -65,8 +65,10 @@ private:
     std::string checkRisk(VenueInstance& venue, const LegRecord& leg, std::int64_t nowMs);
     void resolve(LegRecord leg);
     void nextAttempt(LegRecord leg, std::int64_t nowMs);
-    std::vector<LegRecord> unresolvedLegs(const std::string& venue);
-    static bool blocked(const LegRecord& leg, const std::vector<LegRecord>& unresolved);
+    // Every leg state change: the gate (with its events), then the worker's in-memory view.
+    void record(const LegRecord& leg, const std::vector<EventRecord>& events, std::int64_t nowMs,
+                const std::optional<Decimal>& fillDelta = std::nullopt);
+    void track(const LegRecord& leg);
     void fail(const std::string& why) noexcept;
     std::string idFor(const std::string& venue, const std::string& signalId, std::size_t leg, int attempt) const;
     std::int64_t now() const { return clock_.nowMs(); }

@@ -155,6 +155,7 @@ TEST_CASE("every named crash point, hit 1..3: the host dies there, restarts, and
             CHECK(r.check.phantom == 0);
             CHECK(r.check.unterminated == 0);
             CHECK(r.check.disagreements == 0);
+            CHECK(r.check.bookMismatches == 0);  // the host booked exactly the fills its orders got
             CHECK(r.check.expired + r.check.rejected + r.check.blocked == 0);  // every accepted leg traded
             CHECK(r.storage.chainOk);
             CHECK(r.storage.integrityOk);

@@ -43,6 +43,7 @@ void checkExactlyOnce(const std::string& label, SignalRun& run, HostProcess& hos
     CHECK(check.phantom == 0);
     CHECK(check.unterminated == 0);
     CHECK(check.disagreements == 0);
+    CHECK(check.bookMismatches == 0);  // the host booked exactly the fills its orders got
     CHECK(check.expired + check.rejected + check.blocked == 0);  // every accepted leg traded
     CHECK(storage.clean());
 }

@@ -65,7 +65,7 @@ void HostProcess::writeDeployment() {
     if (c.maxBodyBytes) y << "  max_body_bytes: " << *c.maxBodyBytes << "\n";
     y << "storage:\n  dir: \"" << storageDir().string() << "\"\n";
     y << "risk:\n  max_signal_age_s: " << c.maxSignalAgeS << "\n";
-    y << "resolver:\n  settle_window_s: " << c.settleWindowS << "\n";
+    y << "resolver:\n  settle_window_s: " << c.settleWindowS << "\n  unresolved_alert_s: " << c.unresolvedAlertS << "\n";
     y << "venues:\n  - name: " << c.venue << "\n    type: binance_futures\n    settings:\n";
     y << "      base_url: \"" << emulatorUrl_ << "\"\n";
     y << "      api_key: \"${BINANCE_API_KEY}\"\n      api_secret: \"${BINANCE_API_SECRET}\"\n";

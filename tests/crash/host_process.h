@@ -29,6 +29,7 @@ struct HostConfig {
     // because every late execution the tests inject (the emulator's stand-in for that internal
     // timeout) is shorter: kLateExecuteMs below. Shrinking both together keeps the proof intact.
     int settleWindowS = 2;
+    int unresolvedAlertS = 120;       // an UNKNOWN leg older than this raises order_unresolved
     int maxSignalAgeS = 120;
     // recvWindow of signed requests: small, so a request cannot be valid at the venue for longer
     // than the settle window either.

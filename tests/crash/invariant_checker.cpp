@@ -128,7 +128,7 @@ std::string CheckReport::summary() const {
       << " deliveries=" << deliveries << " (ok " << deliveriesOk << ") admitted=" << admittedSignals
       << " accepted_legs=" << acceptedLegs << " orders=" << orders << " | lost=" << lost << " doubled=" << doubled
       << " phantom=" << phantom << " unterminated=" << unterminated << " disagreements=" << disagreements
-      << " | ended without an order: expired=" << expired << " rejected=" << rejected << " blocked=" << blocked << " | events:";
+      << " book_mismatches=" << bookMismatches << " | ended without an order: expired=" << expired << " rejected=" << rejected << " blocked=" << blocked << " | events:";
     for (const auto& [name, n] : events) s << " " << name << "=" << n;
     return s.str();
 }
@@ -187,6 +187,17 @@ CheckReport checkInvariants(const RunSpec& spec, const std::vector<tools::Delive
             problem("phantom: order " + o.clientOrderId + " for a signal the webhook refused (4xx)");
         }
     }
+    std::map<std::string, Decimal> position;
+    for (const auto& [key, list] : venue) {
+        Decimal filled;
+        for (const auto* o : list) {
+            const Decimal executed = decimalOf(o->executedQty);
+            filled = filled + executed;
+            position[o->symbol] = o->side == "SELL" ? position[o->symbol] - executed : position[o->symbol] + executed;
+        }
+        r.venueFills[key.signalId + "#" + std::to_string(key.leg)] = filled.toString();
+    }
+    for (const auto& [symbol, amount] : position) r.venuePositions[symbol] = amount.toString();
     for (const auto& [key, list] : venue) {
         Decimal filled;
         for (const auto* o : list) filled = filled + decimalOf(o->executedQty);

@@ -76,10 +76,19 @@ struct CheckReport {
     int expired = 0;
     int rejected = 0;
     int blocked = 0;
+    // What this run's orders did at the venue: executed quantity per leg ("signal#leg"), and the
+    // net position per symbol (BUY +, SELL -). SignalRun::check compares them with the host's own
+    // book (the gate's per-leg fills and expected positions, which the reconciler trusts) and
+    // counts each leg or symbol they disagree on.
+    std::map<std::string, std::string> venueFills;
+    std::map<std::string, std::string> venuePositions;
+    int bookMismatches = 0;
     std::map<std::string, int> events;  // event name -> count, this run
     std::vector<std::string> problems;  // one line per finding (the first few hundred)
 
-    bool clean() const { return lost == 0 && doubled == 0 && phantom == 0 && unterminated == 0 && disagreements == 0; }
+    bool clean() const {
+        return lost == 0 && doubled == 0 && phantom == 0 && unterminated == 0 && disagreements == 0 && bookMismatches == 0;
+    }
     std::string summary() const;
 };
 

@@ -121,6 +121,7 @@ TEST_CASE("late execution and lost answers under every uniqueness mode: never a 
         CHECK(r.check.phantom == 0);
         CHECK(r.check.unterminated == 0);
         CHECK(r.check.disagreements == 0);
+        CHECK(r.check.bookMismatches == 0);  // the host booked exactly the fills its orders got
         CHECK(r.check.expired + r.check.rejected + r.check.blocked == 0);  // every accepted leg traded
         CHECK(r.storage.clean());
     }

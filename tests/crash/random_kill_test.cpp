@@ -123,6 +123,7 @@ TEST_CASE("random kill -9 while signals stream, host restarted each time: nothin
     CHECK(check.phantom == 0);
     CHECK(check.unterminated == 0);
     CHECK(check.disagreements == 0);
+    CHECK(check.bookMismatches == 0);  // the host booked exactly the fills its orders got
     CHECK(check.expired + check.rejected + check.blocked == 0);  // every accepted leg traded
     CHECK(storage.clean());
 }

@@ -1,6 +1,8 @@
 // One stream of signals against a host: send (and resend), drain, then check every invariant.
 #include "signal_run.h"
 
+#include <tradehost/decimal.h>
+
 #include <iostream>
 #include <thread>
 
@@ -61,7 +63,27 @@ bool SignalRun::drain(std::chrono::milliseconds timeout) {
 
 CheckReport SignalRun::check() {
     events_.poll();
-    return checkInvariants(spec_, deliveries_, emulator_.ledger(), events_.events());
+    CheckReport r = checkInvariants(spec_, deliveries_, emulator_.ledger(), events_.events());
+    // The host's book of its own fills must equal what its orders did at the venue: per leg, and
+    // the expected position per symbol (this host served only this run). Missing means zero.
+    const auto compare = [&r](const std::string& what, const std::map<std::string, std::string>& atVenue,
+                              const std::map<std::string, std::string>& booked) {
+        std::map<std::string, std::pair<std::string, std::string>> both;
+        for (const auto& [key, q] : atVenue) both[key].first = q;
+        for (const auto& [key, q] : booked) both[key].second = q;
+        for (const auto& [key, pair] : both) {
+            const std::string venue = pair.first.empty() ? "0" : pair.first;
+            const std::string host = pair.second.empty() ? "0" : pair.second;
+            const auto v = Decimal::parse(venue);
+            const auto h = Decimal::parse(host);
+            if (v && h && *v == *h) continue;
+            ++r.bookMismatches;
+            r.problems.push_back("book: " + what + " " + key + ": " + venue + " at the venue, " + host + " booked by the host");
+        }
+    };
+    compare("filled", r.venueFills, gateLegFills(host_.gateFile(), spec_.venue, spec_.prefix));
+    compare("position", r.venuePositions, gatePositions(host_.gateFile(), spec_.venue));
+    return r;
 }
 
 StorageReport SignalRun::checkStorage() const {

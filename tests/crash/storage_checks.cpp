@@ -48,6 +48,40 @@ std::string gateIntegrity(const std::string& gateFile) {
     }
 }
 
+std::map<std::string, std::string> gatePositions(const std::string& gateFile, const std::string& venue) {
+    Poco::Data::SQLite::Connector::registerConnector();
+    try {
+        Poco::Data::Session session("SQLite", "file:" + gateFile + "?mode=ro");
+        std::vector<std::string> venues, symbols, sides, quantities;
+        session << "SELECT venue, symbol, position_side, quantity FROM positions", into(venues), into(symbols), into(sides),
+            into(quantities), now;
+        std::map<std::string, std::string> out;
+        for (std::size_t i = 0; i < venues.size(); ++i)
+            if (venues[i] == venue) out[sides[i] == "BOTH" ? symbols[i] : symbols[i] + "/" + sides[i]] = quantities[i];
+        return out;
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("cannot read the gate's positions: " + e.displayText());
+    }
+}
+
+std::map<std::string, std::string> gateLegFills(const std::string& gateFile, const std::string& venue,
+                                                const std::string& prefix) {
+    Poco::Data::SQLite::Connector::registerConnector();
+    try {
+        Poco::Data::Session session("SQLite", "file:" + gateFile + "?mode=ro");
+        std::vector<std::string> signals, venues, filled;
+        std::vector<int> legs;
+        session << "SELECT signal_id, leg, venue, filled_qty FROM legs", into(signals), into(legs), into(venues), into(filled), now;
+        std::map<std::string, std::string> out;
+        for (std::size_t i = 0; i < signals.size(); ++i)
+            if (venues[i] == venue && signals[i].compare(0, prefix.size(), prefix) == 0)
+                out[signals[i] + "#" + std::to_string(legs[i])] = filled[i];
+        return out;
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("cannot read the gate's legs: " + e.displayText());
+    }
+}
+
 bool rereadJournal(const std::filesystem::path& journalDir, std::uint64_t& records, std::string& detail) {
     records = 0;
     try {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 
 namespace tradehost::test {
@@ -27,6 +28,16 @@ std::string gateIntegrity(const std::string& gateFile);
 // Opens the journal as the host does (lock, checksums, sequence) and re-reads every record.
 // Never run it while a host is up: it takes the journal's lock.
 bool rereadJournal(const std::filesystem::path& journalDir, std::uint64_t& records, std::string& detail);
+
+// The host's expected positions for venue instance `venue`, per symbol ("SYMBOL" for the one-way
+// BOTH side, "SYMBOL/LONG" etc. in hedge mode), as the gate stores them. Opened read-only;
+// throws std::runtime_error if the gate cannot be read.
+std::map<std::string, std::string> gatePositions(const std::string& gateFile, const std::string& venue);
+
+// The filled quantity the gate recorded per leg ("signal#leg") of venue instance `venue`, for
+// signals whose id starts with `prefix`. Read-only; throws std::runtime_error on failure.
+std::map<std::string, std::string> gateLegFills(const std::string& gateFile, const std::string& venue,
+                                                const std::string& prefix);
 
 StorageReport checkStorage(const std::string& eventsFile, const std::string& gateFile, const std::filesystem::path& journalDir);
 
