@@ -1,6 +1,7 @@
 // The HTTP listener signals arrive on: authenticate, bound, parse, journal durably, then answer.
 #include "intake/webhook_server.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -36,6 +37,15 @@ struct WebhookServer::State {
     std::function<void()> onJournaled;
     std::function<std::int64_t()> nowMs;
     std::atomic<bool> ready{false};
+    // The server, for its queue length (load shedding); null once stopped.
+    std::atomic<const Poco::Net::HTTPServer*> server{nullptr};
+    // Over capacity: so many connections wait for a handler thread that answering each one in
+    // turn would keep senders waiting for seconds. Those are answered 503 at once (TradingView
+    // and the sender resend), without reading the body, until the queue is short again.
+    bool overloaded() const {
+        const auto* srv = server.load();
+        return srv && srv->queuedConnections() >= std::max(1, options.maxQueued / 2);
+    }
     // Journaled but perhaps not yet in the gate: without this, two payloads under one id sent at
     // the same moment would both be journaled and both told 2xx, and one refused later.
     // A claim becomes durable when its append returns; an answer about a claimed id (duplicate or
@@ -107,14 +117,17 @@ private:
 
 class Simple : public Poco::Net::HTTPRequestHandler {
 public:
-    Simple(HTTPResponse::HTTPStatus status, std::string body) : status_(status), body_(std::move(body)) {}
+    Simple(HTTPResponse::HTTPStatus status, std::string body, int retryAfterS = 0)
+        : status_(status), body_(std::move(body)), retryAfterS_(retryAfterS) {}
     void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
+        if (retryAfterS_ > 0) response.set("Retry-After", std::to_string(retryAfterS_));
         reply(response, status_, body_, true);
     }
 
 private:
     HTTPResponse::HTTPStatus status_;
     std::string body_;
+    int retryAfterS_;
 };
 
 class SignalHandler : public Poco::Net::HTTPRequestHandler {
@@ -247,6 +260,9 @@ public:
         if (path == "/webhook" || path.rfind("/webhook/", 0) == 0) {
             if (request.getMethod() != "POST")
                 return new Simple(HTTPResponse::HTTP_METHOD_NOT_ALLOWED, errorBody("use POST"));
+            if (s_->overloaded())
+                return new Simple(HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                                  errorBody("over capacity: too many connections waiting; nothing was recorded, retry shortly"), 1);
             return new SignalHandler(s_, path.size() > 9 ? path.substr(9) : "");
         }
         return new Simple(HTTPResponse::HTTP_NOT_FOUND, errorBody("no such route"));
@@ -295,6 +311,7 @@ WebhookServer::WebhookServer(IntakeOptions options, Journal* journal, Gate* gate
     params->setKeepAliveTimeout(Poco::Timespan(5, 0));
     pool_ = std::make_unique<Poco::ThreadPool>("webhook", 2, state_->options.maxThreads);
     server_ = std::make_unique<Poco::Net::HTTPServer>(new Routes(state_), *pool_, socket, params);
+    state_->server = server_.get();
 }
 
 WebhookServer::~WebhookServer() { stop(); }
@@ -304,7 +321,9 @@ void WebhookServer::start() { server_->start(); }
 void WebhookServer::setReady(bool ready) { state_->ready = ready; }
 
 void WebhookServer::stop() {
-    if (server_) server_->stopAll(true);
+    if (!server_) return;
+    server_->stopAll(true);
+    state_->server = nullptr;
 }
 
 unsigned short WebhookServer::port() const { return server_->port(); }

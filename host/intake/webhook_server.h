@@ -30,7 +30,8 @@ struct IntakeOptions {
 // Routes: POST /webhook and /webhook/<token> (signals), GET /healthz (alive), GET /readyz
 // (recovery finished and the journal writable). Answers: 202 accepted (durable), 200 duplicate,
 // 400 invalid (naming the field), 401/403 auth, 413 too large, 422 same id with another payload,
-// 503 when the journal cannot persist. Never a 2xx without a durable record.
+// 503 when the journal cannot persist, or at once (Retry-After: 1) while more than half of
+// maxQueued connections wait for a handler thread. Never a 2xx without a durable record.
 class WebhookServer {
 public:
     // `journal`, `gate` may be null only for a server that refuses signals (503): the probes work.

@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <map>
+#include <memory>
+#include <set>
 #include <regex>
 #include <string>
 #include <thread>
@@ -327,4 +330,75 @@ TEST_CASE("a Content-Length that is not a number is refused: nothing journaled, 
     std::string detail;
     CHECK(rereadJournal(host.journalDir(), records, detail));
     CHECK(records == 0);
+}
+
+// A3: bounded threads and queue. Every handler thread is held by a client that connected and sent
+// nothing (they time out after 5 s); meanwhile 200 senders post valid signals, which queue. When
+// the threads free up, the queue is long: the first ones out of it get 503 at once (nothing
+// journaled, Retry-After), the rest are served. Every sender gets an answer; none hangs.
+TEST_CASE("over capacity: queued requests get 503 at once, nothing is journaled for them, no sender hangs", "[bad_input]") {
+    TempDir dir;
+    EmulatorProcess emulator(dir.path() / "emulator");
+    HostConfig config;
+    config.webhookSecret = "crash-webhook-" + randomHex(8);
+    HostProcess host(dir.path() / "host", emulator, config);
+    REQUIRE(host.start());
+
+    constexpr int kThreads = 16;  // IntakeOptions::maxThreads; maxQueued is 256, shedding from 128 queued
+    constexpr int kSenders = 200;
+    std::vector<std::unique_ptr<Poco::Net::StreamSocket>> idle;
+    for (int i = 0; i < kThreads; ++i)
+        idle.push_back(std::make_unique<Poco::Net::StreamSocket>(Poco::Net::SocketAddress("127.0.0.1", host.port())));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // each now holds a handler thread
+
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<std::unique_ptr<Poco::Net::StreamSocket>> senders;
+    for (int i = 0; i < kSenders; ++i) {
+        const std::string body = flat("cap-" + std::to_string(i), config.webhookSecret);
+        auto s = std::make_unique<Poco::Net::StreamSocket>(Poco::Net::SocketAddress("127.0.0.1", host.port()));
+        const std::string request = post("/webhook", body) + body;  // small: fits the socket buffer at once
+        REQUIRE(s->sendBytes(request.data(), static_cast<int>(request.size())) == static_cast<int>(request.size()));
+        senders.push_back(std::move(s));
+    }
+    std::map<int, int> statuses;
+    int shedWithRetryAfter = 0;
+    std::set<long> seqs;
+    for (auto& s : senders) {
+        s->setReceiveTimeout(Poco::Timespan(20, 0));
+        std::string text;
+        char buf[4096];
+        try {
+            for (int n; (n = s->receiveBytes(buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+        } catch (const Poco::Exception&) {
+            // a timeout: no answer, counted as status 0 below
+        }
+        std::smatch m;
+        const int status = std::regex_search(text, m, std::regex("^HTTP/1\\.[01] ([0-9]{3})")) ? std::stoi(m[1]) : 0;
+        ++statuses[status];
+        if (status == 503 && text.find("Retry-After: 1") != std::string::npos && text.find("over capacity") != std::string::npos)
+            ++shedWithRetryAfter;
+        if (status == 202) seqs.insert(journalSeqOf(RawAnswer{status, text}));
+    }
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    std::string summary;
+    for (const auto& [status, n] : statuses) summary += " " + std::to_string(status) + "=" + std::to_string(n);
+    std::cout << "[crash.bad_input] over capacity: " << kThreads << " idle connections holding every thread, " << kSenders
+              << " senders queued | answers" << summary << " in " << elapsed.count() << " ms" << std::endl;
+    CHECK(statuses[0] == 0);  // every sender got an answer
+    CHECK(statuses[202] + statuses[503] == kSenders);
+    CHECK(statuses[503] > 0);  // the queue really was over capacity
+    CHECK(statuses[202] > 0);  // and served again once it was short
+    CHECK(shedWithRetryAfter == statuses[503]);
+    CHECK(seqs.size() == static_cast<std::size_t>(statuses[202]));  // distinct journal positions
+
+    // The shed ones were never journaled; the host serves normally afterwards.
+    idle.clear();
+    const RawAnswer after = rawExchange(host.port(), post("/webhook", flat("cap-after", config.webhookSecret)),
+                                        flat("cap-after", config.webhookSecret));
+    CHECK(after.status == 202);
+    CHECK(host.stop() == 0);
+    std::uint64_t records = 0;
+    std::string detail;
+    CHECK(rereadJournal(host.journalDir(), records, detail));
+    CHECK(records == static_cast<std::uint64_t>(statuses[202] + 1));
 }
