@@ -38,7 +38,7 @@ struct WebhookServer::State {
     std::function<std::int64_t()> nowMs;
     std::atomic<bool> ready{false};
     // The server, for its queue length (load shedding); null once stopped.
-    std::atomic<const Poco::Net::HTTPServer*> server{nullptr};
+    std::atomic<const Poco::Net::TCPServer*> server{nullptr};
     // Over capacity: so many connections wait for a handler thread that answering each one in
     // turn would keep senders waiting for seconds. Those are answered 503 at once (TradingView
     // and the sender resend), without reading the body, until the queue is short again.
@@ -83,7 +83,7 @@ std::string hmacHex(const std::string& key, const std::string& body) {
 
 void reply(Poco::Net::HTTPServerResponse& response, HTTPResponse::HTTPStatus status, const std::string& body,
            bool close = false) {
-    response.setStatus(status);
+    response.setStatusAndReason(status);
     response.setContentType("application/json");
     response.setContentLength(static_cast<std::streamsize>(body.size()));
     if (close) response.setKeepAlive(false);
@@ -149,6 +149,9 @@ public:
             else if (it->second != firstLength)
                 return reply(response, HTTPResponse::HTTP_BAD_REQUEST, errorBody("conflicting Content-Length headers", "body"), true);
         }
+        if (lengths > 0 && (firstLength.empty() || firstLength.size() > 18 ||
+                            firstLength.find_first_not_of("0123456789") != std::string::npos))
+            return reply(response, HTTPResponse::HTTP_BAD_REQUEST, errorBody("Content-Length is not a number", "Content-Length"), true);
         if (lengths > 0 && request.has("Transfer-Encoding"))
             return reply(response, HTTPResponse::HTTP_BAD_REQUEST, errorBody("both Content-Length and Transfer-Encoding", "body"), true);
         if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(o.maxBodyBytes))
