@@ -11,12 +11,19 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponseImpl.h>
+#include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/TCPServerConnection.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Logger.h>
 #include <Poco/String.h>
+#include <Poco/Timestamp.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -39,6 +46,11 @@ struct WebhookServer::State {
     std::atomic<bool> ready{false};
     // The server, for its queue length (load shedding); null once stopped.
     std::atomic<const Poco::Net::TCPServer*> server{nullptr};
+    // Open connections, so stop() can abort them (keep-alive clients would otherwise hold a
+    // handler thread until their idle timeout).
+    std::mutex connectionsMutex;
+    std::set<Poco::Net::StreamSocket*> connections;
+    bool stopping = false;
     // Over capacity: so many connections wait for a handler thread that answering each one in
     // turn would keep senders waiting for seconds. Those are answered 503 at once (TradingView
     // and the sender resend), without reading the body, until the queue is short again.
@@ -275,6 +287,91 @@ private:
     std::shared_ptr<WebhookServer::State> s_;
 };
 
+// One client connection: Poco's HTTP request loop, written out so that every malformed request
+// gets an answer. Poco 1.11's own loop drops the connection without one when the request cannot
+// even be built, e.g. a Content-Length that is not a number (RFC 9112 §6.3 wants 400 + close).
+class Connection : public Poco::Net::TCPServerConnection {
+public:
+    Connection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
+               std::shared_ptr<WebhookServer::State> state)
+        : TCPServerConnection(socket), params_(std::move(params)), state_(std::move(state)), routes_(state_) {}
+
+    void run() override {
+        {
+            const std::lock_guard<std::mutex> lock(state_->connectionsMutex);
+            if (state_->stopping) return;
+            state_->connections.insert(&socket());
+        }
+        serve();
+        const std::lock_guard<std::mutex> lock(state_->connectionsMutex);
+        state_->connections.erase(&socket());
+    }
+
+private:
+    void serve() {
+        using namespace Poco::Net;
+        HTTPServerSession session(socket(), params_);
+        while (session.hasMoreRequests()) {
+            try {
+                HTTPServerResponseImpl response(session);
+                HTTPServerRequestImpl request(response, session, params_.get());
+                response.setDate(Poco::Timestamp());
+                response.setVersion(request.getVersion());
+                response.setKeepAlive(params_->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive());
+                std::unique_ptr<HTTPRequestHandler> handler(routes_.createRequestHandler(request));
+                if (request.getExpectContinue()) response.sendContinue();
+                try {
+                    handler->handleRequest(request, response);
+                } catch (...) {
+                    // Handlers answer every expected failure themselves; anything else is a bug.
+                    if (!response.sent()) sendError(session, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "internal error", "");
+                    return;
+                }
+                session.setKeepAlive(params_->getKeepAlive() && response.getKeepAlive() && session.canKeepAlive());
+            } catch (const NoMessageException&) {
+                return;  // the client closed, or sent nothing before the timeout
+            } catch (const MessageException&) {
+                return sendError(session, HTTPResponse::HTTP_BAD_REQUEST, "malformed request", "");
+            } catch (const Poco::SyntaxException&) {
+                // The only number Poco parses while building a request is its Content-Length.
+                return sendError(session, HTTPResponse::HTTP_BAD_REQUEST, "Content-Length is not a number", "Content-Length");
+            } catch (const Poco::Exception&) {
+                return;  // the connection failed (reset, timeout while reading): nobody to answer
+            }
+        }
+    }
+
+    static void sendError(Poco::Net::HTTPServerSession& session, HTTPResponse::HTTPStatus status, const std::string& error,
+                          const std::string& field) {
+        try {
+            Poco::Net::HTTPServerResponseImpl response(session);
+            response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
+            response.setDate(Poco::Timestamp());
+            session.setKeepAlive(false);
+            reply(response, status, errorBody(error, field), true);
+        } catch (const Poco::Exception&) {
+            // the client is gone
+        }
+    }
+
+    Poco::Net::HTTPServerParams::Ptr params_;
+    std::shared_ptr<WebhookServer::State> state_;
+    Routes routes_;
+};
+
+class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
+public:
+    ConnectionFactory(Poco::Net::HTTPServerParams::Ptr params, std::shared_ptr<WebhookServer::State> state)
+        : params_(std::move(params)), state_(std::move(state)) {}
+    Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+        return new Connection(socket, params_, state_);
+    }
+
+private:
+    Poco::Net::HTTPServerParams::Ptr params_;
+    std::shared_ptr<WebhookServer::State> state_;
+};
+
 }  // namespace
 
 std::pair<std::string, unsigned short> parseListenAddress(const std::string& listen) {
@@ -304,7 +401,8 @@ WebhookServer::WebhookServer(IntakeOptions options, Journal* journal, Gate* gate
     state_->onJournaled = std::move(onJournaled);
     state_->nowMs = std::move(nowMs);
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(host, port), 64);
-    auto* params = new Poco::Net::HTTPServerParams;
+    // Reference-counted: the connection factory and the server each hold a reference.
+    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
     // Bounded on purpose: a few handler threads and a queue; slow clients time out (slowloris),
     // headers are size-limited by Poco (8 KiB a field, 100 fields).
     params->setMaxThreads(state_->options.maxThreads);
@@ -313,7 +411,7 @@ WebhookServer::WebhookServer(IntakeOptions options, Journal* journal, Gate* gate
     params->setKeepAlive(true);
     params->setKeepAliveTimeout(Poco::Timespan(5, 0));
     pool_ = std::make_unique<Poco::ThreadPool>("webhook", 2, state_->options.maxThreads);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Routes(state_), *pool_, socket, params);
+    server_ = std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(params, state_), *pool_, socket, params);
     state_->server = server_.get();
 }
 
@@ -325,7 +423,16 @@ void WebhookServer::setReady(bool ready) { state_->ready = ready; }
 
 void WebhookServer::stop() {
     if (!server_) return;
-    server_->stopAll(true);
+    server_->stop();  // no new connections
+    const std::lock_guard<std::mutex> lock(state_->connectionsMutex);
+    state_->stopping = true;
+    for (auto* socket : state_->connections) {
+        try {
+            socket->shutdown();  // the request being served ends; idle keep-alive ones close
+        } catch (const Poco::Exception&) {
+            // already closed
+        }
+    }
     state_->server = nullptr;
 }
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 
 namespace tradehost::host {
@@ -30,7 +30,8 @@ struct IntakeOptions {
 // Routes: POST /webhook and /webhook/<token> (signals), GET /healthz (alive), GET /readyz
 // (recovery finished and the journal writable). Answers: 202 accepted (durable), 200 duplicate,
 // 400 invalid (naming the field), 401/403 auth, 413 too large, 422 same id with another payload,
-// 503 when the journal cannot persist, or at once (Retry-After: 1) while more than half of
+// 400 for a request Poco cannot even build (e.g. Content-Length not a number), 503 when the
+// journal cannot persist, or at once (Retry-After: 1) while more than half of
 // maxQueued connections wait for a handler thread. Never a 2xx without a durable record.
 class WebhookServer {
 public:
@@ -51,7 +52,7 @@ private:
     std::string host_;
     std::shared_ptr<State> state_;
     std::unique_ptr<Poco::ThreadPool> pool_;  // our own, not Poco's shared default pool
-    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    std::unique_ptr<Poco::Net::TCPServer> server_;  // with our HTTP connection loop (webhook_server.cpp)
 };
 
 // Splits "host:port" (a bare port means 127.0.0.1); throws std::invalid_argument naming the text.

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <iostream>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -129,7 +130,14 @@ int HostProcess::stop() {
         if (exit_.wait_for(std::chrono::seconds(20)) != std::future_status::ready) kill();
     }
     exit_.wait();
-    return process_->wait();
+    const int code = process_->wait();
+    if (code != 0) {
+        // A stop that did not end cleanly: show how it ended (the test fails on the code).
+        const std::string out = output();
+        std::cout << "[host] SIGTERM ended with exit code " << code << "; the end of its output:\n"
+                  << out.substr(out.size() > 3000 ? out.size() - 3000 : 0) << std::endl;
+    }
+    return code;
 }
 
 bool HostProcess::waitForOutput(const std::string& text, std::chrono::milliseconds timeout) {
