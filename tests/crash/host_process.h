@@ -14,12 +14,14 @@ namespace tradehost::test {
 
 class BackgroundProcess;
 class EmulatorProcess;
+std::string randomHex(std::size_t bytes);  // emulator_process.h
 
 // The deployment a test runs. Defaults keep tests fast without weakening the protocol: see
 // settleWindowS and recvWindowMs.
 struct HostConfig {
     std::string venue = "bn";         // short: client ids are {signal}:{venue}:{leg}:{attempt}, at most 36
-    std::string webhookSecret;        // body "secret" (passed as ${TH_CRASH_WEBHOOK_SECRET}); empty: none
+    // Body "secret" (passed as ${TH_CRASH_WEBHOOK_SECRET}): a fresh canary per config; empty: none.
+    std::string webhookSecret = "crash-webhook-" + randomHex(8);
     std::string pathToken;            // POST /webhook/<token>; empty: none
     std::string signingSecret;        // X-Signature; empty: none
     std::vector<std::string> allowIps;
