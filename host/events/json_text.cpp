@@ -1,16 +1,15 @@
-// JSON text primitives for the event log: string escaping, UTF-8 repair, a strict validator, string redaction.
+// JSON text primitives for the event log: string escaping, a strict validator, string redaction.
 #include "events/json_text.h"
 
 #include <stdexcept>
+
+#include "text/utf8.h"
 
 namespace tradehost::host {
 
 namespace {
 
-constexpr char kReplacementCharacter[] = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 constexpr char kHexDigits[] = "0123456789abcdef";
-
-bool isContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
 int hexValue(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -19,23 +18,6 @@ int hexValue(char c) {
     return -1;
 }
 
-void appendUtf8(std::string& out, std::uint32_t codePoint) {
-    if (codePoint < 0x80) {
-        out += static_cast<char>(codePoint);
-    } else if (codePoint < 0x800) {
-        out += static_cast<char>(0xC0 | (codePoint >> 6));
-        out += static_cast<char>(0x80 | (codePoint & 0x3F));
-    } else if (codePoint < 0x10000) {
-        out += static_cast<char>(0xE0 | (codePoint >> 12));
-        out += static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (codePoint & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (codePoint >> 18));
-        out += static_cast<char>(0x80 | ((codePoint >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (codePoint & 0x3F));
-    }
-}
 
 // One recursive-descent pass over a JSON value. With a redactor it also rebuilds the text,
 // copying untouched stretches verbatim so the common case (nothing to redact) keeps every byte.
@@ -45,7 +27,7 @@ public:
         : text_(text), redact_(redact) {}
 
     bool object(std::size_t& pos, int depth) {
-        if (depth > kMaxJsonDepth) return fail(pos, "nested deeper than " + std::to_string(kMaxJsonDepth));
+        if (depth > kMaxEventJsonDepth) return fail(pos, "nested deeper than " + std::to_string(kMaxEventJsonDepth));
         if (!expect(pos, '{')) return fail(pos, "expected '{'");
         skipSpace(pos);
         if (peek(pos) == '}') return ++pos, true;
@@ -127,7 +109,7 @@ private:
     }
 
     bool array(std::size_t& pos, int depth) {
-        if (depth > kMaxJsonDepth) return fail(pos, "nested deeper than " + std::to_string(kMaxJsonDepth));
+        if (depth > kMaxEventJsonDepth) return fail(pos, "nested deeper than " + std::to_string(kMaxEventJsonDepth));
         ++pos;  // '['
         skipSpace(pos);
         if (peek(pos) == ']') return ++pos, true;
@@ -235,26 +217,6 @@ private:
 
 }  // namespace
 
-std::size_t utf8SequenceLength(std::string_view text, std::size_t pos) {
-    const std::size_t left = text.size() - pos;
-    const auto b0 = static_cast<unsigned char>(text[pos]);
-    if (b0 < 0x80) return 1;
-    auto at = [&](std::size_t i) { return static_cast<unsigned char>(text[pos + i]); };
-    if (b0 >= 0xC2 && b0 <= 0xDF) return left >= 2 && isContinuation(at(1)) ? 2 : 0;
-    if (b0 >= 0xE0 && b0 <= 0xEF) {
-        if (left < 3 || !isContinuation(at(1)) || !isContinuation(at(2))) return 0;
-        if (b0 == 0xE0 && at(1) < 0xA0) return 0;  // overlong
-        if (b0 == 0xED && at(1) > 0x9F) return 0;  // UTF-16 surrogate
-        return 3;
-    }
-    if (b0 >= 0xF0 && b0 <= 0xF4) {
-        if (left < 4 || !isContinuation(at(1)) || !isContinuation(at(2)) || !isContinuation(at(3))) return 0;
-        if (b0 == 0xF0 && at(1) < 0x90) return 0;  // overlong
-        if (b0 == 0xF4 && at(1) > 0x8F) return 0;  // beyond U+10FFFF
-        return 4;
-    }
-    return 0;
-}
 
 void appendJsonString(std::string& out, std::string_view raw) {
     out += '"';
@@ -283,20 +245,6 @@ void appendJsonString(std::string& out, std::string_view raw) {
     out += '"';
 }
 
-std::string sanitizeUtf8(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        if (const std::size_t length = utf8SequenceLength(text, i); length != 0) {
-            out.append(text.data() + i, length);
-            i += length;
-        } else {
-            out += kReplacementCharacter;
-            ++i;
-        }
-    }
-    return out;
-}
 
 bool scanJsonObject(std::string_view text, std::size_t pos, std::size_t& end, std::string& error) {
     JsonScanner scanner(text, nullptr);

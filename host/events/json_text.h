@@ -1,4 +1,4 @@
-// JSON text primitives for the event log: string escaping, UTF-8 repair, a strict validator, string redaction.
+// JSON text primitives for the event log: string escaping, a strict validator, string redaction.
 #pragma once
 
 #include <cstddef>
@@ -8,11 +8,13 @@
 #include <string>
 #include <string_view>
 
+#include "text/utf8.h"  // sanitizeUtf8 and friends, which the event log uses with these
+
 namespace tradehost::host {
 
 // Deep enough for any event payload; the limit keeps the recursive validator's stack bounded
 // whatever bytes a damaged or hostile file holds.
-constexpr int kMaxJsonDepth = 64;
+constexpr int kMaxEventJsonDepth = 64;
 
 // Appends `raw` as a JSON string literal, quotes included. Quote and backslash are escaped,
 // control characters (< 0x20) become \u00xx, well-formed UTF-8 passes through, and every byte
@@ -22,16 +24,9 @@ void appendJsonString(std::string& out, std::string_view raw);
 // A flat JSON object of string members, in the given order: the data of most events.
 std::string jsonObject(std::initializer_list<std::pair<std::string_view, std::string_view>> members);
 
-// `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD.
-std::string sanitizeUtf8(std::string_view text);
-
-// Length (1-4) of the well-formed UTF-8 sequence starting at text[pos], or 0 if there is none
-// (stray continuation byte, overlong form, surrogate, beyond U+10FFFF, truncated).
-std::size_t utf8SequenceLength(std::string_view text, std::size_t pos);
-
 // Checks that text[pos..] starts with one JSON value of the expected kind, strictly per RFC 8259
 // plus: UTF-8 well-formed, \u surrogates paired (so Poco and other strict parsers accept it),
-// nesting at most kMaxJsonDepth, and no line feed anywhere (the value lives inside one line).
+// nesting at most kMaxEventJsonDepth, and no line feed anywhere (the value lives inside one line).
 // On success returns true and sets `end` just past the value; otherwise returns false and sets
 // `error` to a short reason naming the byte offset.
 bool scanJsonObject(std::string_view text, std::size_t pos, std::size_t& end, std::string& error);

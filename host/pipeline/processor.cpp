@@ -33,9 +33,16 @@ OrderIntent intentOf(const LegRecord& leg) {
     return i;
 }
 
-// The fills an order state adds to what the leg had already recorded.
-std::optional<Decimal> fillDelta(const LegRecord& before, const OrderState& order) {
-    const Decimal delta = order.filledQuantity - before.filledQuantity;
+// The venue holds the leg's order (acknowledged, or found by query): the leg is ACCEPTED with
+// what the venue says of it. Returns the fills this adds to what the leg had recorded, for the
+// expected position.
+std::optional<Decimal> adoptOrder(LegRecord& leg, const OrderState& order, std::string reason) {
+    const Decimal delta = order.filledQuantity - leg.filledQuantity;
+    leg.state = LegState::Accepted;
+    leg.exchangeOrderId = order.exchangeOrderId;
+    leg.filledQuantity = order.filledQuantity;
+    leg.averagePrice = order.averagePrice;
+    leg.reason = std::move(reason);
     if (delta.isZero()) return std::nullopt;
     return delta;
 }
@@ -326,7 +333,6 @@ void Processor::execute(LegRecord queued) {
                            legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))}, t);
         return;
     }
-    const LegRecord before = leg;
     leg.state = LegState::Submitted;
     // The intent is committed before the venue is called: after a crash from here on, the leg is
     // UNKNOWN and is queried, never sent blindly again.
@@ -339,12 +345,7 @@ void Processor::execute(LegRecord queued) {
     TRADEHOST_CRASH_POINT("processor.after_venue_call");
     const std::int64_t t2 = now();
     if (const auto* a = std::get_if<Accepted>(&result)) {
-        const auto delta = fillDelta(before, a->order);
-        leg.state = LegState::Accepted;
-        leg.exchangeOrderId = a->order.exchangeOrderId;
-        leg.filledQuantity = a->order.filledQuantity;
-        leg.averagePrice = a->order.averagePrice;
-        leg.reason = a->note;
+        const auto delta = adoptOrder(leg, a->order, a->note);
         record(leg, {legEvent("order_ack", leg, jsonObject({{"exchange_order_id", leg.exchangeOrderId},
                                                                   {"status", toString(a->order.status)},
                                                                   {"filled", leg.filledQuantity.toString()},
@@ -399,12 +400,7 @@ void Processor::resolve(LegRecord leg) {
     TRADEHOST_CRASH_POINT("resolver.after_query");
     const std::int64_t t = now();
     if (const auto* f = std::get_if<Found>(&q)) {
-        const auto delta = fillDelta(leg, f->order);
-        leg.state = LegState::Accepted;
-        leg.exchangeOrderId = f->order.exchangeOrderId;
-        leg.filledQuantity = f->order.filledQuantity;
-        leg.averagePrice = f->order.averagePrice;
-        leg.reason = "found by query";
+        const auto delta = adoptOrder(leg, f->order, "found by query");
         record(leg, {legEvent("order_resolved", leg, jsonObject({{"outcome", "found"},
                                                                        {"exchange_order_id", leg.exchangeOrderId},
                                                                        {"status", toString(f->order.status)},

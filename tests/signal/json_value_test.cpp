@@ -7,7 +7,7 @@
 
 using tradehost::host::JsonError;
 using tradehost::host::JsonValue;
-using tradehost::host::kMaxJsonDepth;
+using tradehost::host::kMaxSignalJsonDepth;
 using tradehost::host::printableKey;
 using tradehost::host::readJson;
 using Kind = JsonValue::Kind;
@@ -109,8 +109,8 @@ TEST_CASE("a byte order mark is refused", "[json]") {
 }
 
 TEST_CASE("nesting is bounded", "[json]") {
-    CHECK(mustRead(nested(kMaxJsonDepth)).kind == Kind::Array);
-    const auto e = mustFail(nested(kMaxJsonDepth + 1));
+    CHECK(mustRead(nested(kMaxSignalJsonDepth)).kind == Kind::Array);
+    const auto e = mustFail(nested(kMaxSignalJsonDepth + 1));
     CHECK(e.message.find("nesting deeper than 32") != std::string::npos);
     // Far beyond the limit: refused long before the stack could be at risk.
     CHECK_FALSE(mustFail(std::string(200000, '[')).message.empty());

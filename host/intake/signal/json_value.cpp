@@ -1,6 +1,8 @@
 // A strict RFC 8259 JSON reader that keeps numbers as their literal text, for exact decimals.
 #include "intake/signal/json_value.h"
 
+#include "text/utf8.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -12,70 +14,11 @@ namespace {
 
 constexpr std::size_t kMaxKeyInMessage = 40;
 
-// Offset of the first byte that does not start or continue a well-formed UTF-8 sequence
-// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), or nullopt.
-std::optional<std::size_t> firstInvalidUtf8(std::string_view s) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-    const auto inRange = [&](std::size_t i, unsigned lo, unsigned hi) {
-        return i < s.size() && byte(i) >= lo && byte(i) <= hi;
-    };
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const unsigned c = byte(i);
-        std::size_t length = 0;
-        bool ok = false;
-        if (c < 0x80) {
-            length = 1;
-            ok = true;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            length = 2;
-            ok = inRange(i + 1, 0x80, 0xBF);
-        } else if (c == 0xE0) {
-            length = 3;
-            ok = inRange(i + 1, 0xA0, 0xBF) && inRange(i + 2, 0x80, 0xBF);
-        } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
-            length = 3;
-            ok = inRange(i + 1, 0x80, 0xBF) && inRange(i + 2, 0x80, 0xBF);
-        } else if (c == 0xED) {  // U+D800..U+DFFF are surrogates, not characters
-            length = 3;
-            ok = inRange(i + 1, 0x80, 0x9F) && inRange(i + 2, 0x80, 0xBF);
-        } else if (c == 0xF0) {
-            length = 4;
-            ok = inRange(i + 1, 0x90, 0xBF) && inRange(i + 2, 0x80, 0xBF) && inRange(i + 3, 0x80, 0xBF);
-        } else if (c >= 0xF1 && c <= 0xF3) {
-            length = 4;
-            ok = inRange(i + 1, 0x80, 0xBF) && inRange(i + 2, 0x80, 0xBF) && inRange(i + 3, 0x80, 0xBF);
-        } else if (c == 0xF4) {
-            length = 4;
-            ok = inRange(i + 1, 0x80, 0x8F) && inRange(i + 2, 0x80, 0xBF) && inRange(i + 3, 0x80, 0xBF);
-        }
-        if (!ok) return i;
-        i += length;
-    }
-    return std::nullopt;
-}
 
-void appendUtf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
-// Recursive descent over the text. Recursion is bounded by kMaxJsonDepth, so hostile nesting
+// Recursive descent over the text. Recursion is bounded by kMaxSignalJsonDepth, so hostile nesting
 // cannot exhaust the stack; every loop advances pos_, so every input terminates.
 class JsonReader {
 public:
@@ -171,7 +114,7 @@ private:
     }
 
     bool readObject(JsonValue& out, int depth) {
-        if (depth > kMaxJsonDepth) return fail("nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+        if (depth > kMaxSignalJsonDepth) return fail("nesting deeper than " + std::to_string(kMaxSignalJsonDepth) + " levels");
         out.kind = JsonValue::Kind::Object;
         ++pos_;  // '{'
         std::vector<std::size_t> keyOffsets;
@@ -234,7 +177,7 @@ private:
     }
 
     bool readArray(JsonValue& out, int depth) {
-        if (depth > kMaxJsonDepth) return fail("nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+        if (depth > kMaxSignalJsonDepth) return fail("nesting deeper than " + std::to_string(kMaxSignalJsonDepth) + " levels");
         out.kind = JsonValue::Kind::Array;
         ++pos_;  // '['
         skipWhitespace();

@@ -45,13 +45,13 @@ struct JsonError {
 };
 
 // The deepest nesting of arrays and objects readJson() accepts; bounds recursion (stack) depth.
-constexpr int kMaxJsonDepth = 32;
+constexpr int kMaxSignalJsonDepth = 32;
 
 // Reads exactly one JSON value spanning the whole text (surrounding whitespace allowed).
 // Refuses: invalid UTF-8 anywhere (including overlong forms, surrogates, > U+10FFFF), a byte order
 // mark, unescaped control characters in strings, lone surrogate escapes, numbers outside the
 // JSON grammar (leading zeros, "+1", ".5", "1.", NaN, Infinity), duplicate keys in one object,
-// nesting deeper than kMaxJsonDepth, and anything after the value. Linear time and memory in
+// nesting deeper than kMaxSignalJsonDepth, and anything after the value. Linear time and memory in
 // the text size, for any input.
 std::variant<JsonValue, JsonError> readJson(std::string_view text);
 

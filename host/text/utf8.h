@@ -1,0 +1,29 @@
+// UTF-8 as RFC 3629 defines it: well-formedness, encoding a code point, repair. Shared by the
+// signal reader (intake) and the event log's JSON text.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tradehost::host {
+
+// Length (1-4) of the well-formed UTF-8 sequence starting at text[pos], or 0 if there is none
+// (stray continuation byte, overlong form, surrogate, beyond U+10FFFF, truncated).
+std::size_t utf8SequenceLength(std::string_view text, std::size_t pos);
+
+// Offset of the first byte that does not start a well-formed sequence, or nullopt.
+std::optional<std::size_t> firstInvalidUtf8(std::string_view text);
+
+// `text` with every byte that is not part of a well-formed sequence replaced by U+FFFD.
+std::string sanitizeUtf8(std::string_view text);
+
+// Appends the UTF-8 encoding of `codePoint` (a Unicode scalar value: not a surrogate, <= U+10FFFF).
+void appendUtf8(std::string& out, std::uint32_t codePoint);
+
+// U+FFFD REPLACEMENT CHARACTER, encoded.
+inline constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
+
+}  // namespace tradehost::host
