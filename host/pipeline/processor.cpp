@@ -1,10 +1,10 @@
 // The signal processor: journal -> gate -> venue instances, with the resolver and event writer.
 #include "pipeline/processor.h"
 
+#include <Poco/Logger.h>
+
 #include <algorithm>
 #include <set>
-
-#include <Poco/Logger.h>
 
 #include "events/json_text.h"
 #include "intake/signal/signal_parser.h"
@@ -85,7 +85,12 @@ struct Processor::Worker {
 
 Processor::Processor(Journal& journal, Gate& gate, EventLog& events, InstanceSet& instances, ProcessorOptions options,
                      const Clock& clock)
-    : journal_(journal), gate_(gate), events_(events), instances_(instances), options_(std::move(options)), clock_(clock) {
+    : journal_(journal),
+      gate_(gate),
+      events_(events),
+      instances_(instances),
+      options_(std::move(options)),
+      clock_(clock) {
     for (const auto& v : instances_.venues) {
         codecs_[v->name()] = std::make_unique<ClientOrderIdCodec>(v->clientOrderIdRules(), v->name());
         auto w = std::make_unique<Worker>();
@@ -114,7 +119,8 @@ void Processor::fail(const std::string& why) noexcept {
     for (auto& [name, w] : workers_) w->cv.notify_all();
 }
 
-std::string Processor::idFor(const std::string& venue, const std::string& signalId, std::size_t leg, int attempt) const {
+std::string Processor::idFor(const std::string& venue, const std::string& signalId, std::size_t leg,
+                             int attempt) const {
     auto it = codecs_.find(venue);
     if (it != codecs_.end()) return it->second->encode(signalId, static_cast<int>(leg), attempt);
     // A leg for a venue this deployment does not have is recorded (and BLOCKED), never sent.
@@ -125,13 +131,16 @@ void Processor::start() {
     // A gate ahead of the journal means the journal was replaced or restored from an older copy:
     // new records would reuse sequence numbers the gate thinks it has seen, and be skipped.
     if (gate_.processedSeq() > journal_.lastSequence()) {
-        fail("the gate has processed journal record " + std::to_string(gate_.processedSeq()) + " but the journal ends at " +
-             std::to_string(journal_.lastSequence()) + ": the journal directory was replaced or restored; refusing to run");
+        fail("the gate has processed journal record " + std::to_string(gate_.processedSeq()) +
+             " but the journal ends at " + std::to_string(journal_.lastSequence()) +
+             ": the journal directory was replaced or restored; refusing to run");
         return;
     }
     const std::int64_t t = now();
     const int inFlight = gate_.markInFlightUnknown(t);
-    if (inFlight > 0) log().warning(std::to_string(inFlight) + " leg(s) were in flight at the last stop: now UNKNOWN, to be resolved by query");
+    if (inFlight > 0)
+        log().warning(std::to_string(inFlight) +
+                      " leg(s) were in flight at the last stop: now UNKNOWN, to be resolved by query");
     for (const LegState s : {LegState::Unknown, LegState::Absent})
         for (const auto& leg : gate_.legsInState(s)) track(leg);
     running_ = true;
@@ -184,8 +193,10 @@ void Processor::admit(std::uint64_t seq, const std::string& payload) {
     if (!record || std::holds_alternative<ParseError>(parsed)) {
         // Intake only journals parsed signals, so this is a bug or a foreign record: skip it
         // loudly, never guess at its meaning.
-        gate_.skip(seq, {"signal_rejected", "", "", "", jsonObject({{"reason", "journal record is not a signal"},
-                                                                    {"journal_seq", std::to_string(seq)}})}, t);
+        gate_.skip(seq,
+                   {"signal_rejected", "", "", "",
+                    jsonObject({{"reason", "journal record is not a signal"}, {"journal_seq", std::to_string(seq)}})},
+                   t);
         return;
     }
     Signal signal = std::get<Parsed>(parsed).signal;
@@ -206,8 +217,10 @@ void Processor::enqueue(const LegRecord& leg) {
         LegRecord blocked = leg;
         blocked.state = LegState::Blocked;
         blocked.reason = "no venue instance named '" + leg.intent.venue + "' in this deployment";
-        record(blocked, {legEvent("order_blocked", blocked, jsonObject({{"reason", blocked.reason}})),
-                               legEvent("trade_fail", blocked, jsonObject({{"reason", blocked.reason}}))}, now());
+        record(blocked,
+               {legEvent("order_blocked", blocked, jsonObject({{"reason", blocked.reason}})),
+                legEvent("trade_fail", blocked, jsonObject({{"reason", blocked.reason}}))},
+               now());
         return;
     }
     {
@@ -246,7 +259,8 @@ void Processor::tailLoop() {
     while (running_) {
         {
             std::unique_lock<std::mutex> lock(mutex_);
-            wakeTail_.wait_for(lock, std::chrono::milliseconds(options_.pollMs), [&] { return pendingWake_ || !running_; });
+            wakeTail_.wait_for(lock, std::chrono::milliseconds(options_.pollMs),
+                               [&] { return pendingWake_ || !running_; });
             pendingWake_ = false;
         }
         if (!running_ || !catchUp()) return;
@@ -287,16 +301,19 @@ std::string Processor::checkRisk(VenueInstance& venue, const LegRecord& leg, std
             return "RISK_SYMBOL: " + leg.intent.symbol + " is not in " + venue.name() + "'s symbols";
     }
     if (risk.has("max_quantity") && leg.intent.quantity > risk.decimal("max_quantity"))
-        return "RISK_MAX_QUANTITY: " + leg.intent.quantity.toString() + " is above max_quantity " + risk.decimal("max_quantity").toString();
+        return "RISK_MAX_QUANTITY: " + leg.intent.quantity.toString() + " is above max_quantity " +
+               risk.decimal("max_quantity").toString();
     if (risk.has("max_notional") && leg.intent.price) {
         const Decimal notional = *leg.intent.price * leg.intent.quantity;
         if (notional > risk.decimal("max_notional"))
-            return "RISK_MAX_NOTIONAL: " + notional.toString() + " is above max_notional " + risk.decimal("max_notional").toString();
+            return "RISK_MAX_NOTIONAL: " + notional.toString() + " is above max_notional " +
+                   risk.decimal("max_notional").toString();
     }
     if (risk.has("max_orders_per_minute") && risk.integer("max_orders_per_minute") > 0) {
         const std::int64_t sent = gate_.countEvents("order_submitted", venue.name(), nowMs - 60'000);
         if (sent >= risk.integer("max_orders_per_minute"))
-            return "RISK_ORDER_RATE: " + std::to_string(sent) + " orders in the last minute, max_orders_per_minute is " +
+            return "RISK_ORDER_RATE: " + std::to_string(sent) +
+                   " orders in the last minute, max_orders_per_minute is " +
                    std::to_string(risk.integer("max_orders_per_minute"));
     }
     return "";
@@ -314,49 +331,70 @@ void Processor::execute(LegRecord queued) {
     if (gate_.paused()) {
         leg.state = LegState::Blocked;
         leg.reason = "trading is paused (kill switch)";
-        record(leg, {legEvent("order_blocked", leg, jsonObject({{"reason", leg.reason}})),
-                           legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))}, t);
+        record(leg,
+               {legEvent("order_blocked", leg, jsonObject({{"reason", leg.reason}})),
+                legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))},
+               t);
         return;
     }
     if (t - leg.receivedMs > options_.maxSignalAgeMs) {
         leg.state = LegState::Expired;
         leg.reason = "signal is " + std::to_string((t - leg.receivedMs) / 1000) + " s old, past max_signal_age_s";
-        record(leg, {legEvent("order_expired", leg, jsonObject({{"reason", leg.reason}})),
-                           legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))}, t);
+        record(leg,
+               {legEvent("order_expired", leg, jsonObject({{"reason", leg.reason}})),
+                legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))},
+               t);
         return;
     }
     VenueInstance& venue = *workers_.at(leg.intent.venue)->instance;
     if (const std::string refused = checkRisk(venue, leg, t); !refused.empty()) {
         leg.state = LegState::Blocked;
         leg.reason = refused;
-        record(leg, {legEvent("order_blocked", leg, jsonObject({{"reason", leg.reason}})),
-                           legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))}, t);
+        record(leg,
+               {legEvent("order_blocked", leg, jsonObject({{"reason", leg.reason}})),
+                legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))},
+               t);
         return;
     }
     leg.state = LegState::Submitted;
     // The intent is committed before the venue is called: after a crash from here on, the leg is
     // UNKNOWN and is queried, never sent blindly again.
-    record(leg, {legEvent("order_submitted", leg, jsonObject({{"symbol", leg.intent.symbol},
-                                                                    {"side", toString(leg.intent.side)},
-                                                                    {"quantity", leg.intent.quantity.toString()},
-                                                                    {"attempt", std::to_string(leg.attempt)}}))}, t);
+    record(leg,
+           {legEvent("order_submitted", leg,
+                     jsonObject({{"symbol", leg.intent.symbol},
+                                 {"side", toString(leg.intent.side)},
+                                 {"quantity", leg.intent.quantity.toString()},
+                                 {"attempt", std::to_string(leg.attempt)}}))},
+           t);
     TRADEHOST_CRASH_POINT("processor.after_submit_commit");
     const PlaceResult result = venue.placeOrder(intentOf(leg));
     TRADEHOST_CRASH_POINT("processor.after_venue_call");
     const std::int64_t t2 = now();
     if (const auto* a = std::get_if<Accepted>(&result)) {
         const auto delta = adoptOrder(leg, a->order, a->note);
-        record(leg, {legEvent("order_ack", leg, jsonObject({{"exchange_order_id", leg.exchangeOrderId},
-                                                                  {"status", toString(a->order.status)},
-                                                                  {"filled", leg.filledQuantity.toString()},
-                                                                  {"avg_price", leg.averagePrice.toString()},
-                                                                  {"note", a->note}}))},
-                     t2, delta);
+        record(leg,
+               {legEvent("order_ack", leg,
+                         jsonObject({{"exchange_order_id", leg.exchangeOrderId},
+                                     {"status", toString(a->order.status)},
+                                     {"filled", leg.filledQuantity.toString()},
+                                     {"avg_price", leg.averagePrice.toString()},
+                                     {"note", a->note}}))},
+               t2, delta);
     } else if (const auto* r = std::get_if<Rejected>(&result)) {
         leg.state = LegState::Rejected;
         leg.reason = r->code + ": " + r->message;
-        record(leg, {legEvent("order_rejected", leg, jsonObject({{"code", r->code}, {"message", r->message}})),
-                           legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))}, t2);
+        record(leg,
+               {legEvent("order_rejected", leg, jsonObject({{"code", r->code}, {"message", r->message}})),
+                legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))},
+               t2);
+    } else if (const auto* d = std::get_if<Deferred>(&result)) {
+        // Interim (until the executor keeps deferred legs queued): as before, nothing was sent.
+        leg.state = LegState::Rejected;
+        leg.reason = "NOT_SENT: " + d->reason;
+        record(leg,
+               {legEvent("order_rejected", leg, jsonObject({{"code", "NOT_SENT"}, {"message", d->reason}})),
+                legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))},
+               t2);
     } else {
         const auto& u = std::get<Unknown>(result);
         leg.state = LegState::Unknown;
@@ -401,11 +439,13 @@ void Processor::resolve(LegRecord leg) {
     const std::int64_t t = now();
     if (const auto* f = std::get_if<Found>(&q)) {
         const auto delta = adoptOrder(leg, f->order, "found by query");
-        record(leg, {legEvent("order_resolved", leg, jsonObject({{"outcome", "found"},
-                                                                       {"exchange_order_id", leg.exchangeOrderId},
-                                                                       {"status", toString(f->order.status)},
-                                                                       {"filled", leg.filledQuantity.toString()}}))},
-                     t, delta);
+        record(leg,
+               {legEvent("order_resolved", leg,
+                         jsonObject({{"outcome", "found"},
+                                     {"exchange_order_id", leg.exchangeOrderId},
+                                     {"status", toString(f->order.status)},
+                                     {"filled", leg.filledQuantity.toString()}}))},
+               t, delta);
         return;
     }
     const bool overdue = t - leg.unknownSinceMs > options_.unresolvedAlertMs;
@@ -439,9 +479,12 @@ void Processor::resolve(LegRecord leg) {
 void Processor::nextAttempt(LegRecord leg, std::int64_t nowMs) {
     if (leg.attempt >= kMaxAttempt || nowMs - leg.receivedMs > options_.maxSignalAgeMs) {
         leg.state = LegState::Expired;
-        leg.reason = leg.attempt >= kMaxAttempt ? "no attempts left" : "absent, and the signal is past max_signal_age_s";
-        record(leg, {legEvent("order_expired", leg, jsonObject({{"reason", leg.reason}})),
-                           legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))}, nowMs);
+        leg.reason =
+            leg.attempt >= kMaxAttempt ? "no attempts left" : "absent, and the signal is past max_signal_age_s";
+        record(leg,
+               {legEvent("order_expired", leg, jsonObject({{"reason", leg.reason}})),
+                legEvent("trade_fail", leg, jsonObject({{"reason", leg.reason}}))},
+               nowMs);
         return;
     }
     // Only now, with the previous attempt proven absent, may a new id be sent.
@@ -462,8 +505,8 @@ void Processor::eventLoop() {
                 std::vector<Event> lines;
                 lines.reserve(batch.size());
                 for (const auto& e : batch)
-                    lines.push_back({e.id, e.tsMs, e.event.event, e.event.signalId, e.event.clientOrderId, e.event.venue,
-                                     e.event.dataJson});
+                    lines.push_back({e.id, e.tsMs, e.event.event, e.event.signalId, e.event.clientOrderId,
+                                     e.event.venue, e.event.dataJson});
                 events_.append(lines);
                 TRADEHOST_CRASH_POINT("events.after_file_append");
                 continue;

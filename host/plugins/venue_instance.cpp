@@ -9,10 +9,14 @@ namespace tradehost::host {
 
 const char* toString(InstanceState s) {
     switch (s) {
-        case InstanceState::Created: return "created";
-        case InstanceState::Running: return "running";
-        case InstanceState::Stopped: return "stopped";
-        case InstanceState::Failed: return "failed";
+        case InstanceState::Created:
+            return "created";
+        case InstanceState::Running:
+            return "running";
+        case InstanceState::Stopped:
+            return "stopped";
+        case InstanceState::Failed:
+            return "failed";
     }
     return "?";
 }
@@ -49,45 +53,57 @@ const char* kNotRunning = "venue instance is not running";
 
 PlaceResult VenueInstance::placeOrder(const OrderIntent& intent) noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
-    // Not running means nothing was sent: a definite Rejected, not Unknown.
-    if (!callable()) return Rejected{"NOT_RUNNING", kNotRunning};
-    return firewall([&] { return venue_->placeOrder(intent); },
-                    [](const std::string& r) -> PlaceResult { return Unknown{"plugin threw during placeOrder(): " + r}; });
+    // Not running means nothing was sent, and it may run again: Deferred, never Unknown.
+    if (!callable()) return Deferred{kNotRunning, 1000};
+    return firewall(
+        [&] { return venue_->placeOrder(intent); },
+        [](const std::string& r) -> PlaceResult { return Unknown{"plugin threw during placeOrder(): " + r}; });
 }
 
 QueryResult VenueInstance::queryOrder(const std::string& clientOrderId, const std::string& symbol) noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
-    return firewall([&] { return venue_->queryOrder(clientOrderId, symbol); },
-                    [](const std::string& r) -> QueryResult { return Unknown{"plugin threw during queryOrder(): " + r}; });
+    return firewall(
+        [&] { return venue_->queryOrder(clientOrderId, symbol); },
+        [](const std::string& r) -> QueryResult { return Unknown{"plugin threw during queryOrder(): " + r}; });
 }
 
 CancelResult VenueInstance::cancelOrder(const std::string& clientOrderId, const std::string& symbol) noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
-    return firewall([&] { return venue_->cancelOrder(clientOrderId, symbol); },
-                    [](const std::string& r) -> CancelResult { return Unknown{"plugin threw during cancelOrder(): " + r}; });
+    return firewall(
+        [&] { return venue_->cancelOrder(clientOrderId, symbol); },
+        [](const std::string& r) -> CancelResult { return Unknown{"plugin threw during cancelOrder(): " + r}; });
 }
 
 PositionsResult VenueInstance::positions() noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
-    return firewall([&] { return venue_->positions(); },
-                    [](const std::string& r) -> PositionsResult { return Unknown{"plugin threw during positions(): " + r}; });
+    return firewall(
+        [&] { return venue_->positions(); },
+        [](const std::string& r) -> PositionsResult { return Unknown{"plugin threw during positions(): " + r}; });
 }
 
 OpenOrdersResult VenueInstance::openOrders() noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
-    return firewall([&] { return venue_->openOrders(); },
-                    [](const std::string& r) -> OpenOrdersResult { return Unknown{"plugin threw during openOrders(): " + r}; });
+    return firewall(
+        [&] { return venue_->openOrders(); },
+        [](const std::string& r) -> OpenOrdersResult { return Unknown{"plugin threw during openOrders(): " + r}; });
+}
+
+bool VenueInstance::watchOrders(OrderUpdateSink& sink) noexcept {
+    std::shared_lock<std::shared_mutex> lock(lifecycle_);
+    if (!callable()) return false;
+    return firewall([&] { return venue_->watchOrders(sink); }, [](const std::string&) { return false; });
 }
 
 SymbolRulesResult VenueInstance::symbolRules(const std::string& symbol) noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
-    return firewall([&] { return venue_->symbolRules(symbol); },
-                    [](const std::string& r) -> SymbolRulesResult { return Unknown{"plugin threw during symbolRules(): " + r}; });
+    return firewall(
+        [&] { return venue_->symbolRules(symbol); },
+        [](const std::string& r) -> SymbolRulesResult { return Unknown{"plugin threw during symbolRules(): " + r}; });
 }
 
 }  // namespace tradehost::host

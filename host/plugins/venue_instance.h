@@ -1,12 +1,12 @@
 // A named venue instance: the plugin object behind the firewall, with its context and state.
 #pragma once
 
+#include <tradehost/venue.h>
+
 #include <atomic>
 #include <memory>
 #include <shared_mutex>
 #include <string>
-
-#include <tradehost/venue.h>
 
 #include "plugins/instance_context.h"
 #include "plugins/plugin_loader.h"
@@ -41,6 +41,9 @@ public:
     PositionsResult positions() noexcept;
     OpenOrdersResult openOrders() noexcept;
     SymbolRulesResult symbolRules(const std::string& symbol) noexcept;
+    // Asks the plugin to push order updates to `sink` (which must outlive stop()); false if it
+    // cannot (or threw).
+    bool watchOrders(OrderUpdateSink& sink) noexcept;
 
 private:
     bool callable() const { return state_ == InstanceState::Running; }

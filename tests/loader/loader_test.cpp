@@ -1,6 +1,5 @@
 // The loader's answer to every deliberately broken plugin: one clear error, never a crash.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "config/deployment.h"
@@ -135,11 +134,13 @@ TEST_CASE("a constructor that throws becomes a config error naming file, line an
 
 TEST_CASE("a start() that throws is an error naming the instance; the others still start") {
     Built b({dir("throwing_start"), TRADEHOST_PLUGIN_DIR},
-            "venues:\n  - {name: ts, type: throwing_start}\n  - {name: p, type: paper, settings: {prices: {BTCUSDT: '1'}}}\n");
+            "venues:\n  - {name: ts, type: throwing_start}\n  - {name: p, type: paper, settings: {prices: {BTCUSDT: "
+            "'1'}}}\n");
     REQUIRE(b.errors.empty());
     b.instances.startAll("test.yaml", b.errors);
     REQUIRE(b.errors.size() == 1);
-    CHECK_THAT(b.errors.toString(), Contains("venue 'ts': throwing_start failed to start: cannot reach the exchange on purpose"));
+    CHECK_THAT(b.errors.toString(),
+               Contains("venue 'ts': throwing_start failed to start: cannot reach the exchange on purpose"));
     CHECK_THAT(b.errors.toString(), Contains("cannot reach the exchange on purpose"));
     CHECK(b.instances.venue("ts")->state() == InstanceState::Failed);
     CHECK(b.instances.venue("p")->state() == InstanceState::Running);
@@ -181,8 +182,10 @@ TEST_CASE("an instance that is stopped is never called again") {
     intent.symbol = "BTCUSDT";
     intent.quantity = Decimal::of("1");
     const auto placed = v.placeOrder(intent);
-    REQUIRE(std::holds_alternative<Rejected>(placed));  // nothing was sent, so a definite no
-    CHECK(std::get<Rejected>(placed).code == "NOT_RUNNING");
+    // Nothing was sent, so never Unknown; and not Rejected either: only the venue rejects.
+    REQUIRE(std::holds_alternative<Deferred>(placed));
+    CHECK(std::get<Deferred>(placed).reason == "venue instance is not running");
+    CHECK(std::get<Deferred>(placed).retryAfterMs > 0);
     CHECK(std::holds_alternative<Unknown>(v.positions()));  // "could not ask" is never "flat"
 }
 

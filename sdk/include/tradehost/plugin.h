@@ -1,11 +1,10 @@
 // The plugin boundary: ABI stamp, factory interface, and the one macro that exports both.
 #pragma once
 
+#include <boost/dll/alias.hpp>  // BOOST_DLL_ALIAS only: a macro, no Boost type reaches the SDK API
 #include <cstdint>
 #include <memory>
 #include <type_traits>
-
-#include <boost/dll/alias.hpp>  // BOOST_DLL_ALIAS only: a macro, no Boost type reaches the SDK API
 
 #include "tradehost/alert_sink.h"
 #include "tradehost/context.h"
@@ -17,7 +16,8 @@ namespace tradehost {
 
 // Bumped whenever any SDK header changes a layout or a vtable. The host refuses a plugin whose
 // stamp differs and names both versions.
-constexpr std::uint32_t kAbiVersion = 1;
+// 2: PlaceResult gained Deferred; Venue gained watchOrders() (a vtable change).
+constexpr std::uint32_t kAbiVersion = 2;
 
 #define TRADEHOST_STR2(x) #x
 #define TRADEHOST_STR(x) TRADEHOST_STR2(x)
@@ -66,12 +66,16 @@ public:
     static constexpr PluginKind kKind = std::is_base_of<Venue, T>::value ? PluginKind::Venue : PluginKind::AlertSink;
     SettingsSchema settingsSchema() const override { return T::settingsSchema(); }
     std::unique_ptr<Venue> createVenue(const Settings& s, PluginContext& c) const override {
-        if constexpr (std::is_base_of<Venue, T>::value) return std::make_unique<T>(s, c);
-        else return nullptr;
+        if constexpr (std::is_base_of<Venue, T>::value)
+            return std::make_unique<T>(s, c);
+        else
+            return nullptr;
     }
     std::unique_ptr<AlertSink> createAlertSink(const Settings& s, PluginContext& c) const override {
-        if constexpr (std::is_base_of<AlertSink, T>::value) return std::make_unique<T>(s, c);
-        else return nullptr;
+        if constexpr (std::is_base_of<AlertSink, T>::value)
+            return std::make_unique<T>(s, c);
+        else
+            return nullptr;
     }
 };
 }  // namespace detail
@@ -87,15 +91,18 @@ public:
 // `tradehost::SettingsSchema settingsSchema()`. Exports exactly two Boost.DLL aliases:
 // `tradehost_abi_stamp` (the AbiStamp) and `tradehost_plugin_factory` (a function returning the
 // PluginFactory).
-#define TRADEHOST_PLUGIN(Type, TypeName, Version, Description)                                            \
-    namespace tradehost_plugin_export {                                                                   \
-    const ::tradehost::AbiStamp abiStamp{::tradehost::kAbiVersion, TRADEHOST_BUILD_TAG,                   \
-                                         ::tradehost::detail::FactoryFor<Type>::kKind, TypeName, Version, \
-                                         Description};                                                    \
-    const ::tradehost::PluginFactory& pluginFactory() {                                                   \
-        static const ::tradehost::detail::FactoryFor<Type> factory;                                       \
-        return factory;                                                                                   \
-    }                                                                                                     \
-    }                                                                                                     \
-    BOOST_DLL_ALIAS(tradehost_plugin_export::abiStamp, tradehost_abi_stamp)                               \
+#define TRADEHOST_PLUGIN(Type, TypeName, Version, Description)                         \
+    namespace tradehost_plugin_export {                                                \
+    const ::tradehost::AbiStamp abiStamp{::tradehost::kAbiVersion,                     \
+                                         TRADEHOST_BUILD_TAG,                          \
+                                         ::tradehost::detail::FactoryFor<Type>::kKind, \
+                                         TypeName,                                     \
+                                         Version,                                      \
+                                         Description};                                 \
+    const ::tradehost::PluginFactory& pluginFactory() {                                \
+        static const ::tradehost::detail::FactoryFor<Type> factory;                    \
+        return factory;                                                                \
+    }                                                                                  \
+    }                                                                                  \
+    BOOST_DLL_ALIAS(tradehost_plugin_export::abiStamp, tradehost_abi_stamp)            \
     BOOST_DLL_ALIAS(tradehost_plugin_export::pluginFactory, tradehost_plugin_factory)

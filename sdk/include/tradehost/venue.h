@@ -23,29 +23,42 @@ inline const char* toString(Side v) { return v == Side::Buy ? "BUY" : "SELL"; }
 inline const char* toString(OrderType v) { return v == OrderType::Market ? "MARKET" : "LIMIT"; }
 inline const char* toString(TimeInForce v) {
     switch (v) {
-        case TimeInForce::GTC: return "GTC";
-        case TimeInForce::IOC: return "IOC";
-        case TimeInForce::FOK: return "FOK";
-        case TimeInForce::GTX: return "GTX";
+        case TimeInForce::GTC:
+            return "GTC";
+        case TimeInForce::IOC:
+            return "IOC";
+        case TimeInForce::FOK:
+            return "FOK";
+        case TimeInForce::GTX:
+            return "GTX";
     }
     return "?";
 }
 inline const char* toString(PositionSide v) {
     switch (v) {
-        case PositionSide::Both: return "BOTH";
-        case PositionSide::Long: return "LONG";
-        case PositionSide::Short: return "SHORT";
+        case PositionSide::Both:
+            return "BOTH";
+        case PositionSide::Long:
+            return "LONG";
+        case PositionSide::Short:
+            return "SHORT";
     }
     return "?";
 }
 inline const char* toString(OrderStatus v) {
     switch (v) {
-        case OrderStatus::New: return "NEW";
-        case OrderStatus::PartiallyFilled: return "PARTIALLY_FILLED";
-        case OrderStatus::Filled: return "FILLED";
-        case OrderStatus::Canceled: return "CANCELED";
-        case OrderStatus::Expired: return "EXPIRED";
-        case OrderStatus::Rejected: return "REJECTED";
+        case OrderStatus::New:
+            return "NEW";
+        case OrderStatus::PartiallyFilled:
+            return "PARTIALLY_FILLED";
+        case OrderStatus::Filled:
+            return "FILLED";
+        case OrderStatus::Canceled:
+            return "CANCELED";
+        case OrderStatus::Expired:
+            return "EXPIRED";
+        case OrderStatus::Rejected:
+            return "REJECTED";
     }
     return "?";
 }
@@ -102,6 +115,17 @@ struct Rejected {
 struct Unknown {
     std::string reason;
 };
+// placeOrder only: nothing reached the venue, and the plugin expects a later try to get through
+// (not connected, connection refused, DNS or TLS failure before the request was written, a rate
+// limit hold such as Binance's 429/418 with Retry-After, the plugin's own pacing). The order
+// certainly does not exist. The host keeps the leg queued under the same client order id (it was
+// never used), tries again no sooner than `retryAfterMs` from now, and gives up only when the
+// signal passes the deployment's maximum age. Return Rejected instead when trying again cannot
+// help (a bad symbol, a filter, insufficient margin), and Unknown whenever a byte may have left.
+struct Deferred {
+    std::string reason;
+    std::int64_t retryAfterMs = 1000;
+};
 // queryOrder found the order.
 struct Found {
     OrderState order;
@@ -119,7 +143,7 @@ struct NotOpen {
     std::string message;
 };
 
-using PlaceResult = std::variant<Accepted, Rejected, Unknown>;
+using PlaceResult = std::variant<Accepted, Rejected, Unknown, Deferred>;
 using QueryResult = std::variant<Found, NotFound, Unknown>;
 using CancelResult = std::variant<Canceled, NotOpen, Rejected, Unknown>;
 
@@ -142,8 +166,8 @@ using OpenOrdersResult = std::variant<OpenOrders, Unknown>;
 // Trading rules for one symbol. Absent fields mean the venue imposes no such rule.
 struct SymbolRules {
     std::string symbol;
-    std::optional<Decimal> tickSize;     // price must be a multiple
-    std::optional<Decimal> stepSize;     // quantity must be a multiple
+    std::optional<Decimal> tickSize;  // price must be a multiple
+    std::optional<Decimal> stepSize;  // quantity must be a multiple
     std::optional<Decimal> minQuantity;
     std::optional<Decimal> maxQuantity;
     std::optional<Decimal> minNotional;  // price x quantity at least this (reduce-only exempt)
@@ -159,6 +183,16 @@ struct ClientOrderIdRules {
     // (Binance). The host never relies on id uniqueness either way; this is for documentation
     // and the contract suite.
     bool uniqueAmongOpenOrdersOnly = true;
+};
+
+// Receives the order updates a venue pushes (a user-data stream), for orders of this instance.
+// Lent by the host through Venue::watchOrders(); thread-safe; never blocks for long (the host
+// queues the update and returns). An update may repeat or arrive late: the host books fills by
+// cumulative filled quantity, so a repeated report changes nothing.
+class TRADEHOST_SDK_API OrderUpdateSink {
+public:
+    virtual ~OrderUpdateSink() = default;
+    virtual void orderUpdated(const OrderState& order) = 0;
 };
 
 // An exchange account. One object per configured instance.
@@ -188,10 +222,15 @@ public:
     virtual ClientOrderIdRules clientOrderIdRules() const = 0;
 
     // Sends one order, once. Never retries a send inside the plugin: when the outcome is not
-    // certain, return Unknown and let the host query. Accepted carries the venue's order state
-    // (status, filled quantity, average price) as of the answer. A venue error meaning "an open
-    // order already holds this client order id" must be resolved by querying that order and
-    // returning it as Accepted — never by sending under another id.
+    // certain, return Unknown and let the host query; when nothing left and a later try may get
+    // through, return Deferred. Accepted carries the venue's order state (status, filled
+    // quantity, average price, position side) as of the answer; an order still open (a resting
+    // limit order) is followed by the host until it is filled, cancelled or expired. A venue
+    // error meaning "an open order already holds this client order id" must be resolved by
+    // querying that order and returning it as Accepted — never by sending under another id.
+    // Position side: in one-way mode only Both is valid; in hedge mode Long and Short name the
+    // book, and Both is read as buy opens Long and sell opens Short, or, with reduceOnly, sell
+    // closes Long and buy closes Short. The order state returned says which side the venue used.
     virtual PlaceResult placeOrder(const OrderIntent& intent) = 0;
 
     // Looks an order up by the client order id the host sent. NotFound only when the venue
@@ -214,6 +253,16 @@ public:
     // Tick, step and minimum notional of a symbol. A symbol the venue trades without such rules
     // gets SymbolRules with those fields empty; NotFound means the venue does not trade it.
     virtual SymbolRulesResult symbolRules(const std::string& symbol) = 0;
+
+    // Optional push channel. A venue that can push order updates (a user-data stream) keeps
+    // `sink` and calls sink.orderUpdated() for every change it sees to an order of this account,
+    // from any thread, until stop() returns (never after); then it returns true. The host still
+    // polls queryOrder() for open orders, only less often. The default returns false: no push,
+    // the host follows open orders by polling alone. Called once, after start().
+    virtual bool watchOrders(OrderUpdateSink& sink) {
+        static_cast<void>(sink);
+        return false;
+    }
 };
 
 }  // namespace tradehost
