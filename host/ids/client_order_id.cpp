@@ -1,10 +1,10 @@
 // Client order ids: {signal}:{venue}:{leg}:{attempt}, built to fit each venue's id rules.
 #include "ids/client_order_id.h"
 
+#include <Poco/SHA2Engine.h>
+
 #include <algorithm>
 #include <stdexcept>
-
-#include <Poco/SHA2Engine.h>
 
 namespace tradehost::host {
 namespace {
@@ -28,13 +28,19 @@ ClientOrderIdCodec::ClientOrderIdCodec(ClientOrderIdRules rules, std::string ven
     if (sep == candidates.end())
         throw std::invalid_argument("the venue's client order ids allow none of the separators ':', '-', '.', '/'");
     separator_ = *sep;
-    if (allIn("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", rules_.alphabet)) upperDigest_ = true;
-    else if (allIn("abcdefghijklmnopqrstuvwxyz234567", rules_.alphabet)) upperDigest_ = false;
-    else throw std::invalid_argument("the venue's client order ids allow neither upper- nor lower-case base32");
-    if (!allIn("0123456789", rules_.alphabet)) throw std::invalid_argument("the venue's client order ids do not allow digits");
-    if (!allIn(venue_, rules_.alphabet)) throw std::invalid_argument("venue name '" + venue_ + "' has characters its ids do not allow");
+    if (allIn("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", rules_.alphabet))
+        upperDigest_ = true;
+    else if (allIn("abcdefghijklmnopqrstuvwxyz234567", rules_.alphabet))
+        upperDigest_ = false;
+    else
+        throw std::invalid_argument("the venue's client order ids allow neither upper- nor lower-case base32");
+    if (!allIn("0123456789", rules_.alphabet))
+        throw std::invalid_argument("the venue's client order ids do not allow digits");
+    if (!allIn(venue_, rules_.alphabet))
+        throw std::invalid_argument("venue name '" + venue_ + "' has characters its ids do not allow");
     if (venue_.size() > maxVenueNameLength(rules_))
-        throw std::invalid_argument("venue name '" + venue_ + "' is longer than the " + std::to_string(maxVenueNameLength(rules_)) +
+        throw std::invalid_argument("venue name '" + venue_ + "' is longer than the " +
+                                    std::to_string(maxVenueNameLength(rules_)) +
                                     " characters its client order ids leave for it");
 }
 
@@ -43,7 +49,7 @@ std::string ClientOrderIdCodec::digest(const std::string& signalId) const {
     sha.update(signalId);
     const auto& bytes = sha.digest();
     const char* alphabet = upperDigest_ ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" : "abcdefghijklmnopqrstuvwxyz234567";
-    std::string out;
+    std::string out(1, separator_);
     unsigned buffer = 0;
     int bits = 0;
     for (unsigned char b : bytes) {
@@ -60,9 +66,12 @@ std::string ClientOrderIdCodec::digest(const std::string& signalId) const {
 
 std::string ClientOrderIdCodec::encode(const std::string& signalId, int leg, int attempt) const {
     if (leg < 0 || leg > kMaxLegIndex || attempt < 0 || attempt > kMaxAttempt)
-        throw std::out_of_range("leg must be 0.." + std::to_string(kMaxLegIndex) + " and attempt 0.." + std::to_string(kMaxAttempt));
-    const std::string tail = std::string(1, separator_) + venue_ + separator_ + std::to_string(leg) + separator_ + std::to_string(attempt);
-    if (!signalId.empty() && allIn(signalId, rules_.alphabet) && signalId.size() + tail.size() <= rules_.maxLength)
+        throw std::out_of_range("leg must be 0.." + std::to_string(kMaxLegIndex) + " and attempt 0.." +
+                                std::to_string(kMaxAttempt));
+    const std::string tail =
+        std::string(1, separator_) + venue_ + separator_ + std::to_string(leg) + separator_ + std::to_string(attempt);
+    if (!signalId.empty() && signalId.front() != separator_ && allIn(signalId, rules_.alphabet) &&
+        signalId.size() + tail.size() <= rules_.maxLength)
         return signalId + tail;
     return digest(signalId) + tail;
 }
@@ -80,7 +89,8 @@ std::optional<ClientOrderIdParts> ClientOrderIdCodec::parse(const std::string& i
     p.venue = id.substr(v + 1, l - v - 1);
     const std::string leg = id.substr(l + 1, a - l - 1);
     const std::string attempt = id.substr(a + 1);
-    if (p.venue != venue_ || !isDigits(leg) || !isDigits(attempt) || leg.size() > kMaxLegDigits || attempt.size() > kMaxAttemptDigits)
+    if (p.venue != venue_ || !isDigits(leg) || !isDigits(attempt) || leg.size() > kMaxLegDigits ||
+        attempt.size() > kMaxAttemptDigits)
         return std::nullopt;
     p.leg = std::stoi(leg);
     p.attempt = std::stoi(attempt);

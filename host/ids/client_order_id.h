@@ -1,25 +1,27 @@
 // Client order ids: {signal}:{venue}:{leg}:{attempt}, built to fit each venue's id rules.
 #pragma once
 
+#include <tradehost/venue.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
 
-#include <tradehost/venue.h>
-
 namespace tradehost::host {
 
-// The shortest the {signal} part ever gets: a signal id that does not fit is replaced by a
-// digest of this many base32 characters (80 bits: collisions negligible for any signal volume;
-// the gate's unique index on client order ids refuses one anyway).
+// The shortest the {signal} part ever gets: a signal id that cannot be used as it is becomes the
+// separator followed by 15 base32 characters of its SHA-256 (75 bits: collisions negligible for
+// any signal volume; the gate refuses one anyway, ending that leg only). The leading separator is
+// what keeps the two forms apart: a signal id is used as it is only when it does not start with
+// the separator, so no signal id can ever equal another one's digest form.
 constexpr std::size_t kSignalPartMinLength = 16;
 constexpr std::size_t kMaxLegDigits = 2;      // at most 99 legs per signal
 constexpr std::size_t kMaxAttemptDigits = 1;  // at most 9 attempts per leg
 constexpr std::size_t kSeparators = 3;
-constexpr int kMaxLegIndex = 99;     // legs are numbered 0..99 in ids
-constexpr int kMaxAttempt = 9;       // attempts are numbered 0..9
+constexpr int kMaxLegIndex = 99;  // legs are numbered 0..99 in ids
+constexpr int kMaxAttempt = 9;    // attempts are numbered 0..9
 
 // The longest venue instance name whose ids still fit `rules` (0 if none can).
 inline std::size_t maxVenueNameLength(const ClientOrderIdRules& rules) {
@@ -42,8 +44,8 @@ public:
     // ":-./", no digest alphabet, or the venue name too long).
     ClientOrderIdCodec(ClientOrderIdRules rules, std::string venue);
 
-    // The signal id is used as it is when every character is allowed and the whole id fits;
-    // otherwise the first 16 base32 characters of its SHA-256.
+    // The signal id is used as it is when every character is allowed, it does not start with the
+    // separator, and the whole id fits; otherwise its digest form (digest()).
     std::string encode(const std::string& signalId, int leg, int attempt) const;
 
     // The parts of an id of this venue instance, or nullopt when the id is not ours (foreign).
@@ -53,7 +55,7 @@ public:
     char separator() const { return separator_; }
     const std::string& venue() const { return venue_; }
 
-    // The digest form of a signal id (exposed for tests and for mapping ids back to signals).
+    // The digest form of a signal id: the separator, then 15 base32 characters of its SHA-256.
     std::string digest(const std::string& signalId) const;
 
 private:

@@ -1,10 +1,9 @@
 // Client order ids: deterministic, always valid for the venue, collision-free, and parseable.
-#include <catch2/catch.hpp>
+#include "ids/client_order_id.h"
 
+#include <catch2/catch.hpp>
 #include <random>
 #include <unordered_set>
-
-#include "ids/client_order_id.h"
 
 using namespace tradehost;
 using namespace tradehost::host;
@@ -37,7 +36,29 @@ TEST_CASE("a signal id that fits is used as it is; one that does not is digested
     const std::string id = codec.encode(tvId, 1, 2);
     CHECK(id == codec.digest(tvId) + ":bn_main:1:2");
     CHECK(id.size() == 16 + std::string(":bn_main:1:2").size());
+    CHECK(codec.digest(tvId).size() == 16);
+    CHECK(codec.digest(tvId).front() == ':');
     CHECK(codec.encode("has space", 0, 0).substr(0, 16) == codec.digest("has space"));
+}
+
+TEST_CASE("raw ids and digests never meet: a signal id shaped like another's digest is digested itself") {
+    ClientOrderIdCodec codec(binanceRules(), "bn");
+    const std::string victim = "ema-x-BTCUSDT-2026-11-24T10:00:00Z";  // too long: digested
+    const std::string lookalike = codec.digest(victim);               // fits, every character allowed
+    const std::string victimId = codec.encode(victim, 0, 0);
+    const std::string lookalikeId = codec.encode(lookalike, 0, 0);
+    CHECK(victimId == lookalike + ":bn:0:0");
+    CHECK(lookalikeId != victimId);
+    CHECK(lookalikeId == codec.digest(lookalike) + ":bn:0:0");
+    // Host-made shapes and separators at the start are never used raw either.
+    CHECK(codec.encode(":x", 0, 0) == codec.digest(":x") + ":bn:0:0");
+    CHECK(codec.encode("a:bn:0", 0, 0) == "a:bn:0:bn:0:0");  // still parses from the right
+    CHECK(codec.parse(codec.encode("a:bn:0", 0, 0))->signalPart == "a:bn:0");
+    // Without ':' the separator is '-', and the same rule holds for it.
+    ClientOrderIdCodec fix(fixRules(), "fx");
+    const std::string fixDigest = fix.digest(victim);
+    CHECK(fixDigest.front() == '-');
+    CHECK(fix.encode(fixDigest, 0, 0) != fix.encode(victim, 0, 0));
 }
 
 TEST_CASE("parsing recovers venue, leg and attempt, even when the signal id has separators") {
@@ -48,9 +69,9 @@ TEST_CASE("parsing recovers venue, leg and attempt, even when the signal id has 
     CHECK(p->venue == "bn");
     CHECK(p->leg == 12);
     CHECK(p->attempt == 3);
-    CHECK_FALSE(codec.parse("web_12345"));             // a foreign order (placed by hand)
-    CHECK_FALSE(codec.parse("sig:other:0:0"));         // another instance's order
-    CHECK_FALSE(codec.parse("sig:bn:01:0"));           // not the canonical form
+    CHECK_FALSE(codec.parse("web_12345"));      // a foreign order (placed by hand)
+    CHECK_FALSE(codec.parse("sig:other:0:0"));  // another instance's order
+    CHECK_FALSE(codec.parse("sig:bn:01:0"));    // not the canonical form
     CHECK_FALSE(codec.parse(":bn:0:0"));
 }
 
@@ -79,8 +100,12 @@ TEST_CASE("property: over random inputs ids are deterministic, valid, collision-
     std::unordered_set<std::string> seenSignals;
     seenIds.reserve(count);
     std::size_t invalid = 0, collisions = 0, unparsed = 0, nondeterministic = 0;
+    std::string previous = "first";
     for (std::size_t i = 0; i < count; ++i) {
-        const std::string signal = randomSignalId(rng) + "#" + std::to_string(i);  // distinct inputs
+        // Distinct inputs; every 7th is shaped like the digest of the one before (a raw id equal
+        // to another id's digest, the collision the digest marker rules out).
+        const std::string signal = i % 7 == 6 ? codec.digest(previous) : randomSignalId(rng) + "#" + std::to_string(i);
+        previous = signal;
         const int l = leg(rng), a = attempt(rng);
         const std::string id = codec.encode(signal, l, a);
         invalid += !codec.fits(id);

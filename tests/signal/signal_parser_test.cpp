@@ -18,6 +18,7 @@
 
 using tradehost::Decimal;
 using tradehost::OrderType;
+using tradehost::PositionSide;
 using tradehost::Side;
 using tradehost::TimeInForce;
 using tradehost::host::canonicalJson;
@@ -95,10 +96,19 @@ std::string with(const Fields& fields, const std::string& key, const std::string
     return objectOf(setField(fields, key, value));
 }
 
-const Fields kMarket = {{"secret", "\"" + kCanary + "\""}, {"signal_id", "\"id-1\""}, {"symbol", "\"BTCUSDT\""},
-                        {"side", "\"buy\""},                {"type", "\"market\""},    {"quantity", "\"0.002\""}};
-const Fields kLimit = {{"secret", "\"" + kCanary + "\""}, {"signal_id", "\"id-1\""}, {"symbol", "\"BTCUSDT\""},
-                       {"side", "\"buy\""},  {"type", "\"limit\""}, {"quantity", "\"0.002\""}, {"price", "\"65000.1\""}};
+const Fields kMarket = {{"secret", "\"" + kCanary + "\""},
+                        {"signal_id", "\"id-1\""},
+                        {"symbol", "\"BTCUSDT\""},
+                        {"side", "\"buy\""},
+                        {"type", "\"market\""},
+                        {"quantity", "\"0.002\""}};
+const Fields kLimit = {{"secret", "\"" + kCanary + "\""},
+                       {"signal_id", "\"id-1\""},
+                       {"symbol", "\"BTCUSDT\""},
+                       {"side", "\"buy\""},
+                       {"type", "\"limit\""},
+                       {"quantity", "\"0.002\""},
+                       {"price", "\"65000.1\""}};
 
 std::string marketWith(const std::string& key, const std::string& value) { return with(kMarket, key, value); }
 std::string limitWith(const std::string& key, const std::string& value) { return with(kLimit, key, value); }
@@ -224,11 +234,11 @@ TEST_CASE("TradingView strategy alerts as they arrive", "[signal][tradingview]")
     SECTION("message box template, pretty-printed, delivered as text/plain") {
         // {{strategy.order.action}} = buy, {{ticker}} = BTCUSDT.P, {{strategy.order.contracts}} =
         // 0.002, {{time}} = 2026-11-24T10:00:00Z, {{timenow}} = 2026-11-24T10:00:03Z
-        const auto p = mustParse(
-            "{\n  \"secret\": \"" + kCanary + "\",\n"
-            "  \"signal_id\": \"ema-cross BTCUSDT.P 2026-11-24T10:00:00Z buy\",\n"
-            "  \"symbol\": \"BTCUSDT.P\",\n  \"side\": \"buy\",\n  \"type\": \"market\",\n"
-            "  \"quantity\": \"0.002\",\n  \"timenow\": \"2026-11-24T10:00:03Z\"\n}\n");
+        const auto p = mustParse("{\n  \"secret\": \"" + kCanary +
+                                 "\",\n"
+                                 "  \"signal_id\": \"ema-cross BTCUSDT.P 2026-11-24T10:00:00Z buy\",\n"
+                                 "  \"symbol\": \"BTCUSDT.P\",\n  \"side\": \"buy\",\n  \"type\": \"market\",\n"
+                                 "  \"quantity\": \"0.002\",\n  \"timenow\": \"2026-11-24T10:00:03Z\"\n}\n");
         CHECK(p.signal.signalId == "ema-cross BTCUSDT.P 2026-11-24T10:00:00Z buy");  // the id is kept verbatim
         CHECK(p.signal.legs.at(0).symbol == "BTCUSDT");
         CHECK(p.signal.sentAtMs == 1795514403000);
@@ -246,9 +256,13 @@ TEST_CASE("TradingView strategy alerts as they arrive", "[signal][tradingview]")
         CHECK(p.signal.sentAtMs == 1795518900000);
     }
     SECTION("side in any case") {
-        const auto [text, side] = GENERATE(table<std::string, Side>(
-            {{"buy", Side::Buy}, {"BUY", Side::Buy}, {"Buy", Side::Buy}, {"sell", Side::Sell}, {"SELL", Side::Sell},
-             {"Sell", Side::Sell}, {"sElL", Side::Sell}}));
+        const auto [text, side] = GENERATE(table<std::string, Side>({{"buy", Side::Buy},
+                                                                     {"BUY", Side::Buy},
+                                                                     {"Buy", Side::Buy},
+                                                                     {"sell", Side::Sell},
+                                                                     {"SELL", Side::Sell},
+                                                                     {"Sell", Side::Sell},
+                                                                     {"sElL", Side::Sell}}));
         CHECK(mustParse(marketWith("side", "\"" + text + "\"")).signal.legs.at(0).side == side);
     }
     SECTION("type in any case") {
@@ -256,34 +270,46 @@ TEST_CASE("TradingView strategy alerts as they arrive", "[signal][tradingview]")
         CHECK(mustParse(limitWith("type", "\"Limit\"")).signal.legs.at(0).type == OrderType::Limit);
     }
     SECTION("symbol forms") {
-        const auto [text, symbol] = GENERATE(table<std::string, std::string>(
-            {{"BTCUSDT", "BTCUSDT"}, {"BTCUSDT.P", "BTCUSDT"}, {"btcusdt.p", "BTCUSDT"}, {"BINANCE:BTCUSDT", "BTCUSDT"},
-             {"BINANCE:BTCUSDT.P", "BTCUSDT"}, {"binance:btcusdt.p", "BTCUSDT"}, {"1000PEPEUSDT.P", "1000PEPEUSDT"},
-             {"BTCUSDT_260327", "BTCUSDT_260327"}, {"BTC-USDT", "BTC-USDT"}, {"BTC/USDT", "BTC/USDT"}}));
+        const auto [text, symbol] = GENERATE(table<std::string, std::string>({{"BTCUSDT", "BTCUSDT"},
+                                                                              {"BTCUSDT.P", "BTCUSDT"},
+                                                                              {"btcusdt.p", "BTCUSDT"},
+                                                                              {"BINANCE:BTCUSDT", "BTCUSDT"},
+                                                                              {"BINANCE:BTCUSDT.P", "BTCUSDT"},
+                                                                              {"binance:btcusdt.p", "BTCUSDT"},
+                                                                              {"1000PEPEUSDT.P", "1000PEPEUSDT"},
+                                                                              {"BTCUSDT_260327", "BTCUSDT_260327"},
+                                                                              {"BTC-USDT", "BTC-USDT"},
+                                                                              {"BTC/USDT", "BTC/USDT"}}));
         CHECK(mustParse(marketWith("symbol", "\"" + text + "\"")).signal.legs.at(0).symbol == symbol);
     }
     SECTION("booleans as JSON booleans or strings") {
-        const auto [text, value] = GENERATE(table<std::string, bool>(
-            {{"true", true}, {"false", false}, {"\"true\"", true}, {"\"false\"", false}, {"\"True\"", true},
-             {"\"FALSE\"", false}, {"null", false}}));
+        const auto [text, value] = GENERATE(table<std::string, bool>({{"true", true},
+                                                                      {"false", false},
+                                                                      {"\"true\"", true},
+                                                                      {"\"false\"", false},
+                                                                      {"\"True\"", true},
+                                                                      {"\"FALSE\"", false},
+                                                                      {"null", false}}));
         CHECK(mustParse(marketWith("reduce_only", text)).signal.legs.at(0).reduceOnly == value);
     }
     SECTION("time in force by either name, any case") {
-        const auto [key, text, tif] = GENERATE(table<std::string, std::string, TimeInForce>(
-            {{"time_in_force", "\"GTC\"", TimeInForce::GTC}, {"time_in_force", "\"ioc\"", TimeInForce::IOC},
-             {"tif", "\"Fok\"", TimeInForce::FOK}, {"tif", "\"gtx\"", TimeInForce::GTX},
-             {"tif", "null", TimeInForce::GTC}}));
+        const auto [key, text, tif] =
+            GENERATE(table<std::string, std::string, TimeInForce>({{"time_in_force", "\"GTC\"", TimeInForce::GTC},
+                                                                   {"time_in_force", "\"ioc\"", TimeInForce::IOC},
+                                                                   {"tif", "\"Fok\"", TimeInForce::FOK},
+                                                                   {"tif", "\"gtx\"", TimeInForce::GTX},
+                                                                   {"tif", "null", TimeInForce::GTC}}));
         CHECK(mustParse(limitWith(key, text)).signal.legs.at(0).timeInForce == tif);
     }
     SECTION("timestamps") {
-        const auto [key, text, ms] = GENERATE(table<std::string, std::string, std::int64_t>(
-            {{"time", "\"2026-11-24T10:00:00Z\"", 1795514400000},
-             {"timenow", "\"2026-11-24T10:00:03Z\"", 1795514403000},
-             {"sent_at", "\"2024-02-29T23:59:59Z\"", 1709251199000},
-             {"sent_at", "1795514400000", 1795514400000},
-             {"sent_at", "\"1795514400123\"", 1795514400123},
-             {"sent_at", "\"2001-09-09T01:46:40Z\"", 1000000000000},
-             {"time", "\"9999-12-31T23:59:59Z\"", 253402300799000}}));
+        const auto [key, text, ms] = GENERATE(
+            table<std::string, std::string, std::int64_t>({{"time", "\"2026-11-24T10:00:00Z\"", 1795514400000},
+                                                           {"timenow", "\"2026-11-24T10:00:03Z\"", 1795514403000},
+                                                           {"sent_at", "\"2024-02-29T23:59:59Z\"", 1709251199000},
+                                                           {"sent_at", "1795514400000", 1795514400000},
+                                                           {"sent_at", "\"1795514400123\"", 1795514400123},
+                                                           {"sent_at", "\"2001-09-09T01:46:40Z\"", 1000000000000},
+                                                           {"time", "\"9999-12-31T23:59:59Z\"", 253402300799000}}));
         CHECK(mustParse(marketWith(key, text)).signal.sentAtMs == ms);
         CHECK_FALSE(mustParse(marketWith("time", "null")).signal.sentAtMs.has_value());
     }
@@ -291,8 +317,12 @@ TEST_CASE("TradingView strategy alerts as they arrive", "[signal][tradingview]")
 
 TEST_CASE("decimals are exact: the literal text decides, never a double", "[signal]") {
     const auto [text, expected] = GENERATE(table<std::string, std::string>(
-        {{"0.1", "0.1"}, {"\"0.1\"", "0.1"}, {"0.30000000000000004", "0.30000000000000004"},
-         {"\"0.0020\"", "0.002"}, {"12.000", "12"}, {"100", "100"},
+        {{"0.1", "0.1"},
+         {"\"0.1\"", "0.1"},
+         {"0.30000000000000004", "0.30000000000000004"},
+         {"\"0.0020\"", "0.002"},
+         {"12.000", "12"},
+         {"100", "100"},
          {"12345678901234567890123456789012345678", "12345678901234567890123456789012345678"},
          {"\"0.000000000000000000000000000001\"", "0.000000000000000000000000000001"},
          {"\"9007199254740993\"", "9007199254740993"}}));
@@ -307,7 +337,8 @@ TEST_CASE("same meaning gives the same canonical bytes", "[signal][canonical]") 
     const std::string expected =
         R"({"legs":[{"price":"65000.1","quantity":"0.002","reduce_only":false,"side":"buy","symbol":"BTCUSDT",)"
         R"("time_in_force":"GTC","type":"limit","venue":null}],"sent_at":1795514400000,"signal_id":"eq-1"})";
-    const auto body = GENERATE(as<std::string>{},
+    const auto body = GENERATE(
+        as<std::string>{},
         R"({"signal_id":"eq-1","symbol":"BTCUSDT","side":"buy","type":"limit","quantity":"0.002","price":"65000.1","sent_at":1795514400000})",
         R"({"signal_id":"eq-1","symbol":"BTCUSDT","side":"buy","type":"limit","quantity":0.002,"price":65000.1,"sent_at":"1795514400000"})",
         R"({"signal_id":"eq-1","symbol":"BTCUSDT","side":"buy","type":"limit","quantity":"0.0020","price":65000.10,"time":"2026-11-24T10:00:00Z"})",
@@ -319,16 +350,45 @@ TEST_CASE("same meaning gives the same canonical bytes", "[signal][canonical]") 
         R"({"signal_id":"eq-1","legs":[{"symbol":"BTCUSDT","side":"buy","type":"limit","quantity":"0.002","price":"65000.1"}],"sent_at":1795514400000})",
         R"({"signal_id":"eq-1","payload":{"symbol":"BTCUSDT","side":"buy","type":"limit","quantity":"0.002","price":"65000.1"},"sent_at":1795514400000})",
         R"({"\u0073ignal_id":"eq\u002d1","symbol":"BTC\u0055SDT","side":"buy","type":"limit","quantity":"0.002","price":"65000.1","sent_at":1795514400000})",
-        " \n\t{ \"signal_id\" : \"eq-1\" ,\r\n \"symbol\" : \"BTCUSDT\" , \"side\" : \"buy\" , \"type\" : \"limit\" , \"quantity\" : 0.002 , \"price\" : \"65000.1\" , \"sent_at\" : 1795514400000 }\n ",
+        " \n\t{ \"signal_id\" : \"eq-1\" ,\r\n \"symbol\" : \"BTCUSDT\" , \"side\" : \"buy\" , \"type\" : \"limit\" , "
+        "\"quantity\" : 0.002 , \"price\" : \"65000.1\" , \"sent_at\" : 1795514400000 }\n ",
         R"({"legs":[{"price":"65000.1","quantity":"0.002","reduce_only":false,"side":"buy","symbol":"BTCUSDT","time_in_force":"GTC","type":"limit","venue":null}],"sent_at":1795514400000,"signal_id":"eq-1"})");
     INFO(body);
     CHECK(mustParse(body).signal.canonical == expected);
 }
 
+TEST_CASE("position_side: BOTH is the default and leaves the canonical form as before; LONG/SHORT are kept",
+          "[signal][canonical]") {
+    const std::string plain =
+        R"({"signal_id":"ps-1","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002")";
+    const std::string before =
+        R"({"legs":[{"price":null,"quantity":"0.002","reduce_only":false,"side":"buy","symbol":"BTCUSDT",)"
+        R"("time_in_force":null,"type":"market","venue":null}],"sent_at":null,"signal_id":"ps-1"})";
+    CHECK(mustParse(plain + "}").signal.canonical == before);
+    CHECK(mustParse(plain + R"(,"position_side":"both"})").signal.canonical == before);
+    CHECK(mustParse(plain + R"(,"position_side":null})").signal.canonical == before);
+    const auto hedged = mustParse(plain + R"(,"position_side":"Long"})").signal;
+    CHECK(hedged.legs.at(0).positionSide == PositionSide::Long);
+    CHECK(hedged.canonical.find(R"({"position_side":"LONG","price":null,)") != std::string::npos);
+    CHECK(mustParse(plain + R"(,"position_side":"SHORT"})").signal.legs.at(0).positionSide == PositionSide::Short);
+    const auto legs =
+        mustParse(
+            R"({"signal_id":"ps-2","legs":[{"symbol":"BTCUSDT","side":"sell","type":"market","quantity":"1","position_side":"short"},)"
+            R"({"symbol":"BTCUSDT","side":"sell","type":"market","quantity":"1","reduce_only":true,"position_side":"long"}]})")
+            .signal;
+    CHECK(legs.legs.at(0).positionSide == PositionSide::Short);
+    CHECK(legs.legs.at(1).positionSide == PositionSide::Long);
+    const auto envelope = mustParse(
+        R"({"signal_id":"ps-3","payload":{"symbol":"BTCUSDT","side":"buy","type":"market","quantity":"1","position_side":"LONG"}})");
+    CHECK(envelope.signal.legs.at(0).positionSide == PositionSide::Long);
+    // The canonical form parses back to the same side.
+    CHECK(mustParse(hedged.canonical).signal.legs.at(0).positionSide == PositionSide::Long);
+}
+
 TEST_CASE("any difference in meaning changes the canonical bytes", "[signal][canonical]") {
-    const Fields base = {{"signal_id", "\"id-1\""}, {"venue", "\"bn_main\""},    {"symbol", "\"BTCUSDT\""},
-                         {"side", "\"buy\""},        {"type", "\"limit\""},       {"quantity", "\"0.002\""},
-                         {"price", "\"65000.1\""},   {"reduce_only", "false"},    {"time_in_force", "\"GTC\""},
+    const Fields base = {{"signal_id", "\"id-1\""},   {"venue", "\"bn_main\""}, {"symbol", "\"BTCUSDT\""},
+                         {"side", "\"buy\""},         {"type", "\"limit\""},    {"quantity", "\"0.002\""},
+                         {"price", "\"65000.1\""},    {"reduce_only", "false"}, {"time_in_force", "\"GTC\""},
                          {"sent_at", "1795514400000"}};
     const std::vector<std::string> bodies = {
         objectOf(base),
@@ -346,6 +406,8 @@ TEST_CASE("any difference in meaning changes the canonical bytes", "[signal][can
         with(base, "time_in_force", "\"IOC\""),
         with(base, "sent_at", "1795514400001"),
         with(base, "sent_at", ""),
+        with(base, "position_side", "\"LONG\""),
+        with(base, "position_side", "\"SHORT\""),
         legsOf({kLeg, kLeg}),
         legsOf({kLeg}),
         legsOf({kLeg, R"({"symbol":"ETHUSDT","side":"buy","type":"market","quantity":"0.002"})"}),
@@ -389,15 +451,16 @@ TEST_CASE("the secret is handed back and never part of the canonical form", "[si
         CHECK(e.message.find("1234") == std::string::npos);
     }
     SECTION("a secret inside a leg is an unknown field, its value not shown") {
-        const auto e = mustFail(R"({"signal_id":"x","payload":{"symbol":"BTCUSDT","side":"buy","type":"market","quantity":"1","secret":")" +
-                                kCanary + "\"}}");
+        const auto e = mustFail(
+            R"({"signal_id":"x","payload":{"symbol":"BTCUSDT","side":"buy","type":"market","quantity":"1","secret":")" +
+            kCanary + "\"}}");
         CHECK(e.field == "payload.secret");
         CHECK(e.message.find(kCanary) == std::string::npos);
     }
     SECTION("errors never repeat a value, wherever the secret was pasted by mistake") {
         // (signal_id and symbol are left out: the canary is a valid value for both.)
-        const auto key = GENERATE(as<std::string>{}, "side", "type", "quantity", "price",
-                                  "venue", "reduce_only", "time_in_force", "sent_at", "time", "timenow");
+        const auto key = GENERATE(as<std::string>{}, "side", "type", "quantity", "price", "venue", "reduce_only",
+                                  "time_in_force", "sent_at", "time", "timenow");
         const auto e = mustFail(marketWith(key, "\"" + kCanary + "\""));
         INFO(show(e));
         CHECK(e.field.find(kCanary) == std::string::npos);
@@ -462,7 +525,8 @@ TEST_CASE("nesting depth is bounded", "[signal][reject]") {
 
 TEST_CASE("duplicate keys are refused, naming the key", "[signal][reject]") {
     const auto [body, field] = GENERATE(table<std::string, std::string>({
-        {R"({"signal_id":"x","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"1","quantity":"100"})", "quantity"},
+        {R"({"signal_id":"x","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"1","quantity":"100"})",
+         "quantity"},
         {R"({"signal_id":"x","side":"sell","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"1"})", "side"},
         {R"({"secret":"a","secret":"b","signal_id":"x"})", "secret"},
         {R"({"signal_id":"x","signal_id":"y"})", "signal_id"},
@@ -556,7 +620,8 @@ TEST_CASE("bad order fields are refused, naming the field", "[signal][reject]") 
         {marketWith("quantity", "-0"), "quantity", "greater than zero"},
         {marketWith("quantity", "-0.002"), "quantity", "greater than zero"},
         {marketWith("quantity", "\"-1\""), "quantity", "greater than zero"},
-        {marketWith("quantity", "123456789012345678901234567890123456789"), "quantity", "more than 38 significant digits"},
+        {marketWith("quantity", "123456789012345678901234567890123456789"), "quantity",
+         "more than 38 significant digits"},
         {marketWith("quantity", "\"1" + std::string(400, '0') + "\""), "quantity", "more than 38 significant digits"},
         {marketWith("quantity", "0." + std::string(30, '0') + "1"), "quantity", "more than 30 decimals"},
         // price
@@ -578,6 +643,10 @@ TEST_CASE("bad order fields are refused, naming the field", "[signal][reject]") 
         {marketWith("reduce_only", "\"yes\""), "reduce_only", "must be true or false"},
         {marketWith("reduce_only", "1"), "reduce_only", "must be true or false"},
         {marketWith("reduce_only", "\"1\""), "reduce_only", "must be true or false"},
+        // position side
+        {marketWith("position_side", "\"HEDGE\""), "position_side", "must be one of"},
+        {marketWith("position_side", "1"), "position_side", "must be one of"},
+        {marketWith("position_side", "\"\""), "position_side", "must be one of"},
         // venue
         {marketWith("venue", "\"BN_MAIN\""), "venue", "is not a venue instance name"},
         {marketWith("venue", "\"bn-main\""), "venue", "is not a venue instance name"},
@@ -642,11 +711,13 @@ TEST_CASE("leg lists and shapes are checked", "[signal][reject]") {
         {R"({"signal_id":"x","symbol":"BTCUSDT","legs":[)" + kLeg + "]}", "symbol", "not allowed next to \"legs\""},
         {R"({"signal_id":"x","legs":[)" + kLeg + R"(],"price":null})", "price", "not allowed next to \"legs\""},
         {R"({"signal_id":"x","legs":[)" + kLeg + R"(],"venue":"bn_main"})", "venue", "not allowed next to \"legs\""},
-        {R"({"signal_id":"x","legs":[)" + kLeg + R"(],"payload":)" + kLeg + "}", "payload", "either \"legs\" or \"payload\""},
+        {R"({"signal_id":"x","legs":[)" + kLeg + R"(],"payload":)" + kLeg + "}", "payload",
+         "either \"legs\" or \"payload\""},
         {R"({"signal_id":"x","payload":[]})", "payload", "must be an object"},
         {R"({"signal_id":"x","payload":null})", "payload", "must be an object"},
         {R"({"signal_id":"x","side":"buy","payload":)" + kLeg + "}", "side", "not allowed next to \"payload\""},
-        {R"({"signal_id":"x","payload":{"symbol":"BTCUSDT","side":"buy","type":"market"}})", "payload.quantity", "is required"},
+        {R"({"signal_id":"x","payload":{"symbol":"BTCUSDT","side":"buy","type":"market"}})", "payload.quantity",
+         "is required"},
         {R"({"legs":[)" + kLeg + "]}", "signal_id", "is required"},
     }));
     INFO(r.body);
@@ -720,7 +791,8 @@ std::pair<std::string, std::string> randomSignal(std::mt19937& rng) {
     auto coin = [&] { return rng() % 2 == 0; };
     auto digits = [&](std::size_t n, bool leadingNonZero) {
         std::string s;
-        for (std::size_t i = 0; i < n; ++i) s += static_cast<char>('0' + (i == 0 && leadingNonZero ? 1 + pick(9) : pick(10)));
+        for (std::size_t i = 0; i < n; ++i)
+            s += static_cast<char>('0' + (i == 0 && leadingNonZero ? 1 + pick(9) : pick(10)));
         return s;
     };
     auto decimal = [&] {
@@ -782,7 +854,14 @@ std::pair<std::string, std::string> randomSignal(std::mt19937& rng) {
         }
         if (coin()) {
             leg.reduceOnly = coin();
-            f.emplace_back("reduce_only", coin() ? (leg.reduceOnly ? "true" : "false") : (leg.reduceOnly ? "\"True\"" : "\"false\""));
+            f.emplace_back("reduce_only",
+                           coin() ? (leg.reduceOnly ? "true" : "false") : (leg.reduceOnly ? "\"True\"" : "\"false\""));
+        }
+        if (coin()) {
+            static const char* const kSides[] = {"both", "long", "short"};
+            const std::size_t side = pick(3);
+            leg.positionSide = static_cast<PositionSide>(side);
+            f.emplace_back("position_side", "\"" + mixCase(kSides[side]) + "\"");
         }
         std::shuffle(f.begin(), f.end(), rng);
         legBodies.push_back(objectOf(f));
@@ -792,7 +871,8 @@ std::pair<std::string, std::string> randomSignal(std::mt19937& rng) {
     Fields top;
     top.emplace_back("signal_id", "\"" + s.signalId + "\"");
     if (coin()) top.emplace_back("secret", "\"" + kCanary + "\"");
-    if (s.sentAtMs) top.emplace_back("sent_at", coin() ? std::to_string(*s.sentAtMs) : "\"" + std::to_string(*s.sentAtMs) + "\"");
+    if (s.sentAtMs)
+        top.emplace_back("sent_at", coin() ? std::to_string(*s.sentAtMs) : "\"" + std::to_string(*s.sentAtMs) + "\"");
     std::string body;
     if (legCount == 1 && coin()) {
         const std::string leg = legBodies[0];
@@ -815,11 +895,40 @@ std::pair<std::string, std::string> randomSignal(std::mt19937& rng) {
     return {body, canonicalJson(s)};
 }
 
-const char* const kTokens[] = {"{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud83d", "null", "true", "false",
-                               "0", "-", ".", "e", "1e999", "\"legs\":[", "\"payload\":{", "\"quantity\":",
-                               "\"side\":\"sell\"", "\"secret\":", "\"signal_id\":\"x\"", "\xC3", "\xFF", "\xED\xA0\x80",
-                               "\x00", "\t", "\"time\":\"2026-11-24T10:00:00Z\"", "99999999999999999999999999999999999999999",
-                               ".P", "BINANCE:", "\"type\":\"limit\""};
+const char* const kTokens[] = {"{",
+                               "}",
+                               "[",
+                               "]",
+                               ",",
+                               ":",
+                               "\"",
+                               "\\",
+                               "\\u",
+                               "\\ud83d",
+                               "null",
+                               "true",
+                               "false",
+                               "0",
+                               "-",
+                               ".",
+                               "e",
+                               "1e999",
+                               "\"legs\":[",
+                               "\"payload\":{",
+                               "\"quantity\":",
+                               "\"side\":\"sell\"",
+                               "\"secret\":",
+                               "\"signal_id\":\"x\"",
+                               "\xC3",
+                               "\xFF",
+                               "\xED\xA0\x80",
+                               "\x00",
+                               "\t",
+                               "\"time\":\"2026-11-24T10:00:00Z\"",
+                               "99999999999999999999999999999999999999999",
+                               ".P",
+                               "BINANCE:",
+                               "\"type\":\"limit\""};
 
 std::string mutate(std::string s, std::mt19937& rng) {
     auto pick = [&](std::size_t n) { return n == 0 ? std::size_t{0} : static_cast<std::size_t>(rng() % n); };
@@ -911,12 +1020,13 @@ TEST_CASE("20,000 random and mutated bodies never crash and always get an answer
         } else {
             ++refused;
             const auto& e = std::get<ParseError>(r);
-            if (e.httpStatus != 400 || e.field.empty() || e.message.empty() || e.message.find(kCanary) != std::string::npos) {
+            if (e.httpStatus != 400 || e.field.empty() || e.message.empty() ||
+                e.message.find(kCanary) != std::string::npos) {
                 FAIL("bad error for body [" << body << "]: " << show(e));
             }
         }
     }
     INFO("parsed " << parsed << ", refused " << refused);
-    CHECK(parsed > 500);   // the mutations keep many bodies valid, so acceptance paths are exercised
+    CHECK(parsed > 500);  // the mutations keep many bodies valid, so acceptance paths are exercised
     CHECK(refused > 5000);
 }

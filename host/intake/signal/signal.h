@@ -1,14 +1,14 @@
 // A webhook signal after validation: the orders it asks for, its id, and its canonical form.
 #pragma once
 
+#include <tradehost/decimal.h>
+#include <tradehost/venue.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <tradehost/decimal.h>
-#include <tradehost/venue.h>
 
 namespace tradehost::host {
 
@@ -24,14 +24,17 @@ struct Leg {
     std::string symbol;  // upper case, TradingView ".P" suffix and "BINANCE:" prefix removed
     Side side = Side::Buy;
     OrderType type = OrderType::Market;
-    Decimal quantity;              // > 0; always sent, never defaulted
-    std::optional<Decimal> price;  // > 0 and present for Limit; always empty for Market
+    Decimal quantity;                            // > 0; always sent, never defaulted
+    std::optional<Decimal> price;                // > 0 and present for Limit; always empty for Market
     TimeInForce timeInForce = TimeInForce::GTC;  // meaningful for Limit only; GTC for Market
     bool reduceOnly = false;
+    // Which book the order trades in hedge mode (LONG / SHORT); BOTH in one-way mode, or in hedge
+    // mode to let the venue infer it (buy opens LONG, sell opens SHORT; reduce-only closes).
+    PositionSide positionSide = PositionSide::Both;
 };
 
 struct Signal {
-    std::string signalId;  // 1-128 printable ASCII characters; inner spaces allowed, no edge spaces
+    std::string signalId;   // 1-128 printable ASCII characters; inner spaces allowed, no edge spaces
     std::vector<Leg> legs;  // 1..kMaxLegs
     // The signal as compact JSON with sorted keys, every field explicit, decimals normalised and
     // without the secret. Equal meaning gives equal bytes, whatever shape and representation the

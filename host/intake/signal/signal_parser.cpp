@@ -20,14 +20,14 @@ using Error = std::optional<ParseError>;
 constexpr std::int64_t kMinSentAtMs = 1'000'000'000'000;
 constexpr std::int64_t kMaxSentAtMs = 253'402'300'799'999;
 
-constexpr std::array<std::string_view, 9> kLegFields = {
-    "venue", "symbol", "side", "type", "quantity", "price", "reduce_only", "time_in_force", "tif"};
+constexpr std::array<std::string_view, 10> kLegFields = {
+    "venue", "symbol", "side", "type", "quantity", "price", "reduce_only", "time_in_force", "tif", "position_side"};
 // Names a sender may give its timestamp under; at most one of them may be present.
 constexpr std::array<std::string_view, 3> kTimeFields = {"sent_at", "timenow", "time"};
 constexpr std::array<std::string_view, 4> kSignalFields = {"secret", "signal_id", "legs", "payload"};
 
 constexpr std::string_view kLegFieldList =
-    "venue, symbol, side, type, quantity, price, reduce_only, time_in_force, tif";
+    "venue, symbol, side, type, quantity, price, reduce_only, time_in_force, tif, position_side";
 
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& names, std::string_view key) {
@@ -36,7 +36,9 @@ bool contains(const std::array<std::string_view, N>& names, std::string_view key
     return false;
 }
 
-ParseError error(std::string field, std::string message) { return ParseError{400, std::move(field), std::move(message), std::nullopt}; }
+ParseError error(std::string field, std::string message) {
+    return ParseError{400, std::move(field), std::move(message), std::nullopt};
+}
 
 std::string at(const std::string& prefix, std::string_view key) {
     return prefix.empty() ? std::string(key) : prefix + "." + std::string(key);
@@ -160,6 +162,20 @@ Error readTimeInForce(const JsonValue& v, const std::string& field, TimeInForce&
 
 // Strings are accepted because templates often quote every placeholder, and a Python sender
 // writing str(True) gives "True".
+Error readPositionSide(const JsonValue& v, const std::string& field, PositionSide& out) {
+    const std::string s = v.kind == Kind::String ? upperAscii(v.text) : std::string();
+    if (s == "BOTH") {
+        out = PositionSide::Both;
+    } else if (s == "LONG") {
+        out = PositionSide::Long;
+    } else if (s == "SHORT") {
+        out = PositionSide::Short;
+    } else {
+        return error(field, "must be one of \"BOTH\" (one-way mode), \"LONG\", \"SHORT\" (hedge mode), any case");
+    }
+    return std::nullopt;
+}
+
 Error readFlag(const JsonValue& v, const std::string& field, bool& out) {
     if (v.kind == Kind::Bool) {
         out = v.boolean;
@@ -187,7 +203,9 @@ Error readSymbol(const JsonValue& v, const std::string& field, std::string& out)
         return error(field, "has an exchange prefix other than \"BINANCE:\"; send the bare ticker ({{ticker}})");
     for (char c : s) {
         const bool ok = (c >= 'A' && c <= 'Z') || isDigit(c) || c == '_' || c == '-' || c == '/';
-        if (!ok) return error(field, "may contain only letters, digits, '_', '-' and '/' (after a \".P\" suffix is removed)");
+        if (!ok)
+            return error(field,
+                         "may contain only letters, digits, '_', '-' and '/' (after a \".P\" suffix is removed)");
     }
     out = std::move(s);
     return std::nullopt;
@@ -205,8 +223,10 @@ Error readVenue(const JsonValue& v, const std::string& field, std::string& out) 
     bool ok = s.size() <= kMaxVenueNameLength && s[0] >= 'a' && s[0] <= 'z';
     for (char c : s) ok = ok && ((c >= 'a' && c <= 'z') || isDigit(c) || c == '_');
     if (!ok) {
-        return error(field, "is not a venue instance name (a lower-case letter, then lower-case letters, digits "
-                            "and '_', at most " + std::to_string(kMaxVenueNameLength) + " characters)");
+        return error(field,
+                     "is not a venue instance name (a lower-case letter, then lower-case letters, digits "
+                     "and '_', at most " +
+                         std::to_string(kMaxVenueNameLength) + " characters)");
     }
     out = s;
     return std::nullopt;
@@ -214,7 +234,9 @@ Error readVenue(const JsonValue& v, const std::string& field, std::string& out) 
 
 Error readSignalId(const JsonValue* v, std::string& out) {
     const std::string field = "signal_id";
-    if (!v) return error(field, "is required: 1-128 printable characters unique to this signal (e.g. strategy, ticker, {{time}})");
+    if (!v)
+        return error(field,
+                     "is required: 1-128 printable characters unique to this signal (e.g. strategy, ticker, {{time}})");
     if (v->kind != Kind::String) return error(field, "must be a string");
     const std::string& s = v->text;
     if (s.empty()) return error(field, "must not be empty");
@@ -287,7 +309,8 @@ Error readSentAt(const JsonValue& v, const std::string& field, std::optional<std
 Error refuseUnknownLegFields(const JsonValue& object, const std::string& prefix) {
     for (const auto& m : object.members) {
         if (!contains(kLegFields, m.key))
-            return error(at(prefix, printableKey(m.key)), "unknown field (leg fields: " + std::string(kLegFieldList) + ")");
+            return error(at(prefix, printableKey(m.key)),
+                         "unknown field (leg fields: " + std::string(kLegFieldList) + ")");
     }
     return std::nullopt;
 }
@@ -339,6 +362,8 @@ Error readLeg(const JsonValue& object, const std::string& prefix, Leg& leg) {
 
     if (const auto* v = present(object, "reduce_only"))
         if (auto e = readFlag(*v, at(prefix, "reduce_only"), leg.reduceOnly)) return e;
+    if (const auto* v = present(object, "position_side"))
+        if (auto e = readPositionSide(*v, at(prefix, "position_side"), leg.positionSide)) return e;
     return std::nullopt;
 }
 
@@ -430,7 +455,15 @@ std::string canonicalJson(const Signal& signal) {
         const Leg& leg = signal.legs[i];
         if (i > 0) out += ',';
         const bool limit = leg.type == OrderType::Limit;
-        out += "{\"price\":";
+        out += '{';
+        // Written only when not BOTH, so a one-way signal keeps the exact canonical bytes it had
+        // before the field existed: a resend after an upgrade is still a duplicate, not a conflict.
+        if (leg.positionSide != PositionSide::Both) {
+            out += "\"position_side\":";
+            writeString(out, toString(leg.positionSide));
+            out += ',';
+        }
+        out += "\"price\":";
         if (limit && leg.price) {
             writeString(out, leg.price->toString());
         } else {
@@ -470,7 +503,8 @@ std::string canonicalJson(const Signal& signal) {
 
 std::variant<Parsed, ParseError> parseSignal(std::string_view body) {
     if (body.size() > kMaxSignalBodyBytes)
-        return ParseError{413, "body", "is larger than " + std::to_string(kMaxSignalBodyBytes) + " bytes", std::nullopt};
+        return ParseError{413, "body", "is larger than " + std::to_string(kMaxSignalBodyBytes) + " bytes",
+                          std::nullopt};
 
     auto read = readJson(body);
     if (auto* bad = std::get_if<JsonError>(&read)) {
@@ -498,9 +532,10 @@ std::variant<Parsed, ParseError> parseSignal(std::string_view body) {
     // Unknown keys first, so that a typo ("quantiy") is named instead of "quantity is required".
     for (const auto& m : root.members) {
         if (!contains(kSignalFields, m.key) && !contains(kLegFields, m.key) && !contains(kTimeFields, m.key)) {
-            return withSecret(error(printableKey(m.key),
-                                    "unknown field (signal fields: secret, signal_id, legs, payload, sent_at, timenow, time, " +
-                                        std::string(kLegFieldList) + ")"));
+            return withSecret(
+                error(printableKey(m.key),
+                      "unknown field (signal fields: secret, signal_id, legs, payload, sent_at, timenow, time, " +
+                          std::string(kLegFieldList) + ")"));
         }
     }
 
