@@ -1,6 +1,9 @@
 // The tradehost command line: run a deployment, check one, or describe the installed plugins.
 #include "app/tradehost_app.h"
 
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -13,10 +16,7 @@
 #include <sstream>
 #include <thread>
 
-#include <Poco/Util/HelpFormatter.h>
-#include <Poco/Util/Option.h>
-#include <Poco/Util/OptionSet.h>
-
+#include "app/host.h"
 #include "config/deployment.h"
 #include "config/settings_validator.h"
 #include "default_config.h"
@@ -24,10 +24,8 @@
 #include "events/verify_events.h"
 #include "gate/gate.h"
 #include "intake/webhook_server.h"
-#include "journal/journal.h"
 #include "log/logging.h"
-#include "log/redactor.h"
-#include "pipeline/processor.h"
+#include "plugins/instance_context.h"
 #include "plugins/instance_set.h"
 
 namespace tradehost::host {
@@ -37,17 +35,30 @@ using Poco::Util::Option;
 void TradehostApp::defineOptions(Poco::Util::OptionSet& options) {
     ServerApplication::defineOptions(options);
     options.addOption(Option("config", "c", "run the deployment in FILE (default: the embedded config/default.yaml)")
-                          .argument("FILE").repeatable(false));
-    options.addOption(Option("check-config", "", "validate FILE: load its plugins, build, start and stop every instance; "
-                                                 "exit 0, or non-zero listing every error")
-                          .argument("FILE").repeatable(false));
+                          .argument("FILE")
+                          .repeatable(false));
+    options.addOption(Option("check-config", "",
+                             "validate FILE: load its plugins, build, start and stop every instance; "
+                             "exit 0, or non-zero listing every error")
+                          .argument("FILE")
+                          .repeatable(false));
     options.addOption(Option("describe-plugins", "", "list the plugins on the search path with their settings tables"));
     options.addOption(Option("plugin-path", "p", "also search DIR for plugins (before the deployment's search_path)")
-                          .argument("DIR").repeatable(true));
-    options.addOption(Option("env-file", "e", "read ${VAR} values from FILE as well (default: .env beside the deployment)")
-                          .argument("FILE").repeatable(false));
+                          .argument("DIR")
+                          .repeatable(true));
+    options.addOption(
+        Option("env-file", "e", "read ${VAR} values from FILE as well (default: .env beside the deployment)")
+            .argument("FILE")
+            .repeatable(false));
     options.addOption(Option("log-level", "l", "trace, debug, information (default), notice, warning or error")
-                          .argument("LEVEL").repeatable(false));
+                          .argument("LEVEL")
+                          .repeatable(false));
+    options.addOption(Option("by", "", "pause, resume, cancel: who is acting (default: $USER@host)")
+                          .argument("NAME")
+                          .repeatable(false));
+    options.addOption(Option("why", "", "pause, resume, cancel: the reason, recorded with the action")
+                          .argument("TEXT")
+                          .repeatable(false));
     options.addOption(Option("version", "v", "print the version and exit"));
     options.addOption(Option("help", "h", "print this help and exit"));
 }
@@ -67,6 +78,10 @@ void TradehostApp::handleOption(const std::string& name, const std::string& valu
         envFile_ = value;
     } else if (name == "log-level") {
         logLevel_ = value;
+    } else if (name == "by") {
+        by_ = value;
+    } else if (name == "why") {
+        why_ = value;
     } else if (name == "version") {
         mode_ = Mode::Version;
     } else if (name == "help") {
@@ -78,8 +93,9 @@ void TradehostApp::handleOption(const std::string& name, const std::string& valu
 void TradehostApp::printHelp() const {
     Poco::Util::HelpFormatter help(options());
     help.setCommand("tradehost");
-    help.setUsage("[--config FILE] | --check-config FILE | --describe-plugins | pause|resume [--config FILE] | "
-                  "verify-events FILE | --help");
+    help.setUsage(
+        "[--config FILE] | --check-config FILE | --describe-plugins | pause|resume [--config FILE] "
+        "[--why TEXT] | cancel SIGNAL_ID [LEG] [--config FILE] [--why TEXT] | verify-events FILE | --help");
     help.setHeader(
         "Turns trading signals (TradingView-style webhooks) into exchange orders exactly once, through venue and "
         "alert plugins declared in a YAML deployment. With no option it runs the embedded default deployment: "
@@ -136,7 +152,8 @@ void printSettingsTable(std::ostream& out, const SettingsSchema& schema) {
         return;
     }
     out << "    " << std::left << std::setw(22) << "key" << std::setw(16) << "type" << std::setw(10) << "required"
-        << std::setw(18) << "default" << "description\n";
+        << std::setw(18) << "default"
+        << "description\n";
     for (const auto& s : schema) {
         std::string def = s.defaultValue ? describeValue(*s.defaultValue) : "-";
         if (s.secret) def = "(secret: ${ENV})";
@@ -147,28 +164,80 @@ void printSettingsTable(std::ostream& out, const SettingsSchema& schema) {
 
 }  // namespace
 
-// The kill switch lives in the gate, so it holds across restarts and a running host sees it
-// before its next order.
-int TradehostApp::setKillSwitch(bool paused) {
+namespace {
+
+// Who ran an operator command: --by, else the login name and host, so every action names a person.
+std::string operatorName(const std::string& given) {
+    if (!given.empty()) return given;
+    const char* user = std::getenv("USER");
+    char host[256] = {0};
+    ::gethostname(host, sizeof host - 1);
+    return std::string(user && *user ? user : "unknown") + "@" + host;
+}
+
+}  // namespace
+
+// Operator commands write to the deployment's gate, which a running host reads before its next
+// batch of orders (kill switch) or within a second (cancel requests); they hold across restarts.
+// The gate must exist: a command aimed at the wrong deployment must not create a new one.
+int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
+    const std::string& command = args.front();
     Loaded loaded;
     loadAll(configPath_, envFile_, loaded);
     if (!loaded.errors.empty()) {
         printErrors(loaded.errors);
         return EXIT_CONFIG;
     }
-    const std::string dir = loaded.deployment.storage.string("dir");
+    const std::filesystem::path dir = loaded.deployment.storage.string("dir");
+    const std::filesystem::path gatePath = dir / "gate.sqlite";
+    if (!std::filesystem::exists(gatePath)) {
+        std::cerr << "tradehost: " << command << ": no tradehost storage at " << dir.string() << " (from "
+                  << loaded.deployment.file << "): nothing has run there; check --config\n";
+        return EXIT_NOINPUT;
+    }
+    const Actor by{operatorName(by_), why_};
     try {
-        std::filesystem::create_directories(dir);
-        Gate gate((std::filesystem::path(dir) / "gate.sqlite").string());
+        auto gate = openSqliteGate(gatePath.string());
         const std::int64_t nowMs = SystemClock::instance().nowMs();
-        gate.setPaused(paused, "command line", nowMs);
+        if (command == "pause" || command == "resume") {
+            const bool paused = command == "pause";
+            gate->setKillSwitch(paused, by, nowMs);
+            std::cout << "trading " << (paused ? "paused" : "resumed") << " by " << by.who << " for "
+                      << loaded.deployment.file << " (storage " << dir.string() << ")\n";
+            return EXIT_OK;
+        }
+        // cancel SIGNAL_ID [LEG]
+        int leg = 0;
+        if (args.size() == 3) {
+            try {
+                std::size_t used = 0;
+                leg = std::stoi(args[2], &used);
+                if (used != args[2].size() || leg < 0) throw std::invalid_argument("leg");
+            } catch (const std::exception&) {
+                std::cerr << "tradehost: cancel: LEG must be a leg number (0, 1, ...), got '" << args[2] << "'\n";
+                return EXIT_USAGE;
+            }
+        }
+        const auto current = gate->leg({args[1], leg});
+        if (!current) {
+            std::cerr << "tradehost: cancel: no leg " << leg << " of signal '" << args[1] << "' in " << dir.string()
+                      << "\n";
+            return EXIT_DATAERR;
+        }
+        if (current->state != LegState::Working) {
+            std::cerr << "tradehost: cancel: leg " << leg << " of signal '" << args[1] << "' is "
+                      << toString(current->state) << ", not WORKING: there is no open order to cancel\n";
+            return EXIT_DATAERR;
+        }
+        const auto id = gate->requestCancel({args[1], leg}, by, nowMs);
+        std::cout << "cancel requested (request " << *id << ") for " << current->clientOrderId << " on venue '"
+                  << current->intent.venue << "' by " << by.who
+                  << "; the running host cancels it within about a second (see order_closed in the event log)\n";
+        return EXIT_OK;
     } catch (const std::exception& e) {
-        std::cerr << "tradehost: cannot " << (paused ? "pause" : "resume") << ": " << e.what() << "\n";
+        std::cerr << "tradehost: " << command << ": " << e.what() << "\n";
         return EXIT_CANTCREAT;
     }
-    std::cout << "trading " << (paused ? "paused" : "resumed") << " for " << loaded.deployment.file << " (storage "
-              << dir << ")\n";
-    return EXIT_OK;
 }
 
 int TradehostApp::checkConfig(const std::string& configPath) {
@@ -246,13 +315,14 @@ IntakeOptions intakeOptions(const Deployment& d) {
     return o;
 }
 
-ProcessorOptions processorOptions(const Deployment& d) {
-    ProcessorOptions o;
+PipelineOptions pipelineOptions(const Deployment& d) {
+    PipelineOptions o;
     o.maxSignalAgeMs = d.risk.integer("max_signal_age_s") * 1000;
     o.retentionMs = d.risk.integer("signal_retention_days") * 24 * 3600 * 1000;
     o.defaultVenue = d.routing.string("default_venue");
     o.settleWindowMs = d.resolver.integer("settle_window_s") * 1000;
     o.unresolvedAlertMs = d.resolver.integer("unresolved_alert_s") * 1000;
+    o.workingPollMs = d.resolver.integer("working_poll_ms");
     return o;
 }
 
@@ -277,8 +347,9 @@ int TradehostApp::runDeployment(const std::string& configPath) {
         const IntakeOptions io = intakeOptions(d);
         try {
             if (!isLoopback(io.listen) && io.secret.empty() && io.pathToken.empty() && io.signingSecret.empty())
-                loaded.errors.add({d.file, 0, "section 'webhook'", "listen",
-                                   "listens beyond loopback without authentication: set secret, path_token or signing_secret"});
+                loaded.errors.add(
+                    {d.file, 0, "section 'webhook'", "listen",
+                     "listens beyond loopback without authentication: set secret, path_token or signing_secret"});
         } catch (const std::exception& e) {
             loaded.errors.add({d.file, 0, "section 'webhook'", "listen", e.what()});
         }
@@ -291,81 +362,47 @@ int TradehostApp::runDeployment(const std::string& configPath) {
         return EXIT_CONFIG;
     }
 
-    // Storage: the journal's lock makes this the only tradehost on the directory.
-    const std::filesystem::path dir = d.storage.string("dir");
-    std::unique_ptr<Journal> journal;
-    std::unique_ptr<Gate> gate;
-    std::unique_ptr<EventLog> events;
-    try {
-        std::filesystem::create_directories(dir);
-        journal = Journal::open({(dir / "journal").string()});
-        gate = std::make_unique<Gate>((dir / "gate.sqlite").string());
-        events = EventLog::open((dir / "events.jsonl").string(),
-                                [](std::string text) { return Redactor::instance().redact(std::move(text)); });
-    } catch (const JournalLocked& e) {
-        std::cerr << "tradehost: another tradehost is running on " << dir.string() << ": " << e.what() << "\n";
-        return EXIT_TEMPFAIL;
-    } catch (const std::exception& e) {
-        std::cerr << "tradehost: cannot open storage in " << dir.string() << ": " << e.what() << "\n";
-        return EXIT_IOERR;
-    }
-
-    Processor* processor = nullptr;
-    std::unique_ptr<WebhookServer> webhook;
-    try {
-        webhook = std::make_unique<WebhookServer>(
-            intakeOptions(d), journal.get(), gate.get(), [&processor] { if (processor) processor->wake(); },
-            [] { return SystemClock::instance().nowMs(); });
-    } catch (const std::exception& e) {
-        loaded.errors.add({d.file, 0, "section 'webhook'", "listen", std::string("cannot listen: ") + e.what()});
-    }
-    if (loaded.errors.empty()) instances.startAll(d.file, loaded.errors);
-    if (!loaded.errors.empty()) {
-        instances.stopAll();
-        printErrors(loaded.errors);
-        return EXIT_CONFIG;
-    }
-    webhook->start();  // probes answer now; signals get 503 until recovery is done
-
     auto& log = Poco::Logger::get("host");
-    Processor pipeline(*journal, *gate, *events, instances, processorOptions(d), SystemClock::instance());
-    processor = &pipeline;
-    pipeline.start();  // recovery: in-flight legs -> UNKNOWN, journal replayed into the gate
-    if (!pipeline.ready()) {
-        std::cerr << "tradehost: recovery failed: " << pipeline.fatalError() << "\n";
-        webhook->stop();
-        instances.stopAll();
-        return EXIT_SOFTWARE;
+    Host host({d.file, d.storage.string("dir"), intakeOptions(d), pipelineOptions(d)}, std::move(instances),
+              SystemClock::instance());
+    try {
+        host.open();   // storage (the journal's lock: one tradehost per directory), webhook, instances
+        host.start();  // recovery: in-flight legs -> UNKNOWN, the journal admitted to its end
+    } catch (const HostError& e) {
+        host.stop();
+        std::cerr << "tradehost: " << e.what() << "\n";
+        return e.exitCode();
     }
-    webhook->setReady(true);
+    const WebhookServer& webhook = host.webhook();
     log.information("tradehost %s running %s: %z venue(s), %z alert sink(s); journal at seq %Lu, recovery: %s",
-                    std::string(TRADEHOST_VERSION), d.file, instances.venues.size(), instances.alerts.size(),
-                    static_cast<Poco::UInt64>(journal->lastSequence()),
-                    std::string(journal->recovery().tornTailRepaired ? "torn tail repaired" : "clean"));
-    for (const auto& v : instances.venues)
-        log.information("venue '%s': %s %s, %s", v->name(), v->plugin().typeName, v->plugin().version, std::string(toString(v->state())));
-    for (const auto& a : instances.alerts)
-        log.information("alert '%s': %s %s, %s", a->name(), a->plugin().typeName, a->plugin().version, std::string(toString(a->state())));
+                    std::string(TRADEHOST_VERSION), d.file, host.instances().venues.size(),
+                    host.instances().alerts.size(), static_cast<Poco::UInt64>(host.journal().lastSequence()),
+                    std::string(host.journal().recovery().tornTailRepaired ? "torn tail repaired" : "clean"));
+    for (const auto& v : host.instances().venues)
+        log.information("venue '%s': %s %s, %s", v->name(), v->plugin().typeName, v->plugin().version,
+                        std::string(toString(v->state())));
+    for (const auto& a : host.instances().alerts)
+        log.information("alert '%s': %s %s, %s", a->name(), a->plugin().typeName, a->plugin().version,
+                        std::string(toString(a->state())));
 
-    const std::string url = "http://" + webhook->host() + ":" + std::to_string(webhook->port()) + "/webhook";
-    const std::string venue = instances.venues.empty() ? "paper" : instances.venues.front()->name();
+    const std::string url = "http://" + webhook.host() + ":" + std::to_string(webhook.port()) + "/webhook";
+    const std::string venue = host.instances().venues.empty() ? "paper" : host.instances().venues.front()->name();
     const bool needsSecret = d.webhook.has("secret");
     std::cout << "\nWebhook: " << url << "\n"
               << "Send a signal:\n  curl -sS -X POST " << url << " -H 'Content-Type: application/json' -d '{"
-              << (needsSecret ? "\"secret\": \"<your webhook secret>\", " : "") << "\"signal_id\": \"demo-1\", \"venue\": \""
-              << venue << "\", \"symbol\": \"BTCUSDT\", \"side\": \"buy\", \"type\": \"market\", \"quantity\": \"0.001\"}'\n"
-              << "Health: http://" << webhook->host() << ":" << webhook->port() << "/healthz   Events: "
-              << (dir / "events.jsonl").string() << "   Stop: Ctrl-C\n"
+              << (needsSecret ? "\"secret\": \"<your webhook secret>\", " : "")
+              << "\"signal_id\": \"demo-1\", \"venue\": \"" << venue
+              << "\", \"symbol\": \"BTCUSDT\", \"side\": \"buy\", \"type\": \"market\", \"quantity\": \"0.001\"}'\n"
+              << "Health: http://" << webhook.host() << ":" << webhook.port()
+              << "/healthz   Events: " << host.eventsFile().string() << "   Stop: Ctrl-C\n"
               << std::endl;
 
-    // Fail-stop: a journal or gate failure stops the process (a supervisor restarts it and
-    // recovery re-reads everything) rather than carrying on with an unknown state.
+    // Fail-stop: a journal, gate or event-log failure stops the process (a supervisor restarts it
+    // and recovery re-reads everything) rather than carrying on with an unknown state.
     std::atomic<bool> stopping{false};
     std::thread watchdog([&] {
         while (!stopping) {
-            if (!pipeline.fatalError().empty() || journal->failed()) {
-                log.critical("fatal: " + (journal->failed() ? std::string("journal write failed") : pipeline.fatalError()) +
-                             "; stopping for a restart");
+            if (!host.fatalError().empty()) {
                 ::kill(::getpid(), SIGTERM);
                 return;
             }
@@ -376,13 +413,13 @@ int TradehostApp::runDeployment(const std::string& configPath) {
     stopping = true;
     watchdog.join();
     log.information("shutting down");
-    webhook->setReady(false);
-    webhook->stop();
-    pipeline.stop();
-    instances.stopAll();
-    const bool failed = !pipeline.fatalError().empty() || journal->failed();
-    log.information(failed ? "stopped after a fatal error" : "stopped cleanly");
-    return failed ? EXIT_SOFTWARE : EXIT_OK;
+    host.stop();
+    const std::string fatal = host.fatalError();
+    if (!fatal.empty())
+        log.critical("stopped after a fatal error: " + fatal);
+    else
+        log.information("stopped cleanly");
+    return fatal.empty() ? EXIT_OK : EXIT_SOFTWARE;
 }
 
 int TradehostApp::execute(int argc, char** argv) {
@@ -406,21 +443,35 @@ int TradehostApp::main(const std::vector<std::string>& args) {
     }
     if (!args.empty() && (args.front() == "pause" || args.front() == "resume")) {
         if (args.size() != 1) {
-            std::cerr << "tradehost: usage: tradehost " << args.front() << " [--config FILE]\n";
+            std::cerr << "tradehost: usage: tradehost " << args.front() << " [--config FILE] [--why TEXT]\n";
             return EXIT_USAGE;
         }
-        return setKillSwitch(args.front() == "pause");
+        return runOperatorCommand(args);
+    }
+    if (!args.empty() && args.front() == "cancel") {
+        if (args.size() < 2 || args.size() > 3) {
+            std::cerr << "tradehost: usage: tradehost cancel SIGNAL_ID [LEG] [--config FILE] [--why TEXT]\n";
+            return EXIT_USAGE;
+        }
+        return runOperatorCommand(args);
     }
     if (!args.empty()) {
         std::cerr << "tradehost: unexpected argument '" << args.front() << "' (see tradehost --help)\n";
         return EXIT_USAGE;
     }
     switch (mode_) {
-        case Mode::Help: printHelp(); return EXIT_OK;
-        case Mode::Version: std::cout << "tradehost " << TRADEHOST_VERSION << " (plugin ABI " << kAbiVersion << ")\n"; return EXIT_OK;
-        case Mode::DescribePlugins: return describePlugins();
-        case Mode::CheckConfig: return checkConfig(configPath_);
-        case Mode::Run: return runDeployment(configPath_);
+        case Mode::Help:
+            printHelp();
+            return EXIT_OK;
+        case Mode::Version:
+            std::cout << "tradehost " << TRADEHOST_VERSION << " (plugin ABI " << kAbiVersion << ")\n";
+            return EXIT_OK;
+        case Mode::DescribePlugins:
+            return describePlugins();
+        case Mode::CheckConfig:
+            return checkConfig(configPath_);
+        case Mode::Run:
+            return runDeployment(configPath_);
     }
     return EXIT_SOFTWARE;
 }

@@ -1,10 +1,10 @@
 // The tradehost command line: run a deployment, check one, or describe the installed plugins.
 #pragma once
 
+#include <Poco/Util/ServerApplication.h>
+
 #include <string>
 #include <vector>
-
-#include <Poco/Util/ServerApplication.h>
 
 namespace tradehost::host {
 
@@ -24,7 +24,7 @@ private:
     int runDeployment(const std::string& configPath);
     int checkConfig(const std::string& configPath);
     int describePlugins();
-    int setKillSwitch(bool paused);
+    int runOperatorCommand(const std::vector<std::string>& args);  // pause | resume | cancel
     void printHelp() const;
 
     Mode mode_ = Mode::Run;
@@ -32,6 +32,7 @@ private:
     std::vector<std::string> extraPluginDirs_;
     std::string envFile_;
     std::string logLevel_ = "information";
+    std::string by_, why_;  // operator commands: who and why
 };
 
 }  // namespace tradehost::host

@@ -20,13 +20,15 @@ void parseInstances(const YAML::Node& list, const std::string& section, PluginKi
                     std::vector<InstanceSpec>& out, ConfigErrors& errors) {
     if (!list.IsDefined() || list.IsNull()) return;
     if (!list.IsSequence()) {
-        errors.add({file, lineOf(list), "section '" + section + "'", "", "must be a list of {name, type, settings} entries"});
+        errors.add(
+            {file, lineOf(list), "section '" + section + "'", "", "must be a list of {name, type, settings} entries"});
         return;
     }
     for (const auto& entry : list) {
         const int line = lineOf(entry);
         if (!entry.IsMap()) {
-            errors.add({file, line, "section '" + section + "'", "", "each entry must be a mapping with name, type and settings"});
+            errors.add({file, line, "section '" + section + "'", "",
+                        "each entry must be a mapping with name, type and settings"});
             continue;
         }
         InstanceSpec spec;
@@ -39,18 +41,21 @@ void parseInstances(const YAML::Node& list, const std::string& section, PluginKi
             const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
             const bool riskAllowed = kind == PluginKind::Venue;
             if (key != "name" && key != "type" && key != "settings" && !(riskAllowed && key == "risk"))
-                errors.add({file, lineOf(kv.first), where, key,
-                            std::string("unknown key (valid keys: name, type, settings") + (riskAllowed ? ", risk)" : ")")});
+                errors.add(
+                    {file, lineOf(kv.first), where, key,
+                     std::string("unknown key (valid keys: name, type, settings") + (riskAllowed ? ", risk)" : ")")});
         }
         if (spec.name.empty()) {
             errors.add({file, line, where, "name", "missing: every instance needs a name"});
         } else if (!isValidInstanceName(spec.name)) {
-            errors.add({file, lineOf(name), where, "name",
-                        "must start with a lower-case letter and use only a-z, 0-9 and _"});
+            errors.add(
+                {file, lineOf(name), where, "name", "must start with a lower-case letter and use only a-z, 0-9 and _"});
         }
         const YAML::Node type = entry["type"];
-        if (!type.IsScalar() || type.Scalar().empty()) errors.add({file, line, where, "type", "missing: name the plugin type, e.g. paper"});
-        else spec.type = type.Scalar();
+        if (!type.IsScalar() || type.Scalar().empty())
+            errors.add({file, line, where, "type", "missing: name the plugin type, e.g. paper"});
+        else
+            spec.type = type.Scalar();
         // Assigning a missing key's (invalid) node to a Node throws in yaml-cpp: test first.
         if (const YAML::Node settings = entry["settings"]; settings.IsDefined()) spec.settings = settings;
         if (const YAML::Node risk = entry["risk"]; risk.IsDefined()) spec.risk = risk;
@@ -63,47 +68,65 @@ void parseInstances(const YAML::Node& list, const std::string& section, PluginKi
 const std::vector<HostSection>& hostSectionSchemas() {
     static const std::vector<HostSection> sections = {
         {"webhook",
-         {SettingSpec("listen", T::String).byDefault(std::string("127.0.0.1:8080"))
+         {SettingSpec("listen", T::String)
+              .byDefault(std::string("127.0.0.1:8080"))
               .describe("address:port the signal webhook listens on"),
           SettingSpec("secret", T::String).isSecret().describe("shared secret senders put in the body as \"secret\""),
           SettingSpec("path_token", T::String).isSecret().describe("secret token accepted as POST /webhook/<token>"),
-          SettingSpec("signing_secret", T::String).isSecret()
+          SettingSpec("signing_secret", T::String)
+              .isSecret()
               .describe("key for X-Signature: sha256=<hex HMAC of the body>, for senders that can sign"),
-          SettingSpec("allow_ips", T::StringList).byDefault(std::vector<std::string>{})
+          SettingSpec("allow_ips", T::StringList)
+              .byDefault(std::vector<std::string>{})
               .describe("source addresses allowed to send signals; empty allows any"),
-          SettingSpec("max_body_bytes", T::Integer).byDefault(std::int64_t{65536})
+          SettingSpec("max_body_bytes", T::Integer)
+              .byDefault(std::int64_t{65536})
               .describe("larger bodies are refused with 413 without being read")},
          &Deployment::webhook},
         {"admin",
-         {SettingSpec("listen", T::String).byDefault(std::string("127.0.0.1:8081")).describe("address:port of the admin page"),
+         {SettingSpec("listen", T::String)
+              .byDefault(std::string("127.0.0.1:8081"))
+              .describe("address:port of the admin page"),
           SettingSpec("token", T::String).isSecret().describe("token the admin page asks for")},
          &Deployment::admin},
         {"storage",
-         {SettingSpec("dir", T::String).byDefault(std::string("./var"))
+         {SettingSpec("dir", T::String)
+              .byDefault(std::string("./var"))
               .describe("directory for the journal, the gate database and the event log")},
          &Deployment::storage},
         {"plugins",
-         {SettingSpec("search_path", T::StringList).byDefault(std::vector<std::string>{})
+         {SettingSpec("search_path", T::StringList)
+              .byDefault(std::vector<std::string>{})
               .describe("directories searched for tradehost_<type>.so; empty means <dir of tradehost>/plugins")},
          &Deployment::plugins},
         {"risk",
-         {SettingSpec("max_signal_age_s", T::Integer).byDefault(std::int64_t{60})
+         {SettingSpec("max_signal_age_s", T::Integer)
+              .byDefault(std::int64_t{60})
               .describe("signals older than this when processed are expired, never executed late"),
-          SettingSpec("signal_retention_days", T::Integer).byDefault(std::int64_t{7})
+          SettingSpec("signal_retention_days", T::Integer)
+              .byDefault(std::int64_t{7})
               .describe("signal ids are remembered this long; older signals are refused")},
          &Deployment::risk},
         {"routing",
-         {SettingSpec("default_venue", T::String).byDefault(std::string())
+         {SettingSpec("default_venue", T::String)
+              .byDefault(std::string())
               .describe("venue instance for legs that name none; empty: such legs are blocked")},
          &Deployment::routing},
         {"resolver",
-         {SettingSpec("settle_window_s", T::Integer).byDefault(std::int64_t{30})
+         {SettingSpec("settle_window_s", T::Integer)
+              .byDefault(std::int64_t{30})
               .describe("an order is absent only after NotFound answers spanning this long (> the venue's recvWindow)"),
-          SettingSpec("unresolved_alert_s", T::Integer).byDefault(std::int64_t{120})
-              .describe("an order still unresolved after this long raises an order_unresolved event")},
+          SettingSpec("unresolved_alert_s", T::Integer)
+              .byDefault(std::int64_t{120})
+              .describe("an order still unresolved after this long raises an order_unresolved event"),
+          SettingSpec("working_poll_ms", T::Integer)
+              .byDefault(std::int64_t{1000})
+              .describe("how often an open (working) order is asked about until it is filled, cancelled or expired")},
          &Deployment::resolver},
         {"reconciler",
-         {SettingSpec("interval_s", T::Integer).byDefault(std::int64_t{15}).describe("seconds between position audits")},
+         {SettingSpec("interval_s", T::Integer)
+              .byDefault(std::int64_t{15})
+              .describe("seconds between position audits")},
          &Deployment::reconciler},
     };
     return sections;
@@ -111,11 +134,13 @@ const std::vector<HostSection>& hostSectionSchemas() {
 
 const SettingsSchema& venueRiskSchema() {
     static const SettingsSchema schema = {
-        SettingSpec("symbols", T::StringList).byDefault(std::vector<std::string>{})
+        SettingSpec("symbols", T::StringList)
+            .byDefault(std::vector<std::string>{})
             .describe("symbols this instance may trade; empty allows any"),
         SettingSpec("max_quantity", T::Decimal).describe("largest quantity of one leg"),
         SettingSpec("max_notional", T::Decimal).describe("largest price x quantity of one limit leg"),
-        SettingSpec("max_orders_per_minute", T::Integer).byDefault(std::int64_t{0})
+        SettingSpec("max_orders_per_minute", T::Integer)
+            .byDefault(std::int64_t{0})
             .describe("orders sent to this instance per rolling minute; 0: no limit"),
     };
     return schema;
@@ -161,9 +186,9 @@ Deployment parseDeployment(const std::string& yamlText, const std::string& file,
 
     for (const auto& section : hostSectionSchemas()) {
         const YAML::Node node = root[section.name];
-        d.*section.field = validateSettings(node, section.schema,
-                                            {file, "section '" + section.name + "'", node.IsDefined() ? lineOf(node) : 0},
-                                            env, errors);
+        d.*section.field = validateSettings(
+            node, section.schema, {file, "section '" + section.name + "'", node.IsDefined() ? lineOf(node) : 0}, env,
+            errors);
     }
     parseInstances(root["venues"], "venues", PluginKind::Venue, file, d.venues, errors);
     parseInstances(root["alerts"], "alerts", PluginKind::AlertSink, file, d.alerts, errors);

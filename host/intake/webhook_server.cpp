@@ -1,35 +1,36 @@
 // The HTTP listener signals arrive on: authenticate, bound, parse, journal durably, then answer.
 #include "intake/webhook_server.h"
 
-#include <algorithm>
-#include <condition_variable>
-#include <mutex>
-#include <stdexcept>
-#include <unordered_map>
-
 #include <Poco/HMACEngine.h>
+#include <Poco/Logger.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/TCPServerConnection.h>
-#include <Poco/Net/TCPServerConnectionFactory.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
-#include <Poco/Logger.h>
+#include <Poco/Net/TCPServerConnection.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/String.h>
 #include <Poco/Timestamp.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
 #include "events/json_text.h"
-#include "gate/gate.h"
+#include "intake/recent_signals.h"
 #include "intake/signal/signal_parser.h"
 #include "journal/journal.h"
 #include "pipeline/journal_record.h"
@@ -40,16 +41,17 @@ namespace tradehost::host {
 struct WebhookServer::State {
     IntakeOptions options;
     Journal* journal = nullptr;
-    Gate* gate = nullptr;
+    std::unique_ptr<RecentSignals> recent;  // null when there is no journal (signals refused)
     std::function<void()> onJournaled;
     std::function<std::int64_t()> nowMs;
     std::atomic<bool> ready{false};
     // The server, for its queue length (load shedding); null once stopped.
     std::atomic<const Poco::Net::TCPServer*> server{nullptr};
-    // Open connections, so stop() can abort them (keep-alive clients would otherwise hold a
-    // handler thread until their idle timeout).
+    // Open connections and whether each is handling a request, so stop() can close the idle ones
+    // at once and let the busy ones finish their answer (keep-alive clients would otherwise hold
+    // a handler thread until their idle timeout).
     std::mutex connectionsMutex;
-    std::set<Poco::Net::StreamSocket*> connections;
+    std::map<Poco::Net::StreamSocket*, bool> connections;  // socket -> busy
     bool stopping = false;
     // Over capacity: so many connections wait for a handler thread that answering each one in
     // turn would keep senders waiting for seconds. Those are answered 503 at once (TradingView
@@ -58,17 +60,6 @@ struct WebhookServer::State {
         const auto* srv = server.load();
         return srv && srv->queuedConnections() >= std::max(1, options.maxQueued / 2);
     }
-    // Journaled but perhaps not yet in the gate: without this, two payloads under one id sent at
-    // the same moment would both be journaled and both told 2xx, and one refused later.
-    // A claim becomes durable when its append returns; an answer about a claimed id (duplicate or
-    // conflict) waits for that, so no sender is told 2xx for a signal that is not on disk yet.
-    struct Claim {
-        std::string canonical;
-        bool durable = false;
-    };
-    std::mutex claimsMutex;
-    std::condition_variable claimsChanged;
-    std::unordered_map<std::string, Claim> claims;  // signal id -> its claim
 };
 
 namespace {
@@ -144,7 +135,8 @@ private:
 
 class SignalHandler : public Poco::Net::HTTPRequestHandler {
 public:
-    SignalHandler(std::shared_ptr<WebhookServer::State> s, std::string token) : s_(std::move(s)), token_(std::move(token)) {}
+    SignalHandler(std::shared_ptr<WebhookServer::State> s, std::string token)
+        : s_(std::move(s)), token_(std::move(token)) {}
 
     void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
         const IntakeOptions& o = s_->options;
@@ -156,18 +148,23 @@ public:
         // Content-Length values, are how requests get smuggled.
         int lengths = 0;
         std::string firstLength;
-        for (auto it = request.find("Content-Length"); it != request.end() && Poco::icompare(it->first, "Content-Length") == 0; ++it) {
-            if (lengths++ == 0) firstLength = it->second;
+        for (auto it = request.find("Content-Length");
+             it != request.end() && Poco::icompare(it->first, "Content-Length") == 0; ++it) {
+            if (lengths++ == 0)
+                firstLength = it->second;
             else if (it->second != firstLength)
-                return reply(response, HTTPResponse::HTTP_BAD_REQUEST, errorBody("conflicting Content-Length headers", "body"), true);
+                return reply(response, HTTPResponse::HTTP_BAD_REQUEST,
+                             errorBody("conflicting Content-Length headers", "body"), true);
         }
         // Text Poco could not parse never gets here (the connection loop answers it); what Poco
         // does parse but RFC 9110 forbids (a sign, "-5") stops here.
         if (lengths > 0 && (firstLength.empty() || firstLength.size() > 18 ||
                             firstLength.find_first_not_of("0123456789") != std::string::npos))
-            return reply(response, HTTPResponse::HTTP_BAD_REQUEST, errorBody("Content-Length is not a number", "Content-Length"), true);
+            return reply(response, HTTPResponse::HTTP_BAD_REQUEST,
+                         errorBody("Content-Length is not a number", "Content-Length"), true);
         if (lengths > 0 && request.has("Transfer-Encoding"))
-            return reply(response, HTTPResponse::HTTP_BAD_REQUEST, errorBody("both Content-Length and Transfer-Encoding", "body"), true);
+            return reply(response, HTTPResponse::HTTP_BAD_REQUEST,
+                         errorBody("both Content-Length and Transfer-Encoding", "body"), true);
         if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(o.maxBodyBytes))
             return reply(response, HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
                          errorBody("body larger than " + std::to_string(o.maxBodyBytes) + " bytes", "body"), true);
@@ -181,85 +178,84 @@ public:
             return reply(response, HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
                          errorBody("body larger than " + std::to_string(o.maxBodyBytes) + " bytes", "body"), true);
         if (request.hasContentLength() && static_cast<Poco::Int64>(body.size()) != request.getContentLength64())
-            return reply(response, HTTPResponse::HTTP_BAD_REQUEST, errorBody("body shorter than its Content-Length", "body"), true);
+            return reply(response, HTTPResponse::HTTP_BAD_REQUEST,
+                         errorBody("body shorter than its Content-Length", "body"), true);
 
         // Authentication before parsing anything the sender controls beyond the framing.
         bool authenticated = o.secret.empty() && o.pathToken.empty() && o.signingSecret.empty();
         if (!o.pathToken.empty() && !token_.empty() && equalsConstantTime(token_, o.pathToken)) authenticated = true;
         if (!o.signingSecret.empty() && request.has("X-Signature")) {
             const std::string given = request.get("X-Signature");
-            if (given.rfind("sha256=", 0) == 0 && equalsConstantTime(given.substr(7), hmacHex(o.signingSecret, body))) authenticated = true;
+            if (given.rfind("sha256=", 0) == 0 && equalsConstantTime(given.substr(7), hmacHex(o.signingSecret, body)))
+                authenticated = true;
         }
         const auto parsed = parseSignal(body);
-        const std::optional<std::string>& secret =
-            std::holds_alternative<Parsed>(parsed) ? std::get<Parsed>(parsed).secret : std::get<ParseError>(parsed).secret;
+        const std::optional<std::string>& secret = std::holds_alternative<Parsed>(parsed)
+                                                       ? std::get<Parsed>(parsed).secret
+                                                       : std::get<ParseError>(parsed).secret;
         if (!o.secret.empty() && secret && equalsConstantTime(*secret, o.secret)) authenticated = true;
-        if (!authenticated) return reply(response, HTTPResponse::HTTP_UNAUTHORIZED, errorBody("authentication failed"), true);
+        if (!authenticated)
+            return reply(response, HTTPResponse::HTTP_UNAUTHORIZED, errorBody("authentication failed"), true);
         if (const auto* e = std::get_if<ParseError>(&parsed))
-            return reply(response, static_cast<HTTPResponse::HTTPStatus>(e->httpStatus), errorBody(e->message, e->field));
+            return reply(response, static_cast<HTTPResponse::HTTPStatus>(e->httpStatus),
+                         errorBody(e->message, e->field));
 
         const Signal& signal = std::get<Parsed>(parsed).signal;
-        if (!s_->journal || !s_->gate || !s_->ready)
-            return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, errorBody("not ready: recovery is still running"));
-        try {
-            std::unique_lock<std::mutex> claim(s_->claimsMutex);
-            auto known = s_->gate->payloadOf(signal.signalId);
-            if (!known && s_->claims.count(signal.signalId)) {
-                const bool settled = s_->claimsChanged.wait_for(claim, std::chrono::milliseconds(2500), [&] {
-                    auto it = s_->claims.find(signal.signalId);
-                    return it == s_->claims.end() || it->second.durable;
-                });
-                auto it = s_->claims.find(signal.signalId);
-                if (!settled || it == s_->claims.end())
-                    return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-                                 errorBody("the first delivery of this signal is not recorded yet; send it again later"));
-                known = it->second.canonical;
+        if (!s_->journal || !s_->recent || !s_->ready)
+            return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                         errorBody("not ready: recovery is still running"));
+        std::string held;
+        switch (s_->recent->claim(signal, &held)) {
+            case RecentSignals::Verdict::Duplicate: {
+                std::string out = "{\"status\":\"duplicate\",\"signal_id\":";
+                appendJsonString(out, signal.signalId);
+                return reply(response, HTTPResponse::HTTP_OK, out + "}");
             }
-            if (known) {
-                claim.unlock();
-                if (*known == signal.canonical) {
-                    std::string out = "{\"status\":\"duplicate\",\"signal_id\":";
-                    appendJsonString(out, signal.signalId);
-                    return reply(response, HTTPResponse::HTTP_OK, out + "}");
-                }
-                std::string data = "{\"reason\":\"same signal_id, different payload\",\"refused_payload\":";
-                appendJsonString(data, signal.canonical);
-                s_->gate->recordEvent({"signal_rejected", signal.signalId, "", "", data + "}"}, s_->nowMs());
-                return reply(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY,
-                             errorBody("signal_id already used with a different payload", "signal_id"));
-            }
-            // Forget claims the gate now holds (it is the record from then on), then claim this id.
-            if (s_->claims.size() >= 256) {
-                for (auto it = s_->claims.begin(); it != s_->claims.end();)
-                    it = it->second.durable && s_->gate->payloadOf(it->first) ? s_->claims.erase(it) : std::next(it);
-            }
-            s_->claims[signal.signalId] = {signal.canonical, false};
-            claim.unlock();
-            std::uint64_t seq = 0;
-            try {
-                seq = s_->journal->append(encodeSignalRecord(s_->nowMs(), signal.canonical));
-            } catch (...) {
-                {
-                    std::lock_guard<std::mutex> undo(s_->claimsMutex);
-                    s_->claims.erase(signal.signalId);
-                }
-                s_->claimsChanged.notify_all();
-                throw;
-            }
-            {
-                std::lock_guard<std::mutex> done(s_->claimsMutex);
-                s_->claims[signal.signalId].durable = true;
-            }
-            s_->claimsChanged.notify_all();
-            TRADEHOST_CRASH_POINT("intake.after_journal_append");
-            if (s_->onJournaled) s_->onJournaled();
-            std::string out = "{\"status\":\"accepted\",\"signal_id\":";
-            appendJsonString(out, signal.signalId);
-            return reply(response, HTTPResponse::HTTP_ACCEPTED, out + ",\"journal_seq\":" + std::to_string(seq) + "}");
-        } catch (const std::exception& e) {
-            Poco::Logger::get("intake").error(std::string("signal not recorded: ") + e.what());
-            return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, errorBody("the signal could not be recorded; send it again later"));
+            case RecentSignals::Verdict::NotYetDurable:
+                return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                             errorBody("the first delivery of this signal is not recorded yet; send it again later"));
+            case RecentSignals::Verdict::Full:
+                response.set("Retry-After", "1");
+                return reply(
+                    response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                    errorBody("over capacity: signals are being admitted more slowly than they arrive; nothing "
+                              "was recorded, retry shortly"));
+            case RecentSignals::Verdict::Conflict:
+                return refuseConflict(signal, response);
+            case RecentSignals::Verdict::New:
+                break;
         }
+        std::uint64_t seq = 0;
+        try {
+            seq = s_->journal->append(encodeSignalRecord(s_->nowMs(), signal.canonical));
+        } catch (const std::exception& e) {
+            s_->recent->abandon(signal.signalId);
+            Poco::Logger::get("intake").error(std::string("signal not recorded: ") + e.what());
+            return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                         errorBody("the signal could not be recorded; send it again later"));
+        }
+        s_->recent->durable(signal.signalId, seq);
+        TRADEHOST_CRASH_POINT("intake.after_journal_append");
+        if (s_->onJournaled) s_->onJournaled();
+        std::string out = "{\"status\":\"accepted\",\"signal_id\":";
+        appendJsonString(out, signal.signalId);
+        return reply(response, HTTPResponse::HTTP_ACCEPTED, out + ",\"journal_seq\":" + std::to_string(seq) + "}");
+    }
+
+private:
+    // Same id, another payload: refused, and the refusal journaled so the admitter records it.
+    void refuseConflict(const Signal& signal, Poco::Net::HTTPServerResponse& response) {
+        try {
+            s_->journal->append(encodeRefusalRecord(
+                {s_->nowMs(), signal.signalId, "same signal_id, different payload", signal.canonical}));
+        } catch (const std::exception& e) {
+            Poco::Logger::get("intake").error(std::string("refusal not recorded: ") + e.what());
+            return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                         errorBody("the signal could not be recorded; send it again later"));
+        }
+        if (s_->onJournaled) s_->onJournaled();
+        reply(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY,
+              errorBody("signal_id already used with a different payload", "signal_id"));
     }
 
 private:
@@ -278,8 +274,9 @@ public:
             if (request.getMethod() != "POST")
                 return new Simple(HTTPResponse::HTTP_METHOD_NOT_ALLOWED, errorBody("use POST"));
             if (s_->overloaded())
-                return new Simple(HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-                                  errorBody("over capacity: too many connections waiting; nothing was recorded, retry shortly"), 1);
+                return new Simple(
+                    HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
+                    errorBody("over capacity: too many connections waiting; nothing was recorded, retry shortly"), 1);
             return new SignalHandler(s_, path.size() > 9 ? path.substr(9) : "");
         }
         return new Simple(HTTPResponse::HTTP_NOT_FOUND, errorBody("no such route"));
@@ -302,7 +299,7 @@ public:
         {
             const std::lock_guard<std::mutex> lock(state_->connectionsMutex);
             if (state_->stopping) return;
-            state_->connections.insert(&socket());
+            state_->connections[&socket()] = false;
         }
         serve();
         const std::lock_guard<std::mutex> lock(state_->connectionsMutex);
@@ -317,6 +314,7 @@ private:
             try {
                 HTTPServerResponseImpl response(session);
                 HTTPServerRequestImpl request(response, session, params_.get());
+                if (!markBusy(true)) return;  // stopping: this request was not read in time
                 response.setDate(Poco::Timestamp());
                 response.setVersion(request.getVersion());
                 response.setKeepAlive(params_->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive());
@@ -326,25 +324,35 @@ private:
                     handler->handleRequest(request, response);
                 } catch (...) {
                     // Handlers answer every expected failure themselves; anything else is a bug.
-                    if (!response.sent()) sendError(session, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "internal error", "");
+                    if (!response.sent())
+                        sendError(session, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "internal error", "");
                     return;
                 }
                 session.setKeepAlive(params_->getKeepAlive() && response.getKeepAlive() && session.canKeepAlive());
+                if (!markBusy(false)) return;  // stopping: the answer is out, close
             } catch (const NoMessageException&) {
                 return;  // the client closed, or sent nothing before the timeout
             } catch (const MessageException&) {
                 return sendError(session, HTTPResponse::HTTP_BAD_REQUEST, "malformed request", "");
             } catch (const Poco::SyntaxException&) {
                 // The only number Poco parses while building a request is its Content-Length.
-                return sendError(session, HTTPResponse::HTTP_BAD_REQUEST, "Content-Length is not a number", "Content-Length");
+                return sendError(session, HTTPResponse::HTTP_BAD_REQUEST, "Content-Length is not a number",
+                                 "Content-Length");
             } catch (const Poco::Exception&) {
                 return;  // the connection failed (reset, timeout while reading): nobody to answer
             }
         }
     }
 
-    static void sendError(Poco::Net::HTTPServerSession& session, HTTPResponse::HTTPStatus status, const std::string& error,
-                          const std::string& field) {
+    // Records whether this connection is handling a request; false once the server is stopping.
+    bool markBusy(bool busy) {
+        const std::lock_guard<std::mutex> lock(state_->connectionsMutex);
+        state_->connections[&socket()] = busy;
+        return !state_->stopping;
+    }
+
+    static void sendError(Poco::Net::HTTPServerSession& session, HTTPResponse::HTTPStatus status,
+                          const std::string& error, const std::string& field) {
         try {
             Poco::Net::HTTPServerResponseImpl response(session);
             response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
@@ -392,14 +400,16 @@ std::pair<std::string, unsigned short> parseListenAddress(const std::string& lis
     return {host, static_cast<unsigned short>(value)};
 }
 
-WebhookServer::WebhookServer(IntakeOptions options, Journal* journal, Gate* gate, std::function<void()> onJournaled,
-                             std::function<std::int64_t()> nowMs)
+WebhookServer::WebhookServer(IntakeOptions options, Journal* journal, SignalLookup* lookup,
+                             std::function<void()> onJournaled, std::function<std::int64_t()> nowMs)
     : state_(std::make_shared<State>()) {
     const auto [host, port] = parseListenAddress(options.listen);
     host_ = host;
     state_->options = std::move(options);
     state_->journal = journal;
-    state_->gate = gate;
+    if (journal && lookup)
+        state_->recent =
+            std::make_unique<RecentSignals>(*lookup, state_->options.maxClaims, std::chrono::milliseconds(2500));
     state_->onJournaled = std::move(onJournaled);
     state_->nowMs = std::move(nowMs);
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(host, port), 64);
@@ -424,18 +434,26 @@ void WebhookServer::start() { server_->start(); }
 void WebhookServer::setReady(bool ready) { state_->ready = ready; }
 
 void WebhookServer::stop() {
-    if (!server_) return;
+    if (!server_ || state_->server == nullptr) return;
     server_->stop();  // no new connections
-    const std::lock_guard<std::mutex> lock(state_->connectionsMutex);
-    state_->stopping = true;
-    for (auto* socket : state_->connections) {
-        try {
-            socket->shutdown();  // the request being served ends; idle keep-alive ones close
-        } catch (const Poco::Exception&) {
-            // already closed
+    {
+        const std::lock_guard<std::mutex> lock(state_->connectionsMutex);
+        state_->stopping = true;
+        state_->server = nullptr;
+        for (auto& [socket, busy] : state_->connections) {
+            if (busy) continue;  // finishes its answer, then closes (markBusy)
+            try {
+                socket->shutdownReceive();  // an idle keep-alive connection stops waiting
+            } catch (const Poco::Exception&) {
+                // already closed
+            }
         }
     }
-    state_->server = nullptr;
+    pool_->joinAll();  // every handler has answered and returned
+}
+
+void WebhookServer::admittedThrough(std::uint64_t seq) {
+    if (state_->recent) state_->recent->admittedThrough(seq);
 }
 
 unsigned short WebhookServer::port() const { return server_->port(); }

@@ -486,7 +486,8 @@ void Journal::failLocked(const std::string& reason) {
 void Journal::throwFailed() const { throw JournalError(failReason_); }
 
 void Journal::readAfter(std::uint64_t after,
-                        const std::function<void(std::uint64_t seq, const std::string& payload)>& fn) const {
+                        const std::function<void(std::uint64_t seq, const std::string& payload)>& fn,
+                        std::uint64_t maxRecords) const {
     struct Source {
         Segment segment;
         std::uint64_t lastSeq;  // the last record to read from it
@@ -519,7 +520,9 @@ void Journal::readAfter(std::uint64_t after,
     }
     std::string why;
     std::string payload;
+    std::uint64_t delivered = 0;
     for (const Source& src : sources) {
+        if (delivered >= maxRecords) break;
         // Resume where the last read of this segment stopped if that is not past what we want.
         std::uint64_t expected = src.segment.firstSeq;
         std::uint64_t start = 0;
@@ -535,7 +538,7 @@ void Journal::readAfter(std::uint64_t after,
         std::string_view line;
         std::uint64_t offset = 0;
         bool terminated = false;
-        while (expected <= src.lastSeq) {
+        while (expected <= src.lastSeq && delivered < maxRecords) {
             if (!reader.next(line, offset, terminated) || !terminated)
                 throw JournalCorrupt("journal corrupt: '" + src.segment.path + "' ends before durable record seq " +
                                      std::to_string(expected));
@@ -546,6 +549,7 @@ void Journal::readAfter(std::uint64_t after,
             if (rec->seq > after) {
                 payload.assign(rec->payload);
                 fn(rec->seq, payload);
+                ++delivered;
             }
             ++expected;
             cursor = {src.segment.path, expected, offset + line.size() + 1};

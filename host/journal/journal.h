@@ -114,9 +114,11 @@ public:
     // went bad since open; JournalError if a segment cannot be read. Exceptions from fn propagate.
     // Works on a failed journal too.
     // A tailing reader (each call passing the last seq the previous call delivered) costs only the
-    // new records: the journal remembers where the last read ended and seeks there.
-    void readAfter(std::uint64_t after,
-                   const std::function<void(std::uint64_t seq, const std::string& payload)>& fn) const;
+    // new records: the journal remembers where the last read ended and seeks there. At most
+    // `maxRecords` records are delivered per call (a reader catching up on a backlog reads it in
+    // bounded batches).
+    void readAfter(std::uint64_t after, const std::function<void(std::uint64_t seq, const std::string& payload)>& fn,
+                   std::uint64_t maxRecords = UINT64_MAX) const;
 
     // The highest durable sequence number: the last record recovered at open, then the last one
     // whose fdatasync returned. 0 for an empty journal.

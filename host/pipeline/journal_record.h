@@ -1,4 +1,4 @@
-// What intake writes to the journal for one signal: when it arrived, and its canonical form.
+// What intake writes to the journal: a signal it acknowledged, or a refusal it must still record.
 #pragma once
 
 #include <cstdint>
@@ -22,8 +22,22 @@ inline std::optional<std::pair<std::int64_t, std::string>> decodeSignalRecord(co
     const auto comma = payload.find(mid, head.size());
     if (comma == std::string::npos) return std::nullopt;
     const std::string digits = payload.substr(head.size(), comma - head.size());
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 18) return std::nullopt;
-    return std::make_pair(std::stoll(digits), payload.substr(comma + mid.size(), payload.size() - comma - mid.size() - 1));
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 18)
+        return std::nullopt;
+    return std::make_pair(std::stoll(digits),
+                          payload.substr(comma + mid.size(), payload.size() - comma - mid.size() - 1));
 }
+
+// A delivery intake refused (same signal_id, different payload) is journaled too, so the refusal
+// reaches the event log without intake ever writing to the gate:
+// {"received_ms":N,"refused":{"signal_id":"…","reason":"…","refused_payload":"<canonical>"}}.
+struct Refusal {
+    std::int64_t receivedMs = 0;
+    std::string signalId;
+    std::string reason;
+    std::string refusedPayload;
+};
+std::string encodeRefusalRecord(const Refusal& refusal);
+std::optional<Refusal> decodeRefusalRecord(const std::string& payload);
 
 }  // namespace tradehost::host

@@ -16,10 +16,12 @@ namespace tradehost::host {
 enum class InstanceState { Created, Running, Stopped, Failed };
 const char* toString(InstanceState s);
 
-class VenueInstance {
+// Itself a Venue: the pipeline talks to the SDK interface, so its tests can hand it a fake. Every
+// call is noexcept (a throwing plugin becomes Unknown, or Deferred when nothing can have left).
+class VenueInstance final : public Venue {
 public:
     VenueInstance(const LoadedPlugin& plugin, std::unique_ptr<InstanceContext> context, std::unique_ptr<Venue> venue);
-    ~VenueInstance();
+    ~VenueInstance() override;
 
     const std::string& name() const { return context_->instanceName(); }
     // Host-enforced limits from the deployment's `risk:` (venueRiskSchema()).
@@ -29,21 +31,21 @@ public:
     InstanceState state() const { return state_; }
 
     // Throws std::runtime_error "venue '<name>' (<type>) failed to start: <reason>".
-    void start();
+    void start() override;
     // Waits for calls in flight (each bounded by the plugin's own timeout), then stops the plugin;
     // later calls are refused without reaching it.
-    void stop() noexcept;
+    void stop() noexcept override;
 
-    ClientOrderIdRules clientOrderIdRules() const { return rules_; }
-    PlaceResult placeOrder(const OrderIntent& intent) noexcept;
-    QueryResult queryOrder(const std::string& clientOrderId, const std::string& symbol) noexcept;
-    CancelResult cancelOrder(const std::string& clientOrderId, const std::string& symbol) noexcept;
-    PositionsResult positions() noexcept;
-    OpenOrdersResult openOrders() noexcept;
-    SymbolRulesResult symbolRules(const std::string& symbol) noexcept;
+    ClientOrderIdRules clientOrderIdRules() const override { return rules_; }
+    PlaceResult placeOrder(const OrderIntent& intent) noexcept override;
+    QueryResult queryOrder(const std::string& clientOrderId, const std::string& symbol) noexcept override;
+    CancelResult cancelOrder(const std::string& clientOrderId, const std::string& symbol) noexcept override;
+    PositionsResult positions() noexcept override;
+    OpenOrdersResult openOrders() noexcept override;
+    SymbolRulesResult symbolRules(const std::string& symbol) noexcept override;
     // Asks the plugin to push order updates to `sink` (which must outlive stop()); false if it
     // cannot (or threw).
-    bool watchOrders(OrderUpdateSink& sink) noexcept;
+    bool watchOrders(OrderUpdateSink& sink) noexcept override;
 
 private:
     bool callable() const { return state_ == InstanceState::Running; }

@@ -5,14 +5,17 @@ namespace tradehost::host {
 
 // Every crash point in the code, in data-flow order. The crash tests run each of them.
 constexpr const char* kCrashPoints[] = {
-    "intake.after_journal_append",      // record durable, 2xx not yet sent
-    "processor.after_gate_admit",       // signal row + PENDING legs committed
-    "processor.after_submit_commit",    // leg SUBMITTED committed, venue not yet called
-    "processor.after_venue_call",       // venue answered, outcome not yet recorded
-    "processor.after_outcome_commit",   // outcome recorded
-    "resolver.after_query",             // venue queried, result not yet recorded
-    "resolver.after_absent_commit",     // ABSENT recorded, next attempt not yet sent
-    "events.after_file_append",         // event lines durable, outbox position not yet advanced
+    "intake.after_journal_append",     // record durable, 2xx not yet sent
+    "admitter.after_batch_commit",     // signal rows + PENDING legs committed, not yet queued
+    "executor.after_submit_commit",    // legs SUBMITTED committed, venue not yet called
+    "executor.after_venue_call",       // venue answered, outcome not yet recorded
+    "executor.after_outcome_commit",   // outcomes recorded
+    "executor.after_deferred_commit",  // a leg the venue deferred is PENDING again, committed
+    "resolver.after_query",            // venue queried, result not yet recorded
+    "resolver.after_absent_commit",    // ABSENT recorded, next attempt not yet queued
+    "tracker.after_query",             // a working order queried, what it said not yet recorded
+    "tracker.after_fill_commit",       // a working order's fill recorded
+    "events.after_file_append",        // event lines durable, outbox cursor not yet advanced
 };
 
 // With TRADEHOST_CRASH_AT="<name>:<k>" in the environment, the k-th call for <name> kills the

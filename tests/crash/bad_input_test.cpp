@@ -1,21 +1,20 @@
 // F1/F3 + A3: every refused request is refused with the right status, journals nothing, trades nothing.
-#include <catch2/catch.hpp>
-
-#include <algorithm>
-#include <chrono>
-#include <iostream>
-#include <map>
-#include <memory>
-#include <set>
-#include <regex>
-#include <string>
-#include <thread>
-#include <vector>
-
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "crash_env.h"
 #include "emulator_process.h"
@@ -46,7 +45,8 @@ RawAnswer rawExchange(unsigned short port, const std::string& head, const std::s
         auto sendAll = [&](const std::string& bytes) {
             std::size_t done = 0;
             while (done < bytes.size()) {
-                const int n = socket.sendBytes(bytes.data() + done, static_cast<int>(std::min<std::size_t>(bytes.size() - done, 16384)));
+                const int n = socket.sendBytes(bytes.data() + done,
+                                               static_cast<int>(std::min<std::size_t>(bytes.size() - done, 16384)));
                 if (n <= 0) return;
                 done += static_cast<std::size_t>(n);
             }
@@ -74,9 +74,10 @@ RawAnswer rawExchange(unsigned short port, const std::string& head, const std::s
             if (end == std::string::npos) continue;
             std::smatch m;
             const std::string headers = a.text.substr(0, end);
-            const std::size_t want = std::regex_search(headers, m, std::regex("Content-Length: ([0-9]+)", std::regex::icase))
-                                         ? std::stoul(m[1])
-                                         : 0;
+            const std::size_t want =
+                std::regex_search(headers, m, std::regex("Content-Length: ([0-9]+)", std::regex::icase))
+                    ? std::stoul(m[1])
+                    : 0;
             if (a.text.size() >= end + 4 + want) break;
         }
     } catch (const Poco::Exception& e) {
@@ -96,8 +97,8 @@ std::string post(const std::string& path, const std::string& body, const std::st
 std::string hmacHex(const std::string& key, const std::string& body) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(body.data()), body.size(),
-         digest, &length);
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(body.data()),
+         body.size(), digest, &length);
     static const char* kHex = "0123456789abcdef";
     std::string hex;
     for (unsigned i = 0; i < length; ++i) {
@@ -109,7 +110,8 @@ std::string hmacHex(const std::string& key, const std::string& body) {
 
 std::string flat(const std::string& id, const std::string& secret, const std::string& quantity = "\"0.002\"") {
     return std::string("{") + (secret.empty() ? "" : "\"secret\":\"" + secret + "\",") + "\"signal_id\":\"" + id +
-           "\",\"venue\":\"bn\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":" + quantity + "}";
+           "\",\"venue\":\"bn\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":" + quantity +
+           "}";
 }
 
 long journalSeqOf(const RawAnswer& a) {
@@ -119,7 +121,8 @@ long journalSeqOf(const RawAnswer& a) {
 
 }  // namespace
 
-TEST_CASE("bad input matrix: refused with the right status, nothing journaled, no order, host keeps serving", "[bad_input]") {
+TEST_CASE("bad input matrix: refused with the right status, nothing journaled, no order, host keeps serving",
+          "[bad_input]") {
     TempDir dir;
     EmulatorProcess emulator(dir.path() / "emulator");
     HostConfig config;
@@ -141,7 +144,9 @@ TEST_CASE("bad input matrix: refused with the right status, nothing journaled, n
             a = rawExchange(port, post("/webhook/" + config.pathToken, flat(id, "")), flat(id, ""));
         } else if (how == "signature") {
             const std::string body = flat(id, "");
-            a = rawExchange(port, post("/webhook", body, "X-Signature: sha256=" + hmacHex(config.signingSecret, body) + "\r\n"), body);
+            a = rawExchange(
+                port, post("/webhook", body, "X-Signature: sha256=" + hmacHex(config.signingSecret, body) + "\r\n"),
+                body);
         } else {
             a = rawExchange(port, post("/webhook", flat(id, secret)), flat(id, secret));
         }
@@ -154,7 +159,8 @@ TEST_CASE("bad input matrix: refused with the right status, nothing journaled, n
     sendValid("secret");
 
     const std::string big(70000, ' ');
-    const std::string deepArray = "{\"secret\":\"" + secret + "\",\"signal_id\":\"bad-deep\",\"x\":" + std::string(60000, '[') + "}";
+    const std::string deepArray =
+        "{\"secret\":\"" + secret + "\",\"signal_id\":\"bad-deep\",\"x\":" + std::string(60000, '[') + "}";
     std::string deepObject = "{\"secret\":\"" + secret + "\",\"signal_id\":\"bad-deep2\",\"x\":";
     for (int i = 0; i < 5000; ++i) deepObject += "{\"a\":";
     const std::string chunkedBig = [&] {
@@ -176,18 +182,39 @@ TEST_CASE("bad input matrix: refused with the right status, nothing journaled, n
         // Authentication (F1): 401 whatever else is wrong, before anything is parsed for meaning.
         {"no secret", post("/webhook", flat("bad-1", "")), flat("bad-1", ""), {401}},
         {"wrong secret", post("/webhook", flat("bad-2", secret + "x")), flat("bad-2", secret + "x"), {401}},
-        {"secret of the wrong type", post("/webhook", R"({"secret":12,"signal_id":"bad-3","venue":"bn","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002"})"),
-         R"({"secret":12,"signal_id":"bad-3","venue":"bn","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002"})", {401}},
+        {"secret of the wrong type",
+         post(
+             "/webhook",
+             R"({"secret":12,"signal_id":"bad-3","venue":"bn","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002"})"),
+         R"({"secret":12,"signal_id":"bad-3","venue":"bn","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002"})",
+         {401}},
         {"wrong path token", post("/webhook/" + config.pathToken + "x", flat("bad-4", "")), flat("bad-4", ""), {401}},
-        {"path token prefix", post("/webhook/" + config.pathToken.substr(0, 5), flat("bad-5", "")), flat("bad-5", ""), {401}},
-        {"X-Signature of another body", post("/webhook", flat("bad-6", ""), "X-Signature: sha256=" + hmacHex(config.signingSecret, flat("bad-7", "")) + "\r\n"),
-         flat("bad-6", ""), {401}},
-        {"X-Signature with the wrong key", post("/webhook", flat("bad-8", ""), "X-Signature: sha256=" + hmacHex("other", flat("bad-8", "")) + "\r\n"),
-         flat("bad-8", ""), {401}},
-        {"X-Signature not hex", post("/webhook", flat("bad-9", ""), "X-Signature: sha256=zz\r\n"), flat("bad-9", ""), {401}},
-        {"X-Signature sha1", post("/webhook", flat("bad-10", ""), "X-Signature: sha1=" + hmacHex(config.signingSecret, flat("bad-10", "")) + "\r\n"),
-         flat("bad-10", ""), {401}},
-        {"malformed JSON, unauthenticated", post("/webhook", "{\"secret\":\"" + secret + "\",\"signal_id\":"), "{\"secret\":\"" + secret + "\",\"signal_id\":", {401}},
+        {"path token prefix",
+         post("/webhook/" + config.pathToken.substr(0, 5), flat("bad-5", "")),
+         flat("bad-5", ""),
+         {401}},
+        {"X-Signature of another body",
+         post("/webhook", flat("bad-6", ""),
+              "X-Signature: sha256=" + hmacHex(config.signingSecret, flat("bad-7", "")) + "\r\n"),
+         flat("bad-6", ""),
+         {401}},
+        {"X-Signature with the wrong key",
+         post("/webhook", flat("bad-8", ""), "X-Signature: sha256=" + hmacHex("other", flat("bad-8", "")) + "\r\n"),
+         flat("bad-8", ""),
+         {401}},
+        {"X-Signature not hex",
+         post("/webhook", flat("bad-9", ""), "X-Signature: sha256=zz\r\n"),
+         flat("bad-9", ""),
+         {401}},
+        {"X-Signature sha1",
+         post("/webhook", flat("bad-10", ""),
+              "X-Signature: sha1=" + hmacHex(config.signingSecret, flat("bad-10", "")) + "\r\n"),
+         flat("bad-10", ""),
+         {401}},
+        {"malformed JSON, unauthenticated",
+         post("/webhook", "{\"secret\":\"" + secret + "\",\"signal_id\":"),
+         "{\"secret\":\"" + secret + "\",\"signal_id\":",
+         {401}},
         // Authenticated (path token) but invalid: 400.
         {"empty body", post(tokenPath, ""), "", {400}},
         {"malformed JSON", post(tokenPath, "{\"signal_id\":\"bad-11\","), "{\"signal_id\":\"bad-11\",", {400}},
@@ -196,27 +223,60 @@ TEST_CASE("bad input matrix: refused with the right status, nothing journaled, n
         {"deep object nesting", post(tokenPath, deepObject), deepObject, {400}},
         {"invalid UTF-8", post(tokenPath, flat("bad-\xff\xfe", "")), flat("bad-\xff\xfe", ""), {400}},
         {"overlong UTF-8 encoding", post(tokenPath, flat("bad-\xc0\xaf", "")), flat("bad-\xc0\xaf", ""), {400}},
-        {"huge number", post(tokenPath, flat("bad-12", "", std::string(400, '9'))), flat("bad-12", "", std::string(400, '9')), {400}},
+        {"huge number",
+         post(tokenPath, flat("bad-12", "", std::string(400, '9'))),
+         flat("bad-12", "", std::string(400, '9')),
+         {400}},
         {"huge exponent", post(tokenPath, flat("bad-13", "", "1e400")), flat("bad-13", "", "1e400"), {400}},
-        {"huge number in a string", post(tokenPath, flat("bad-14", "", "\"" + std::string(60, '9') + "\"")), flat("bad-14", "", "\"" + std::string(60, '9') + "\""), {400}},
-        {"negative quantity", post(tokenPath, flat("bad-15", "", "\"-0.002\"")), flat("bad-15", "", "\"-0.002\""), {400}},
-        {"duplicate key", post(tokenPath, R"({"signal_id":"bad-16","venue":"bn","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002","quantity":"5"})"),
-         R"({"signal_id":"bad-16","venue":"bn","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002","quantity":"5"})", {400}},
-        {"missing side", post(tokenPath, R"({"signal_id":"bad-17","venue":"bn","symbol":"BTCUSDT","type":"market","quantity":"0.002"})"),
-         R"({"signal_id":"bad-17","venue":"bn","symbol":"BTCUSDT","type":"market","quantity":"0.002"})", {400}},
+        {"huge number in a string",
+         post(tokenPath, flat("bad-14", "", "\"" + std::string(60, '9') + "\"")),
+         flat("bad-14", "", "\"" + std::string(60, '9') + "\""),
+         {400}},
+        {"negative quantity",
+         post(tokenPath, flat("bad-15", "", "\"-0.002\"")),
+         flat("bad-15", "", "\"-0.002\""),
+         {400}},
+        {"duplicate key",
+         post(
+             tokenPath,
+             R"({"signal_id":"bad-16","venue":"bn","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002","quantity":"5"})"),
+         R"({"signal_id":"bad-16","venue":"bn","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002","quantity":"5"})",
+         {400}},
+        {"missing side",
+         post(tokenPath,
+              R"({"signal_id":"bad-17","venue":"bn","symbol":"BTCUSDT","type":"market","quantity":"0.002"})"),
+         R"({"signal_id":"bad-17","venue":"bn","symbol":"BTCUSDT","type":"market","quantity":"0.002"})",
+         {400}},
         // Framing and size (F3).
         {"oversize body (Content-Length over the cap)", post(tokenPath, big), big, {413}, true},
-        {"oversize chunked body", "POST " + tokenPath + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", chunkedBig, {413}},
+        {"oversize chunked body",
+         "POST " + tokenPath +
+             " HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+         chunkedBig,
+         {413}},
         {"two different Content-Lengths",
-         "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(goodBody.size()) + "\r\nContent-Length: 5\r\nConnection: close\r\n\r\n",
-         goodBody, {400}},
+         "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(goodBody.size()) +
+             "\r\nContent-Length: 5\r\nConnection: close\r\n\r\n",
+         goodBody,
+         {400}},
         {"Content-Length with Transfer-Encoding",
-         "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(goodBody.size()) + "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
-         goodBody, {400}},
-        {"negative Content-Length", "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -5\r\nConnection: close\r\n\r\n", goodBody, {400}},
-        {"header over 8 KiB", post("/webhook", goodBody, "X-Junk: " + std::string(9000, 'j') + "\r\n"), goodBody, {400, 431}},
+         "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(goodBody.size()) +
+             "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+         goodBody,
+         {400}},
+        {"negative Content-Length",
+         "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -5\r\nConnection: close\r\n\r\n",
+         goodBody,
+         {400}},
+        {"header over 8 KiB",
+         post("/webhook", goodBody, "X-Junk: " + std::string(9000, 'j') + "\r\n"),
+         goodBody,
+         {400, 431}},
         {"body shorter than its Content-Length (client stalls)",
-         "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(goodBody.size() + 10) + "\r\n\r\n", goodBody, {400, 408}},
+         "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(goodBody.size() + 10) +
+             "\r\n\r\n",
+         goodBody,
+         {400, 408}},
     };
 
     int refused = 0;
@@ -225,8 +285,8 @@ TEST_CASE("bad input matrix: refused with the right status, nothing journaled, n
         const auto started = std::chrono::steady_clock::now();
         const RawAnswer a = rawExchange(port, c.head, c.body, c.early);
         const bool statusOk = std::find(c.statuses.begin(), c.statuses.end(), a.status) != c.statuses.end();
-        std::cout << "[crash.bad_input] " << c.name << ": " << (a.status ? std::to_string(a.status) : "no answer") << " "
-                  << secondsSince(started) << (statusOk ? "" : "  <-- UNEXPECTED") << std::endl;
+        std::cout << "[crash.bad_input] " << c.name << ": " << (a.status ? std::to_string(a.status) : "no answer")
+                  << " " << secondsSince(started) << (statusOk ? "" : "  <-- UNEXPECTED") << std::endl;
         INFO(c.name << " -> " << a.text.substr(0, 400));
         CHECK(statusOk);
         if (statusOk) ++refused;
@@ -243,9 +303,13 @@ TEST_CASE("bad input matrix: refused with the right status, nothing journaled, n
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     CHECK(first.status == 200);  // a duplicate is answered 200, not journaled again
-    const RawAnswer conflict = rawExchange(port, post("/webhook", flat("ok-1", secret, "\"0.003\"")), flat("ok-1", secret, "\"0.003\""));
+    const RawAnswer conflict =
+        rawExchange(port, post("/webhook", flat("ok-1", secret, "\"0.003\"")), flat("ok-1", secret, "\"0.003\""));
     INFO(conflict.text);
     CHECK(conflict.status == 422);
+    // The refusal itself is journaled (intake never writes to the gate), so the admitter records
+    // it as signal_rejected: one record between the valid signals, and never a signal.
+    expectedSeq += 1;
     sendValid("secret");
 
     // The IP allowlist uses the real peer: a host that allows only another address refuses us.
@@ -290,7 +354,8 @@ TEST_CASE("bad input matrix: refused with the right status, nothing journaled, n
         if (o.clientOrderId.rfind("ok-", 0) != 0) ++badOrders;
     for (const auto& e : tail.events())
         if (e.event == "signal_received" && e.signalId.rfind("ok-", 0) != 0) ++badEvents;
-    printReport("crash.bad_input", std::to_string(cases.size()) + " bad requests + same-id-other-payload + IP allowlist", check, &storage,
+    printReport("crash.bad_input",
+                std::to_string(cases.size()) + " bad requests + same-id-other-payload + IP allowlist", check, &storage,
                 "refused as expected=" + std::to_string(refused) + "/" + std::to_string(cases.size()) +
                     " valid signals=" + std::to_string(valid) + " orders for refused ids=" + std::to_string(badOrders));
     INFO(check.summary() << "\n" << storage.summary());
@@ -301,22 +366,28 @@ TEST_CASE("bad input matrix: refused with the right status, nothing journaled, n
     CHECK(check.orders == valid);
     checkExactlyOnceInvariants(check);
     CHECK(storage.clean());
-    CHECK(storage.journalRecords == static_cast<std::uint64_t>(valid));  // only the valid ones were journaled
+    // Only the valid ones were journaled, and the one refusal of a conflicting payload.
+    CHECK(storage.journalRecords == static_cast<std::uint64_t>(valid) + 1);
+    int rejected = 0;
+    for (const auto& e : tail.events()) rejected += e.event == "signal_rejected" && e.signalId == "ok-1";
+    CHECK(rejected == 1);
 }
 
 // RFC 9112 §6.3: an invalid Content-Length is unrecoverable framing: 400 and close. Poco 1.11's
 // own connection loop dropped such a connection without an answer (it throws while building the
 // request, before any handler runs); tradehost's loop answers it.
-TEST_CASE("a Content-Length that is not a number is refused: nothing journaled, the host keeps serving", "[bad_input]") {
+TEST_CASE("a Content-Length that is not a number is refused: nothing journaled, the host keeps serving",
+          "[bad_input]") {
     TempDir dir;
     EmulatorProcess emulator(dir.path() / "emulator");
     HostConfig config;
     HostProcess host(dir.path() / "host", emulator, config);
     REQUIRE(host.start());
     const std::string body = flat("bad-cl", config.webhookSecret);
-    const RawAnswer a = rawExchange(host.port(), "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 12abc\r\n\r\n", body);
-    std::cout << "[crash.bad_input] Content-Length not a number: " << (a.status ? std::to_string(a.status) : "no answer")
-              << std::endl;
+    const RawAnswer a =
+        rawExchange(host.port(), "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 12abc\r\n\r\n", body);
+    std::cout << "[crash.bad_input] Content-Length not a number: "
+              << (a.status ? std::to_string(a.status) : "no answer") << std::endl;
     INFO(a.text);
     CHECK(a.status == 400);
     CHECK(a.text.find("\"field\":\"Content-Length\"") != std::string::npos);
@@ -333,7 +404,8 @@ TEST_CASE("a Content-Length that is not a number is refused: nothing journaled, 
 // nothing (they time out after 5 s); meanwhile 200 senders post valid signals, which queue. When
 // the threads free up, the queue is long: the first ones out of it get 503 at once (nothing
 // journaled, Retry-After), the rest are served. Every sender gets an answer; none hangs.
-TEST_CASE("over capacity: queued requests get 503 at once, nothing is journaled for them, no sender hangs", "[bad_input]") {
+TEST_CASE("over capacity: queued requests get 503 at once, nothing is journaled for them, no sender hangs",
+          "[bad_input]") {
     TempDir dir;
     EmulatorProcess emulator(dir.path() / "emulator");
     HostConfig config;
@@ -376,11 +448,12 @@ TEST_CASE("over capacity: queued requests get 503 at once, nothing is journaled 
             ++shedWithRetryAfter;
         if (status == 202) seqs.insert(journalSeqOf(RawAnswer{status, text}));
     }
-    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     std::string summary;
     for (const auto& [status, n] : statuses) summary += " " + std::to_string(status) + "=" + std::to_string(n);
-    std::cout << "[crash.bad_input] over capacity: " << kThreads << " idle connections holding every thread, " << kSenders
-              << " senders queued | answers" << summary << " in " << elapsed.count() << " ms" << std::endl;
+    std::cout << "[crash.bad_input] over capacity: " << kThreads << " idle connections holding every thread, "
+              << kSenders << " senders queued | answers" << summary << " in " << elapsed.count() << " ms" << std::endl;
     CHECK(statuses[0] == 0);  // every sender got an answer
     CHECK(statuses[202] + statuses[503] == kSenders);
     CHECK(statuses[503] > 0);  // the queue really was over capacity

@@ -5,9 +5,9 @@
 
 #include <cerrno>
 #include <csignal>
-#include <iostream>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <stdexcept>
 
@@ -36,7 +36,9 @@ HostProcess::~HostProcess() {
         if (const char* keep = std::getenv("TRADEHOST_CRASH_KEEP"); keep && *keep) {
             const auto target = std::filesystem::path(keep) / dir_.filename();
             std::filesystem::create_directories(target);
-            std::filesystem::copy(dir_, target, std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
+            std::filesystem::copy(
+                dir_, target,
+                std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
         }
     } catch (...) {
     }
@@ -66,14 +68,17 @@ void HostProcess::writeDeployment() {
     if (c.maxBodyBytes) y << "  max_body_bytes: " << *c.maxBodyBytes << "\n";
     y << "storage:\n  dir: \"" << storageDir().string() << "\"\n";
     y << "risk:\n  max_signal_age_s: " << c.maxSignalAgeS << "\n";
-    y << "resolver:\n  settle_window_s: " << c.settleWindowS << "\n  unresolved_alert_s: " << c.unresolvedAlertS << "\n";
+    y << "resolver:\n  settle_window_s: " << c.settleWindowS << "\n  unresolved_alert_s: " << c.unresolvedAlertS
+      << "\n  working_poll_ms: " << c.workingPollMs << "\n";
     y << "venues:\n  - name: " << c.venue << "\n    type: binance_futures\n    settings:\n";
     y << "      base_url: \"" << emulatorUrl_ << "\"\n";
     y << "      api_key: \"${BINANCE_API_KEY}\"\n      api_secret: \"${BINANCE_API_SECRET}\"\n";
     y << "      ca_file: \"" << caFile_ << "\"\n";
     y << "      recv_window_ms: " << c.recvWindowMs << "\n";
     y << "      request_timeout_ms: " << c.requestTimeoutMs << "\n";
-    y << "      weight_limit_per_minute: 1000000\n      order_limit_per_10s: 100000\n";
+    y << "      connect_timeout_ms: " << c.connectTimeoutMs << "\n";
+    y << "      weight_limit_per_minute: 1000000\n      order_limit_per_10s: " << c.orderLimitPer10s << "\n";
+    if (c.hedgeMode) y << "      hedge_mode: true\n";
     if (!y) throw std::runtime_error("cannot write " + deploymentFile());
 }
 
@@ -83,7 +88,8 @@ bool HostProcess::start(const std::map<std::string, std::string>& env, std::chro
     auto all = environment();
     for (const auto& [k, v] : env) all[k] = v;
     ++starts_;
-    process_ = std::make_unique<BackgroundProcess>(kTradehostBin, std::vector<std::string>{"--config", deploymentFile()}, all);
+    process_ =
+        std::make_unique<BackgroundProcess>(kTradehostBin, std::vector<std::string>{"--config", deploymentFile()}, all);
     // Watches for the exit without reaping (WNOWAIT): the pid stays ours until wait() below, so
     // a kill() can never hit an unrelated process that reused it.
     const pid_t pid = process_->pid();

@@ -19,11 +19,11 @@ std::string randomHex(std::size_t bytes);  // emulator_process.h
 // The deployment a test runs. Defaults keep tests fast without weakening the protocol: see
 // settleWindowS and recvWindowMs.
 struct HostConfig {
-    std::string venue = "bn";         // short: client ids are {signal}:{venue}:{leg}:{attempt}, at most 36
+    std::string venue = "bn";  // short: client ids are {signal}:{venue}:{leg}:{attempt}, at most 36
     // Body "secret" (passed as ${TH_CRASH_WEBHOOK_SECRET}): a fresh canary per config; empty: none.
     std::string webhookSecret = "crash-webhook-" + randomHex(8);
-    std::string pathToken;            // POST /webhook/<token>; empty: none
-    std::string signingSecret;        // X-Signature; empty: none
+    std::string pathToken;      // POST /webhook/<token>; empty: none
+    std::string signingSecret;  // X-Signature; empty: none
     std::vector<std::string> allowIps;
     std::optional<long> maxBodyBytes;
     // The resolver declares an order absent only after NotFound answers spanning this window.
@@ -31,12 +31,17 @@ struct HostConfig {
     // because every late execution the tests inject (the emulator's stand-in for that internal
     // timeout) is shorter: kLateExecuteMs below. Shrinking both together keeps the proof intact.
     int settleWindowS = 2;
-    int unresolvedAlertS = 120;       // an UNKNOWN leg older than this raises order_unresolved
+    int unresolvedAlertS = 120;  // an UNKNOWN leg older than this raises order_unresolved
     int maxSignalAgeS = 120;
     // recvWindow of signed requests: small, so a request cannot be valid at the venue for longer
     // than the settle window either.
     int recvWindowMs = 1000;
-    int requestTimeoutMs = 2000;      // an order without an answer by then is Unknown
+    int requestTimeoutMs = 2000;  // an order without an answer by then is Unknown
+    int workingPollMs = 200;      // how often a resting (working) order is asked about
+    bool hedgeMode = false;       // the venue plugin's hedge_mode (start the emulator to match)
+    // The plugin's own pacing; high by default so that it never shapes a test that is not about it.
+    int orderLimitPer10s = 100000;
+    int connectTimeoutMs = 3000;
 };
 
 // The late-execution delay the tests inject; must stay below settleWindowS (see HostConfig).

@@ -1,12 +1,12 @@
 // The checker: what the sender was told vs what the venue holds vs what the event log says.
 #include "invariant_checker.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <tradehost/decimal.h>
+
+#include <fstream>
+#include <sstream>
 
 namespace tradehost::test {
 namespace {
@@ -30,9 +30,10 @@ struct LegKey {
 
 // What the event log says about each leg of the run.
 struct LegEvents {
-    bool order = false;    // order_ack, or order_resolved found
-    bool noOrder = false;  // order_rejected, order_blocked, order_expired
-    std::string refusal;   // which of those
+    bool hasOrder = false;  // order_ack, or order_resolved found: the venue holds an order
+    bool order = false;     // ... and it is final (or order_closed came later): the leg has ended
+    bool noOrder = false;   // order_rejected, order_blocked, order_expired
+    std::string refusal;    // which of those
     std::vector<std::string> names;
 };
 
@@ -47,7 +48,13 @@ std::map<LegKey, LegEvents> legEvents(const RunSpec& spec, const std::vector<Eve
         if (e.clientOrderId.empty() || !parseClientOrderId(e.clientOrderId, parts)) continue;
         LegEvents& l = out[{e.signalId, parts.leg}];
         l.names.push_back(e.event + "(" + e.clientOrderId + (e.outcome.empty() ? "" : " " + e.outcome) + ")");
-        if (e.event == "order_ack" || (e.event == "order_resolved" && e.outcome == "found")) l.order = true;
+        // An order the venue still holds open (a resting limit order) is WORKING: the leg ends only
+        // with order_closed, when the order is filled, cancelled or expired.
+        if (e.event == "order_ack" || (e.event == "order_resolved" && e.outcome == "found")) {
+            l.hasOrder = true;
+            l.order = e.status != "NEW" && e.status != "PARTIALLY_FILLED";
+        }
+        if (e.event == "order_closed") l.order = true;
         if (e.event == "order_rejected" || e.event == "order_blocked" || e.event == "order_expired") {
             l.noOrder = true;
             l.refusal = e.event;
@@ -57,14 +64,17 @@ std::map<LegKey, LegEvents> legEvents(const RunSpec& spec, const std::vector<Eve
 }
 
 // Per signal: ok if any delivery got a 2xx, else fail if any got a 4xx, else indeterminate.
-std::map<std::string, tools::Outcome> signalOutcomes(const RunSpec& spec, const std::vector<tools::DeliveryRecord>& deliveries) {
+std::map<std::string, tools::Outcome> signalOutcomes(const RunSpec& spec,
+                                                     const std::vector<tools::DeliveryRecord>& deliveries) {
     std::map<std::string, tools::Outcome> out;
     for (const auto& d : deliveries) {
         if (!inRun(spec, d.signalId)) continue;
         auto [it, inserted] = out.emplace(d.signalId, d.outcome);
         if (inserted) continue;
-        if (d.outcome == tools::Outcome::Ok) it->second = tools::Outcome::Ok;
-        else if (d.outcome == tools::Outcome::Fail && it->second == tools::Outcome::Indeterminate) it->second = tools::Outcome::Fail;
+        if (d.outcome == tools::Outcome::Ok)
+            it->second = tools::Outcome::Ok;
+        else if (d.outcome == tools::Outcome::Fail && it->second == tools::Outcome::Indeterminate)
+            it->second = tools::Outcome::Fail;
     }
     return out;
 }
@@ -97,6 +107,7 @@ void EventTail::poll() {
             e.clientOrderId = o->getValue<std::string>("client_order_id");
             if (const auto data = o->getObject("data")) {
                 if (data->has("outcome")) e.outcome = data->getValue<std::string>("outcome");
+                if (data->has("status")) e.status = data->getValue<std::string>("status");
                 if (data->has("legs")) e.legs = data->getValue<int>("legs");
             }
             events_.push_back(std::move(e));
@@ -124,11 +135,13 @@ bool parseClientOrderId(const std::string& id, OrderIdParts& out) {
 
 std::string CheckReport::summary() const {
     std::ostringstream s;
-    s << "signals=" << signals << " ok=" << signalsOk << " fail=" << signalsFail << " indeterminate=" << signalsIndeterminate
-      << " deliveries=" << deliveries << " (ok " << deliveriesOk << ") admitted=" << admittedSignals
-      << " accepted_legs=" << acceptedLegs << " orders=" << orders << " | lost=" << lost << " doubled=" << doubled
-      << " phantom=" << phantom << " unterminated=" << unterminated << " disagreements=" << disagreements
-      << " book_mismatches=" << bookMismatches << " | ended without an order: expired=" << expired << " rejected=" << rejected << " blocked=" << blocked << " | events:";
+    s << "signals=" << signals << " ok=" << signalsOk << " fail=" << signalsFail
+      << " indeterminate=" << signalsIndeterminate << " deliveries=" << deliveries << " (ok " << deliveriesOk
+      << ") admitted=" << admittedSignals << " accepted_legs=" << acceptedLegs << " orders=" << orders
+      << " | lost=" << lost << " doubled=" << doubled << " phantom=" << phantom << " unterminated=" << unterminated
+      << " disagreements=" << disagreements << " book_mismatches=" << bookMismatches
+      << " | ended without an order: expired=" << expired << " rejected=" << rejected << " blocked=" << blocked
+      << " | events:";
     for (const auto& [name, n] : events) s << " " << name << "=" << n;
     return s.str();
 }
@@ -147,9 +160,12 @@ CheckReport checkInvariants(const RunSpec& spec, const std::vector<tools::Delive
     }
     r.signals = static_cast<int>(outcomes.size());
     for (const auto& [id, o] : outcomes) {
-        if (o == tools::Outcome::Ok) ++r.signalsOk;
-        else if (o == tools::Outcome::Fail) ++r.signalsFail;
-        else ++r.signalsIndeterminate;
+        if (o == tools::Outcome::Ok)
+            ++r.signalsOk;
+        else if (o == tools::Outcome::Fail)
+            ++r.signalsFail;
+        else
+            ++r.signalsIndeterminate;
     }
     r.acceptedLegs = r.signalsOk * spec.legs;
 
@@ -204,9 +220,12 @@ CheckReport checkInvariants(const RunSpec& spec, const std::vector<tools::Delive
         if (list.size() > 1 || filled > intended) {
             ++r.doubled;
             std::string ids;
-            for (const auto* o : list) ids += " " + o->clientOrderId + "#" + std::to_string(*o->orderId) + "(" + o->executedQty + (o->fault.empty() ? "" : ", fault " + o->fault) + ")";
-            problem("doubled: " + key.signalId + " leg " + std::to_string(key.leg) + " has " + std::to_string(list.size()) +
-                    " orders, filled " + filled.toString() + " of " + spec.quantity + ":" + ids);
+            for (const auto* o : list)
+                ids += " " + o->clientOrderId + "#" + std::to_string(*o->orderId) + "(" + o->executedQty +
+                       (o->fault.empty() ? "" : ", fault " + o->fault) + ")";
+            problem("doubled: " + key.signalId + " leg " + std::to_string(key.leg) + " has " +
+                    std::to_string(list.size()) + " orders, filled " + filled.toString() + " of " + spec.quantity +
+                    ":" + ids);
         }
     }
 
@@ -228,20 +247,24 @@ CheckReport checkInvariants(const RunSpec& spec, const std::vector<tools::Delive
             if (accepted && noOrder && !hasOrder) {
                 const std::string& why = e->second.refusal;
                 (why == "order_expired" ? r.expired : why == "order_rejected" ? r.rejected : r.blocked) += 1;
-                problem(why.substr(6) + ": " + id + " leg " + std::to_string(leg) + " was accepted and ended without an order (" + what + ")");
+                problem(why.substr(6) + ": " + id + " leg " + std::to_string(leg) +
+                        " was accepted and ended without an order (" + what + ")");
             }
             if (accepted && !hasOrder && !noOrder) {
                 ++r.lost;
-                problem("lost: " + id + " leg " + std::to_string(leg) + " was accepted but has no order and no terminal refusal (" + what + ")");
+                problem("lost: " + id + " leg " + std::to_string(leg) +
+                        " was accepted but has no order and no terminal refusal (" + what + ")");
             }
             if (!order && !noOrder) {
                 ++r.unterminated;
                 problem("unterminated: " + id + " leg " + std::to_string(leg) + " (" + what + ")");
             }
-            if ((order && !hasOrder) || (noOrder && hasOrder)) {
+            const bool ackedOrder = e != legs.end() && e->second.hasOrder;
+            if ((ackedOrder && !hasOrder) || (noOrder && hasOrder)) {
                 ++r.disagreements;
                 problem("disagreement: " + id + " leg " + std::to_string(leg) + ": the venue has " +
-                        std::to_string(hasOrder ? venue.at(key).size() : 0) + " order(s) but the event log says " + what);
+                        std::to_string(hasOrder ? venue.at(key).size() : 0) + " order(s) but the event log says " +
+                        what);
             }
         }
     }

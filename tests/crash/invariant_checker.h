@@ -19,6 +19,7 @@ struct EventLine {
     std::string signalId;
     std::string clientOrderId;
     std::string outcome;  // data.outcome of order_resolved: "found" | "absent"
+    std::string status;   // data.status: the order's status as the venue reported it (order_ack, ...)
     int legs = 0;         // data.legs of signal_received
 };
 
@@ -56,20 +57,20 @@ struct OrderIdParts {
 bool parseClientOrderId(const std::string& id, OrderIdParts& out);
 
 struct CheckReport {
-    int signals = 0;         // signal ids the sender tried
-    int signalsOk = 0;       // at least one 2xx: accepted
-    int signalsFail = 0;     // only 4xx
+    int signals = 0;      // signal ids the sender tried
+    int signalsOk = 0;    // at least one 2xx: accepted
+    int signalsFail = 0;  // only 4xx
     int signalsIndeterminate = 0;
     int deliveries = 0;
     int deliveriesOk = 0;
-    int acceptedLegs = 0;    // legs of accepted signals
-    int admittedSignals = 0; // signals with a signal_received event
-    int orders = 0;          // orders of this run at the venue (with an order id)
-    int lost = 0;            // accepted leg: no order and no terminal reject/blocked/expired event
-    int doubled = 0;         // leg with more than one order, or filled above its quantity
-    int phantom = 0;         // order whose signal was never sent, or only refused (4xx)
-    int unterminated = 0;    // accepted or admitted leg without a terminal event
-    int disagreements = 0;   // terminal event contradicts the venue (ack without order, reject with one)
+    int acceptedLegs = 0;     // legs of accepted signals
+    int admittedSignals = 0;  // signals with a signal_received event
+    int orders = 0;           // orders of this run at the venue (with an order id)
+    int lost = 0;             // accepted leg: no order and no terminal reject/blocked/expired event
+    int doubled = 0;          // leg with more than one order, or filled above its quantity
+    int phantom = 0;          // order whose signal was never sent, or only refused (4xx)
+    int unterminated = 0;     // accepted or admitted leg without a terminal event
+    int disagreements = 0;    // terminal event contradicts the venue (ack without order, reject with one)
     // Accepted legs that ended without an order, by reason. Legitimate terminals, but in these
     // tests (no risk limits, max_signal_age_s far above any delay) each one means the host fell
     // behind or refused something it should have traded: the tests expect none.
@@ -87,7 +88,8 @@ struct CheckReport {
     std::vector<std::string> problems;  // one line per finding (the first few hundred)
 
     bool clean() const {
-        return lost == 0 && doubled == 0 && phantom == 0 && unterminated == 0 && disagreements == 0 && bookMismatches == 0;
+        return lost == 0 && doubled == 0 && phantom == 0 && unterminated == 0 && disagreements == 0 &&
+               bookMismatches == 0;
     }
     std::string summary() const;
 };

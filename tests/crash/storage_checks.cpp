@@ -1,11 +1,12 @@
 // After the host stopped: the event chain verifies, the gate database is intact, the journal re-reads.
 #include "storage_checks.h"
 
-#include <sstream>
-#include <vector>
-
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
+#include <tradehost/decimal.h>
+
+#include <sstream>
+#include <vector>
 
 #include "crash_paths.h"
 #include "journal/journal.h"
@@ -14,6 +15,7 @@
 namespace tradehost::test {
 
 using namespace Poco::Data::Keywords;
+using tradehost::Decimal;
 
 std::string StorageReport::summary() const {
     std::ostringstream s;
@@ -38,7 +40,8 @@ std::string gateIntegrity(const std::string& gateFile) {
         session << "PRAGMA integrity_check", into(rows), now;
         // A database without the gate's tables is not the gate (a wrong path would open empty).
         int tables = 0;
-        session << "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('signals', 'legs')", into(tables), now;
+        session << "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('signals', 'legs')",
+            into(tables), now;
         if (tables != 2) return "not a gate database (signals/legs tables missing)";
         std::string out;
         for (const auto& r : rows) out += (out.empty() ? "" : "; ") + r;
@@ -52,12 +55,16 @@ std::map<std::string, std::string> gatePositions(const std::string& gateFile, co
     Poco::Data::SQLite::Connector::registerConnector();
     try {
         Poco::Data::Session session("SQLite", "file:" + gateFile + "?mode=ro");
-        std::vector<std::string> venues, symbols, sides, quantities;
-        session << "SELECT venue, symbol, position_side, quantity FROM positions", into(venues), into(symbols), into(sides),
-            into(quantities), now;
+        // Expected = the host's fills plus any operator baseline adjustment (gate/position_book.h).
+        std::vector<std::string> venues, symbols, sides, fills, adjustments;
+        session << "SELECT venue, symbol, position_side, fills, adjustment FROM positions", into(venues), into(symbols),
+            into(sides), into(fills), into(adjustments), now;
         std::map<std::string, std::string> out;
-        for (std::size_t i = 0; i < venues.size(); ++i)
-            if (venues[i] == venue) out[sides[i] == "BOTH" ? symbols[i] : symbols[i] + "/" + sides[i]] = quantities[i];
+        for (std::size_t i = 0; i < venues.size(); ++i) {
+            if (venues[i] != venue) continue;
+            const Decimal expected = Decimal::of(fills[i]) + Decimal::of(adjustments[i]);
+            out[sides[i] == "BOTH" ? symbols[i] : symbols[i] + "/" + sides[i]] = expected.toString();
+        }
         return out;
     } catch (const Poco::Exception& e) {
         throw std::runtime_error("cannot read the gate's positions: " + e.displayText());
@@ -71,7 +78,8 @@ std::map<std::string, std::string> gateLegFills(const std::string& gateFile, con
         Poco::Data::Session session("SQLite", "file:" + gateFile + "?mode=ro");
         std::vector<std::string> signals, venues, filled;
         std::vector<int> legs;
-        session << "SELECT signal_id, leg, venue, filled_qty FROM legs", into(signals), into(legs), into(venues), into(filled), now;
+        session << "SELECT signal_id, leg, venue, filled_qty FROM legs", into(signals), into(legs), into(venues),
+            into(filled), now;
         std::map<std::string, std::string> out;
         for (std::size_t i = 0; i < signals.size(); ++i)
             if (venues[i] == venue && signals[i].compare(0, prefix.size(), prefix) == 0)
@@ -104,7 +112,8 @@ bool rereadJournal(const std::filesystem::path& journalDir, std::uint64_t& recor
     }
 }
 
-StorageReport checkStorage(const std::string& eventsFile, const std::string& gateFile, const std::filesystem::path& journalDir) {
+StorageReport checkStorage(const std::string& eventsFile, const std::string& gateFile,
+                           const std::filesystem::path& journalDir) {
     StorageReport r;
     r.chainOk = verifyEventChain(eventsFile, r.chain);
     r.integrity = gateIntegrity(gateFile);

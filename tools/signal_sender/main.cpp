@@ -31,6 +31,8 @@ Options:
   --venue NAME           venue instance of every leg (default bn)
   --symbol S             symbol of every leg (default BTCUSDT)
   --quantity Q           quantity of every leg (default 0.002)
+  --price P              limit orders (GTC) at price P instead of market orders
+  --position-side S      send "position_side": S on every leg (LONG or SHORT, for hedge mode)
   --concurrency C        connections, one keep-alive session each (default 4)
   --rate PER_S           first sends per second over all connections (default 0: no pacing)
   --duplicates MAX       deliver each signal 1..MAX times (random, byte-identical), shuffled (default 1)
@@ -70,6 +72,8 @@ int main(int argc, char** argv) {
         {"--venue", [&](const std::string& v) { o.venue = v; }},
         {"--symbol", [&](const std::string& v) { o.symbol = v; }},
         {"--quantity", [&](const std::string& v) { o.quantity = v; }},
+        {"--price", [&](const std::string& v) { o.price = v; }},
+        {"--position-side", [&](const std::string& v) { o.positionSide = v; }},
         {"--concurrency", [&](const std::string& v) { o.concurrency = std::stoi(v); }},
         {"--rate", [&](const std::string& v) { o.rate = std::stod(v); }},
         {"--duplicates", [&](const std::string& v) { o.duplicates = std::stoi(v); }},
@@ -77,7 +81,8 @@ int main(int argc, char** argv) {
         {"--max-resends", [&](const std::string& v) { o.maxResends = std::stoi(v); }},
         {"--timeout-ms", [&](const std::string& v) { o.timeoutMs = std::stoi(v); }},
         {"--ledger", [&](const std::string& v) { o.ledgerPath = v; }},
-        {"--skip-settled", [&](const std::string& v) { o.skip = tradehost::tools::settledSignals(tradehost::tools::readLedger(v)); }},
+        {"--skip-settled",
+         [&](const std::string& v) { o.skip = tradehost::tools::settledSignals(tradehost::tools::readLedger(v)); }},
         {"--seed", [&](const std::string& v) { o.seed = static_cast<std::uint32_t>(std::stoul(v)); }},
     };
     std::map<std::string, std::function<void()>> flags = {
@@ -100,7 +105,8 @@ int main(int argc, char** argv) {
                     w->second(argv[++i]);
                 } catch (const std::logic_error& e) {
                     // std::stoi's own messages ("stoi") say nothing useful.
-                    if (dynamic_cast<const std::invalid_argument*>(&e) && std::string(e.what()).rfind("--", 0) == 0) throw;
+                    if (dynamic_cast<const std::invalid_argument*>(&e) && std::string(e.what()).rfind("--", 0) == 0)
+                        throw;
                     throw std::invalid_argument(arg + ": '" + argv[i] + "' is not a valid value");
                 }
             } else {

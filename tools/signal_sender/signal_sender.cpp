@@ -1,6 +1,16 @@
 // Sends webhook signals the way TradingView does and records what the receiver said to each one.
 #include "signal_sender.h"
 
+#include <Poco/Exception.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/SHA2Engine.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -13,16 +23,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
-
-#include <Poco/Exception.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/SHA2Engine.h>
-#include <Poco/StreamCopier.h>
-#include <Poco/URI.h>
 
 namespace tradehost::tools {
 namespace {
@@ -59,8 +59,8 @@ std::string ledgerLine(const DeliveryRecord& r) {
     std::string out = "{\"signal_id\":";
     appendJsonString(out, r.signalId);
     out += ",\"delivery\":" + std::to_string(r.delivery) + ",\"sha256\":\"" + r.bodySha256 + "\",\"outcome\":\"" +
-           toString(r.outcome) + "\",\"status\":" + std::to_string(r.status) + ",\"attempts\":" +
-           std::to_string(r.attempts) + ",\"statuses\":[";
+           toString(r.outcome) + "\",\"status\":" + std::to_string(r.status) +
+           ",\"attempts\":" + std::to_string(r.attempts) + ",\"statuses\":[";
     for (std::size_t i = 0; i < r.statuses.size(); ++i) out += (i ? "," : "") + std::to_string(r.statuses[i]);
     out += "],\"error\":";
     appendJsonString(out, r.error);
@@ -154,16 +154,20 @@ void validate(const SenderOptions& o) {
     need(!o.race || o.duplicates <= o.concurrency, "--race needs --concurrency >= --duplicates");
     need(o.resendDelayMs >= 0 && o.maxResends >= 0, "--resend-delay-ms and the resend count must be >= 0");
     need(o.timeoutMs > 0, "--timeout-ms must be > 0");
-    need(!o.venue.empty() && !o.symbol.empty() && !o.quantity.empty(), "--venue, --symbol and --quantity must not be empty");
+    need(!o.venue.empty() && !o.symbol.empty() && !o.quantity.empty(),
+         "--venue, --symbol and --quantity must not be empty");
 }
 
 }  // namespace
 
 const char* toString(Outcome o) {
     switch (o) {
-        case Outcome::Ok: return "ok";
-        case Outcome::Fail: return "fail";
-        case Outcome::Indeterminate: return "indeterminate";
+        case Outcome::Ok:
+            return "ok";
+        case Outcome::Fail:
+            return "fail";
+        case Outcome::Indeterminate:
+            return "indeterminate";
     }
     return "?";
 }
@@ -173,7 +177,8 @@ std::string SenderSummary::line() const {
     s << "tradehost-sender: " << signals << " signals, " << deliveries << " deliveries, " << requests << " requests ("
       << resends << " resends); deliveries ok=" << ok << " fail=" << fail << " indeterminate=" << indeterminate
       << "; signals ok=" << signalsOk << "/" << signals << "; answers";
-    for (const auto& [status, n] : statuses) s << " " << (status == 0 ? std::string("none") : std::to_string(status)) << "=" << n;
+    for (const auto& [status, n] : statuses)
+        s << " " << (status == 0 ? std::string("none") : std::to_string(status)) << "=" << n;
     char elapsed[32];
     std::snprintf(elapsed, sizeof elapsed, "%.2f", elapsedS);
     s << "; " << elapsed << " s";
@@ -197,11 +202,20 @@ std::string signalBody(const SenderOptions& o, const std::string& id) {
         l += ",\"symbol\":";
         appendJsonString(l, o.symbol);
         // Sides alternate so a multi-leg signal leaves the account flat.
-        l += std::string(",\"side\":\"") + (i % 2 == 0 ? "buy" : "sell") + "\",\"type\":\"market\",\"quantity\":";
+        l += std::string(",\"side\":\"") + (i % 2 == 0 ? "buy" : "sell") + "\",\"type\":\"" +
+             (o.price.empty() ? "market" : "limit") + "\",\"quantity\":";
         appendJsonString(l, o.quantity);
+        if (!o.price.empty()) {
+            l += ",\"price\":";
+            appendJsonString(l, o.price);
+        }
+        if (!o.positionSide.empty()) {
+            l += ",\"position_side\":";
+            appendJsonString(l, o.positionSide);
+        }
         return l;
     };
-    if (o.legs == 1) return out + "," + leg(0) + ",\"price\":null,\"reduce_only\":false}";
+    if (o.legs == 1) return out + "," + leg(0) + (o.price.empty() ? ",\"price\":null" : "") + ",\"reduce_only\":false}";
     out += ",\"legs\":[";
     for (int i = 0; i < o.legs; ++i) out += (i ? ",{" : "{") + leg(i) + "}";
     return out + "]}";
@@ -224,7 +238,8 @@ std::vector<DeliveryRecord> readLedger(const std::string& path) {
             r.status = o->getValue<int>("status");
             r.attempts = o->getValue<int>("attempts");
             if (auto statuses = o->getArray("statuses"))
-                for (std::size_t i = 0; i < statuses->size(); ++i) r.statuses.push_back(statuses->getElement<int>(static_cast<unsigned>(i)));
+                for (std::size_t i = 0; i < statuses->size(); ++i)
+                    r.statuses.push_back(statuses->getElement<int>(static_cast<unsigned>(i)));
             r.error = o->optValue<std::string>("error", "");
             r.answer = o->optValue<std::string>("answer", "");
             out.push_back(std::move(r));
@@ -352,7 +367,8 @@ SenderSummary SignalSender::run() {
         // A schedule of (due time, delivery): first sends paced by --rate, resends after the delay.
         std::multimap<Clock::time_point, std::size_t> schedule;
         for (std::size_t i = 0; i < deliveries.size(); ++i) {
-            const auto offset = o.rate > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(static_cast<double>(i) / o.rate))
+            const auto offset = o.rate > 0 ? std::chrono::duration_cast<Clock::duration>(
+                                                 std::chrono::duration<double>(static_cast<double>(i) / o.rate))
                                            : Clock::duration::zero();
             schedule.emplace(start + offset, i);
         }

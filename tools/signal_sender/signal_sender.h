@@ -11,14 +11,16 @@
 namespace tradehost::tools {
 
 struct SenderOptions {
-    std::string url;              // http://host:port/path (the webhook; a path token goes in the path)
-    std::string secret;           // put in the body as "secret"; empty: no secret field
-    int count = 1;                // signals: ids prefix + firstIndex .. prefix + firstIndex + count - 1
+    std::string url;     // http://host:port/path (the webhook; a path token goes in the path)
+    std::string secret;  // put in the body as "secret"; empty: no secret field
+    int count = 1;       // signals: ids prefix + firstIndex .. prefix + firstIndex + count - 1
     int firstIndex = 1;
-    int legs = 1;                 // 1: the flat form; more: the "legs" form (sides alternate buy/sell)
+    int legs = 1;  // 1: the flat form; more: the "legs" form (sides alternate buy/sell)
     std::string venue = "bn";
     std::string symbol = "BTCUSDT";
     std::string quantity = "0.002";
+    std::string price;            // empty: market orders; otherwise limit orders (GTC) at this price
+    std::string positionSide;     // empty: none sent (BOTH); LONG / SHORT for hedge mode
     int concurrency = 4;          // connections (one keep-alive session per thread)
     double rate = 0;              // first sends per second over all connections; 0: as fast as possible
     int duplicates = 1;           // each signal is delivered 1..duplicates times (random), shuffled
@@ -40,14 +42,14 @@ const char* toString(Outcome o);
 
 struct DeliveryRecord {
     std::string signalId;
-    int delivery = 0;          // 0..n-1 among the deliveries of this signal
+    int delivery = 0;  // 0..n-1 among the deliveries of this signal
     std::string bodySha256;
     Outcome outcome = Outcome::Indeterminate;
-    int status = 0;            // HTTP status of the last answer; 0: no answer (timeout, reset, refused)
-    int attempts = 0;          // sends, resends included
-    std::vector<int> statuses; // every send's status (0 for no answer)
-    std::string error;         // the last transport error, if any
-    std::string answer;        // the last answer's body (short JSON from the webhook)
+    int status = 0;             // HTTP status of the last answer; 0: no answer (timeout, reset, refused)
+    int attempts = 0;           // sends, resends included
+    std::vector<int> statuses;  // every send's status (0 for no answer)
+    std::string error;          // the last transport error, if any
+    std::string answer;         // the last answer's body (short JSON from the webhook)
 };
 
 struct SenderSummary {

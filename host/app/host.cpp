@@ -1,0 +1,225 @@
+// The running host: owns storage, the plugin instances, intake and the pipeline, and starts and
+// stops them in order.
+#include "app/host.h"
+
+#include <Poco/Logger.h>
+#include <Poco/Util/Application.h>
+
+#include "events/json_text.h"
+#include "log/redactor.h"
+#include "pipeline/leg_outcomes.h"
+
+namespace tradehost::host {
+namespace {
+
+using App = Poco::Util::Application;
+
+Poco::Logger& log() { return Poco::Logger::get("host"); }
+
+}  // namespace
+
+Host::Host(HostSettings settings, InstanceSet instances, const Clock& clock)
+    : settings_(std::move(settings)), instances_(std::move(instances)), clock_(clock) {}
+
+Host::~Host() { stop(); }
+
+std::string Host::fatalError() const {
+    std::lock_guard<std::mutex> lock(fatalMutex_);
+    if (fatal_.empty() && journal_ && journal_->failed()) return "journal write failed";
+    return fatal_;
+}
+
+void Host::fail(const std::string& why) {
+    {
+        std::lock_guard<std::mutex> lock(fatalMutex_);
+        if (!fatal_.empty()) return;
+        fatal_ = why;
+    }
+    log().critical("fatal: " + why + "; stopping for a restart");
+}
+
+void Host::open() {
+    const auto& dir = settings_.storageDir;
+    eventsPath_ = dir / "events.jsonl";
+    try {
+        std::filesystem::create_directories(dir);
+        journal_ = Journal::open({(dir / "journal").string()});
+    } catch (const JournalLocked& e) {
+        throw HostError(App::EXIT_TEMPFAIL, "another tradehost is running on " + dir.string() + ": " + e.what());
+    } catch (const std::exception& e) {
+        throw HostError(App::EXIT_IOERR, "cannot open storage in " + dir.string() + ": " + e.what());
+    }
+    try {
+        gate_ = openSqliteGate((dir / "gate.sqlite").string());
+        events_ = EventLog::open(eventsPath_.string(),
+                                 [](std::string text) { return Redactor::instance().redact(std::move(text)); });
+    } catch (const std::exception& e) {
+        throw HostError(App::EXIT_IOERR, "cannot open storage in " + dir.string() + ": " + e.what());
+    }
+    try {
+        webhook_ = std::make_unique<WebhookServer>(
+            settings_.intake, journal_.get(), gate_.get(),
+            [this] {
+                if (admitter_) admitter_->wake();
+            },
+            [this] { return clock_.nowMs(); });
+    } catch (const std::exception& e) {
+        throw HostError(App::EXIT_CONFIG,
+                        settings_.file + ": section 'webhook', key 'listen': cannot listen: " + e.what());
+    }
+    ConfigErrors errors;
+    instances_.startAll(settings_.file, errors);
+    if (!errors.empty()) {
+        std::string text;
+        for (const auto& e : errors.all()) text += "\n  " + e.toString();
+        throw HostError(App::EXIT_CONFIG,
+                        std::to_string(errors.size()) + (errors.size() == 1 ? " error:" : " errors:") + text);
+    }
+    webhook_->start();  // probes answer now; signals get 503 until recovery is done
+}
+
+void Host::build() {
+    const PipelineOptions& o = settings_.pipeline;
+    auto onFatal = [this](const std::string& why) { fail(why); };
+    dispatcher_ = std::make_unique<OutboxDispatcher>(*gate_, clock_, onFatal);
+    auto recorded = [this] { dispatcher_->wake(); };
+    std::map<std::string, VenueRoute> routes;
+    for (const auto& v : instances_.venues) {
+        auto w = std::make_unique<VenueWorkers>();
+        VenueWorkers& vw = *w;
+        vw.venue = v.get();
+        vw.ids = std::make_unique<ClientOrderIdCodec>(v->clientOrderIdRules(), v->name());
+        vw.lane = std::make_unique<VenueLane>(v->name());
+        vw.tracker = std::make_unique<OrderTracker>(*vw.lane, *v, *gate_, *gate_, o, clock_,
+                                                    OrderTracker::Hooks{recorded}, onFatal);
+        vw.resolver = std::make_unique<Resolver>(*vw.lane, *v, *vw.ids, *gate_, o, clock_,
+                                                 Resolver::Hooks{[&vw](const LegRecord& leg) { vw.tracker->add(leg); },
+                                                                 [&vw] { vw.executor->wake(); }, recorded},
+                                                 onFatal);
+        vw.executor =
+            std::make_unique<Executor>(*vw.lane, *v, v->risk(), *gate_, *gate_, o, clock_,
+                                       Executor::Hooks{[&vw](const LegRecord& leg) { vw.resolver->add(leg); },
+                                                       [&vw](const LegRecord& leg) { vw.tracker->add(leg); }, recorded},
+                                       onFatal);
+        routes[v->name()] = {vw.lane.get(), vw.ids.get(), [&vw] { vw.executor->wake(); }};
+        venues_.push_back(std::move(w));
+    }
+    admitter_ = std::make_unique<Admitter>(
+        *journal_, *gate_, std::move(routes), o, clock_,
+        Admitter::Hooks{[this](std::uint64_t seq) { webhook_->admittedThrough(seq); }, recorded}, onFatal);
+    janitor_ = std::make_unique<Janitor>(*journal_, *gate_, *gate_, o, clock_, onFatal);
+    eventLogWriter_ = std::make_unique<EventLogWriter>(*events_);
+}
+
+void Host::recover() {
+    const PipelineOptions& o = settings_.pipeline;
+    // A gate ahead of the journal means the journal was replaced or restored from an older copy:
+    // new records would reuse sequence numbers the gate thinks it has seen, and be skipped.
+    if (gate_->processedSeq() > journal_->lastSequence())
+        throw HostError(App::EXIT_SOFTWARE, "the gate has admitted journal record " +
+                                                std::to_string(gate_->processedSeq()) + " but the journal ends at " +
+                                                std::to_string(journal_->lastSequence()) +
+                                                ": the journal directory was replaced or restored; refusing to run");
+    if (events_->lastId() > gate_->lastEventId())
+        throw HostError(App::EXIT_SOFTWARE, "the event log ends at event " + std::to_string(events_->lastId()) +
+                                                " but the gate has handed out only " +
+                                                std::to_string(gate_->lastEventId()) +
+                                                ": gate.sqlite was replaced or restored; refusing to run");
+    const std::int64_t now = clock_.nowMs();
+
+    // Every SUBMITTED leg may have been sent; it becomes UNKNOWN and is queried, never resent. A
+    // PENDING leg was never sent (SUBMITTED is committed before any venue call), so it goes out
+    // again as it is.
+    std::vector<LegChange> inFlight;
+    for (const auto& leg : gate_->legsIn({LegState::Submitted}, o.owner)) {
+        LegChange c{leg, leg, {}};
+        c.after.state = LegState::Unknown;
+        c.after.reason = "in flight when the host stopped";
+        c.after.unknownSinceMs = now;
+        c.after.nextCheckMs = now;
+        c.events.push_back(legEvent("order_unknown", c.after, jsonObject({{"reason", c.after.reason}})));
+        inFlight.push_back(std::move(c));
+    }
+    if (!inFlight.empty()) {
+        gate_->apply(inFlight, now);
+        log().warning(std::to_string(inFlight.size()) +
+                      " leg(s) were in flight at the last stop: now UNKNOWN, to be resolved by query");
+    }
+
+    std::map<std::string, VenueWorkers*> byVenue;
+    for (auto& w : venues_) byVenue[w->venue->name()] = w.get();
+    std::vector<LegChange> orphans;
+    for (const auto& leg :
+         gate_->legsIn({LegState::Pending, LegState::Absent, LegState::Unknown, LegState::Working}, o.owner)) {
+        const auto it = byVenue.find(leg.intent.venue);
+        if (it == byVenue.end()) {
+            if (leg.state == LegState::Pending || leg.state == LegState::Absent) {
+                orphans.push_back(endWithoutOrder(
+                    leg, LegState::Blocked, "order_blocked",
+                    "no venue instance named '" + leg.intent.venue + "' in this deployment any more; never sent"));
+            } else {
+                log().critical("leg " + leg.clientOrderId + " is " + toString(leg.state) + " on venue '" +
+                               leg.intent.venue + "', which this deployment no longer has: it cannot be followed");
+            }
+            continue;
+        }
+        VenueWorkers& w = *it->second;
+        w.lane->track(leg);
+        if (leg.state == LegState::Pending || leg.state == LegState::Absent) w.lane->enqueue(leg);
+        if (leg.state == LegState::Unknown) w.resolver->add(leg);
+        if (leg.state == LegState::Working) w.tracker->add(leg);
+    }
+    if (!orphans.empty()) gate_->apply(orphans, now);
+    for (auto& w : venues_) w->executor->seedSentTimes(gate_->sentTimes(w->venue->name(), now - 60'000));
+}
+
+void Host::start() {
+    build();
+    recover();
+    dispatcher_->add(*eventLogWriter_);
+    dispatcher_->start();
+    for (auto& w : venues_) {
+        w->tracker->setPushed(w->venue->watchOrders(*w->tracker));
+        w->tracker->start();
+        w->resolver->start();
+        w->executor->start();
+    }
+    janitor_->start();
+    // The journal's backlog (signals acknowledged before the stop) is admitted before new ones are
+    // taken: then the webhook says ready.
+    const std::size_t replayed = admitter_->catchUp();
+    admitter_->start();
+    started_ = true;
+    webhook_->setReady(true);
+    log().information("recovery done: " + std::to_string(replayed) + " journal record(s) admitted; journal at seq " +
+                      std::to_string(journal_->lastSequence()));
+}
+
+void Host::stop() noexcept {
+    if (stopped_) return;
+    stopped_ = true;
+    if (webhook_) {
+        webhook_->setReady(false);
+        webhook_->stop();  // every handler has answered
+    }
+    if (admitter_) admitter_->stop();
+    for (auto& w : venues_) {
+        w->executor->stop();
+        w->resolver->stop();
+        w->tracker->stop();
+    }
+    if (dispatcher_) {
+        dispatcher_->stop();
+        if (started_ && fatalError().empty()) {
+            try {
+                dispatcher_->drain();  // every recorded event reaches the log before we go
+            } catch (const std::exception& e) {
+                fail(std::string("outbox dispatcher: ") + e.what());
+            }
+        }
+    }
+    if (janitor_) janitor_->stop();
+    instances_.stopAll();
+}
+
+}  // namespace tradehost::host

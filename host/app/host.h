@@ -1,0 +1,120 @@
+// The running host: owns storage, the plugin instances, intake and the pipeline, and starts and
+// stops them in order.
+#pragma once
+
+#include <tradehost/context.h>
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "events/event_log.h"
+#include "gate/gate.h"
+#include "ids/client_order_id.h"
+#include "intake/webhook_server.h"
+#include "journal/journal.h"
+#include "pipeline/admitter.h"
+#include "pipeline/event_log_writer.h"
+#include "pipeline/executor.h"
+#include "pipeline/janitor.h"
+#include "pipeline/order_tracker.h"
+#include "pipeline/outbox_dispatcher.h"
+#include "pipeline/pipeline_options.h"
+#include "pipeline/resolver.h"
+#include "pipeline/venue_lane.h"
+#include "plugins/instance_set.h"
+
+namespace tradehost::host {
+
+struct HostSettings {
+    std::string file;  // the deployment, for messages
+    std::filesystem::path storageDir;
+    IntakeOptions intake;
+    PipelineOptions pipeline;
+};
+
+// Why the host cannot run, with the exit code the command line reports.
+class HostError : public std::runtime_error {
+public:
+    HostError(int exitCode, const std::string& message) : std::runtime_error(message), exitCode_(exitCode) {}
+    int exitCode() const { return exitCode_; }
+
+private:
+    int exitCode_;
+};
+
+// The signal's path, component by component:
+//
+//   webhook (intake) --append+fdatasync--> journal --2xx
+//   admitter: journal -> gate (SignalAdmission), in batches -> each venue's lane
+//   per venue instance: executor (lane -> venue, SUBMITTED committed first), resolver (UNKNOWN legs),
+//                       order tracker (WORKING legs, cancel requests)
+//   outbox dispatcher: gate's event outbox -> event log (and, later, alerts and the live view)
+//   janitor: retention of signals, journal segments and consumed events
+//
+// open() and start() bring them up in that order after recovery; stop() takes them down so that
+// nothing is lost: the webhook first (handlers drained), then the admitter, the venue workers,
+// the dispatcher (flushing every recorded event to the log), the janitor, and the instances.
+class Host {
+public:
+    Host(HostSettings settings, InstanceSet instances, const Clock& clock);
+    ~Host();
+    Host(const Host&) = delete;
+    Host& operator=(const Host&) = delete;
+
+    // Opens storage (the journal's lock makes this the only tradehost on the directory; then the
+    // gate and the event log), binds the webhook (probes answer, signals get 503 until ready) and
+    // starts every plugin instance. Throws HostError naming what failed.
+    void open();
+    // Recovery (legs in flight become UNKNOWN, the journal is admitted up to its end), then every
+    // component; then the webhook accepts signals. Throws HostError when recovery fails.
+    void start();
+    // Idempotent; see the class comment for the order.
+    void stop() noexcept;
+
+    // Set when a component could not record (gate, journal, event log): the host must stop.
+    std::string fatalError() const;
+    const WebhookServer& webhook() const { return *webhook_; }
+    const Journal& journal() const { return *journal_; }
+    const InstanceSet& instances() const { return instances_; }
+    const std::filesystem::path& eventsFile() const { return eventsPath_; }
+
+private:
+    struct VenueWorkers {
+        VenueInstance* venue = nullptr;
+        std::unique_ptr<ClientOrderIdCodec> ids;
+        std::unique_ptr<VenueLane> lane;
+        std::unique_ptr<Executor> executor;
+        std::unique_ptr<Resolver> resolver;
+        std::unique_ptr<OrderTracker> tracker;
+    };
+    void build();
+    void recover();
+    void fail(const std::string& why);
+
+    HostSettings settings_;
+    InstanceSet instances_;
+    const Clock& clock_;
+    std::filesystem::path eventsPath_;
+
+    std::unique_ptr<Journal> journal_;
+    std::unique_ptr<Gate> gate_;
+    std::unique_ptr<EventLog> events_;
+    std::unique_ptr<WebhookServer> webhook_;
+
+    std::unique_ptr<EventLogWriter> eventLogWriter_;
+    std::unique_ptr<OutboxDispatcher> dispatcher_;
+    std::vector<std::unique_ptr<VenueWorkers>> venues_;
+    std::unique_ptr<Admitter> admitter_;
+    std::unique_ptr<Janitor> janitor_;
+
+    bool started_ = false;
+    bool stopped_ = false;
+    mutable std::mutex fatalMutex_;
+    std::string fatal_;
+};
+
+}  // namespace tradehost::host

@@ -1,0 +1,302 @@
+// The in-memory gate: the SQLite gate's semantics in maps, for the processor's unit tests.
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "gate/gate.h"
+#include "gate/gate_rules.h"
+
+namespace tradehost::host {
+namespace {
+
+class MemoryGate final : public Gate {
+public:
+    // ---- SignalAdmission ----
+    std::vector<AdmissionResult> admit(const std::vector<AdmissionRequest>& batch, const std::string& owner,
+                                       std::int64_t oldestAcceptedMs, std::int64_t nowMs) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<AdmissionResult> results;
+        for (const auto& r : batch) {
+            results.push_back(admitOne(r, owner, oldestAcceptedMs, nowMs));
+            processedSeq_ = std::max(processedSeq_, r.journalSeq);
+        }
+        return results;
+    }
+
+    std::uint64_t processedSeq() override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return processedSeq_;
+    }
+
+    std::size_t forgetSignalsBefore(std::int64_t beforeMs) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::size_t forgotten = 0;
+        for (auto it = signals_.begin(); it != signals_.end();) {
+            const Stored& s = it->second;
+            bool allFinal = true;
+            for (int i = 0; i < s.legCount; ++i) allFinal = allFinal && isFinal(legs_.at({it->first, i}).state);
+            if (s.receivedMs >= beforeMs || !allFinal) {
+                ++it;
+                continue;
+            }
+            for (int i = 0; i < s.legCount; ++i) legs_.erase({it->first, i});
+            for (auto id = ids_.begin(); id != ids_.end();)
+                id = id->second.signalId == it->first ? ids_.erase(id) : std::next(id);
+            it = signals_.erase(it);
+            ++forgotten;
+        }
+        return forgotten;
+    }
+
+    // ---- SignalLookup ----
+    std::optional<std::string> payloadOf(const std::string& signalId) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto it = signals_.find(signalId);
+        if (it == signals_.end()) return std::nullopt;
+        return it->second.payload;
+    }
+
+    // ---- LegStore ----
+    std::vector<ChangeResult> apply(const std::vector<LegChange>& changes, std::int64_t nowMs) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<ChangeResult> results;
+        for (const auto& c : changes) results.push_back(applyOne(c, nowMs));
+        return results;
+    }
+
+    std::optional<LegRecord> leg(const LegKey& key) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto it = legs_.find(key);
+        if (it == legs_.end()) return std::nullopt;
+        return it->second;
+    }
+
+    std::vector<LegRecord> legsIn(const std::vector<LegState>& states, const std::string& owner) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<LegRecord> out;
+        for (const auto& [key, l] : legs_)
+            if (l.owner == owner && std::find(states.begin(), states.end(), l.state) != states.end()) out.push_back(l);
+        std::sort(out.begin(), out.end(), [](const LegRecord& a, const LegRecord& b) {
+            return std::tie(a.journalSeq, a.leg) < std::tie(b.journalSeq, b.leg);
+        });
+        return out;
+    }
+
+    std::vector<LegRecord> legsOf(const std::string& signalId) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<LegRecord> out;
+        for (auto it = legs_.lower_bound({signalId, 0}); it != legs_.end() && it->first.signalId == signalId; ++it)
+            out.push_back(it->second);
+        return out;
+    }
+
+    std::optional<LegRecord> legByClientOrderId(const std::string& clientOrderId) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto id = ids_.find(clientOrderId);
+        if (id == ids_.end()) return std::nullopt;
+        return legs_.at(id->second);
+    }
+
+    std::vector<std::int64_t> sentTimes(const std::string& venue, std::int64_t sinceMs) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<std::int64_t> out;
+        for (const auto& [key, l] : legs_)
+            if (l.intent.venue == venue && l.sentMs > sinceMs) out.push_back(l.sentMs);
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+
+    // ---- EventOutbox ----
+    void append(const std::vector<EventRecord>& events, std::int64_t nowMs) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (const auto& e : events) insertEvent(e, nowMs);
+    }
+
+    std::vector<StoredEvent> readAfter(std::uint64_t afterId, std::size_t limit) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<StoredEvent> out;
+        for (auto it = events_.upper_bound(afterId); it != events_.end() && out.size() < limit; ++it)
+            out.push_back(it->second);
+        return out;
+    }
+
+    std::uint64_t lastEventId() override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return lastEventId_;
+    }
+
+    std::uint64_t openCursor(const std::string& name, std::uint64_t startAfter) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return cursors_.emplace(name, startAfter).first->second;
+    }
+
+    void advanceCursor(const std::string& name, std::uint64_t position) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto& c = cursors_[name];
+        c = std::max(c, position);
+    }
+
+    std::map<std::string, std::uint64_t> cursors() override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return cursors_;
+    }
+
+    std::size_t pruneConsumed() override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (cursors_.empty()) return 0;
+        std::uint64_t slowest = UINT64_MAX;
+        for (const auto& [name, position] : cursors_) slowest = std::min(slowest, position);
+        const auto end = events_.upper_bound(slowest);
+        const auto n = static_cast<std::size_t>(std::distance(events_.begin(), end));
+        events_.erase(events_.begin(), end);
+        return n;
+    }
+
+    // ---- PositionBook ----
+    std::vector<ExpectedPosition> expectedPositions() override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<ExpectedPosition> out;
+        for (const auto& [key, p] : positions_) out.push_back(p);
+        return out;
+    }
+
+    void setBaseline(const PositionKey& key, const Decimal& quantity, const Actor& by, std::int64_t nowMs) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ExpectedPosition& p = position(key);
+        const Decimal before = p.quantity();
+        p.adjustment = quantity - p.fills;
+        p.baselineBy = by;
+        p.baselineMs = nowMs;
+        insertEvent(gate_rules::baselineEvent(key, before, quantity, by), nowMs);
+    }
+
+    // ---- ControlState ----
+    KillSwitch killSwitch() override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return killSwitch_;
+    }
+
+    void setKillSwitch(bool paused, const Actor& by, std::int64_t nowMs) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        killSwitch_ = {paused, by, nowMs};
+        insertEvent(gate_rules::killSwitchEvent(paused, by), nowMs);
+    }
+
+    std::optional<std::uint64_t> requestCancel(const LegKey& key, const Actor& by, std::int64_t nowMs) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto it = legs_.find(key);
+        if (it == legs_.end()) return std::nullopt;
+        const std::uint64_t id = ++lastCancelId_;
+        cancels_[id] = {id, key, it->second.intent.venue, by, nowMs};
+        insertEvent(gate_rules::cancelRequestedEvent(it->second, id, by), nowMs);
+        return id;
+    }
+
+    std::vector<CancelRequest> openCancelRequests(const std::string& venue) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<CancelRequest> out;
+        for (const auto& [id, r] : cancels_)
+            if (r.venue == venue) out.push_back(r);
+        return out;
+    }
+
+    void closeCancelRequest(std::uint64_t id, const std::string&, std::int64_t) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        cancels_.erase(id);
+    }
+
+    std::string integrityCheck() override { return "ok"; }
+
+private:
+    struct Stored {
+        std::string payload;
+        std::int64_t receivedMs = 0;
+        int legCount = 0;
+    };
+
+    AdmissionResult admitOne(const AdmissionRequest& r, const std::string& owner, std::int64_t oldestAcceptedMs,
+                             std::int64_t nowMs) {
+        AdmissionResult result;
+        if (!r.signal) {
+            insertEvent(r.skipEvent, nowMs);
+            result.outcome = Admission::Skipped;
+            return result;
+        }
+        const auto known = signals_.find(r.signal->signalId);
+        if (known != signals_.end()) {
+            const bool same = known->second.payload == r.signal->canonical;
+            insertEvent(same ? gate_rules::duplicateEvent(r) : gate_rules::conflictEvent(r), nowMs);
+            result.outcome = same ? Admission::Duplicate : Admission::Conflict;
+            return result;
+        }
+        if (r.receivedMs < oldestAcceptedMs) {
+            insertEvent(gate_rules::tooOldEvent(r), nowMs);
+            result.outcome = Admission::TooOld;
+            return result;
+        }
+        signals_[r.signal->signalId] = {r.signal->canonical, r.receivedMs, static_cast<int>(r.signal->legs.size())};
+        insertEvent(gate_rules::receivedEvent(r), nowMs);
+        for (std::size_t i = 0; i < r.signal->legs.size(); ++i) {
+            LegRecord leg = gate_rules::newLeg(r, i, owner, nowMs);
+            if (!leg.clientOrderId.empty()) {
+                const auto taken = ids_.find(leg.clientOrderId);
+                if (taken != ids_.end()) {
+                    gate_rules::blockForTakenId(leg, leg.clientOrderId, taken->second);
+                } else {
+                    ids_[leg.clientOrderId] = leg.key();
+                }
+            }
+            if (leg.state == LegState::Blocked)
+                for (const auto& e : gate_rules::blockedEvents(leg)) insertEvent(e, nowMs);
+            legs_[leg.key()] = leg;
+            result.legs.push_back(leg);
+        }
+        return result;
+    }
+
+    ChangeResult applyOne(const LegChange& c, std::int64_t nowMs) {
+        const auto it = legs_.find(c.before.key());
+        if (it == legs_.end() || !gate_rules::sameVersion(it->second, c.before)) return ChangeResult::LostRace;
+        if (!c.after.clientOrderId.empty() && c.after.clientOrderId != it->second.clientOrderId) {
+            const auto taken = ids_.find(c.after.clientOrderId);
+            if (taken != ids_.end() && !(taken->second == c.after.key())) return ChangeResult::IdTaken;
+            ids_[c.after.clientOrderId] = c.after.key();
+        }
+        if (const auto move = gate_rules::fillMove(c)) position(move->first).fills += move->second;
+        LegRecord stored = c.after;
+        stored.updatedMs = nowMs;
+        it->second = stored;
+        for (const auto& e : c.events) insertEvent(e, nowMs);
+        return ChangeResult::Applied;
+    }
+
+    ExpectedPosition& position(const PositionKey& key) {
+        auto [it, inserted] = positions_.try_emplace(key);
+        if (inserted) it->second.key = key;
+        return it->second;
+    }
+
+    void insertEvent(const EventRecord& e, std::int64_t nowMs) {
+        const std::uint64_t id = ++lastEventId_;
+        events_[id] = {id, nowMs, e};
+    }
+
+    std::mutex mutex_;
+    std::map<std::string, Stored> signals_;
+    std::map<LegKey, LegRecord> legs_;
+    std::map<std::string, LegKey> ids_;
+    std::map<std::uint64_t, StoredEvent> events_;
+    std::uint64_t lastEventId_ = 0;
+    std::map<std::string, std::uint64_t> cursors_;
+    std::map<PositionKey, ExpectedPosition> positions_;
+    KillSwitch killSwitch_;
+    std::map<std::uint64_t, CancelRequest> cancels_;
+    std::uint64_t lastCancelId_ = 0;
+    std::uint64_t processedSeq_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Gate> makeMemoryGate() { return std::make_unique<MemoryGate>(); }
+
+}  // namespace tradehost::host

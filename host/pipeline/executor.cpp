@@ -1,0 +1,198 @@
+// One venue instance's sender: takes queued legs in journal order and places their orders.
+#include "pipeline/executor.h"
+
+#include <Poco/Logger.h>
+
+#include <algorithm>
+
+#include "events/json_text.h"
+#include "pipeline/leg_outcomes.h"
+#include "testing/crash_point.h"
+
+namespace tradehost::host {
+namespace {
+
+Poco::Logger& log() { return Poco::Logger::get("executor"); }
+
+constexpr const char* kDeferredPrefix = "deferred: ";
+
+std::string submittedData(const LegRecord& leg) {
+    const Leg& i = leg.intent;
+    return jsonObject({{"symbol", i.symbol},
+                       {"side", toString(i.side)},
+                       {"type", toString(i.type)},
+                       {"quantity", i.quantity.toString()},
+                       {"price", i.price ? i.price->toString() : ""},
+                       {"time_in_force", i.type == OrderType::Limit ? toString(i.timeInForce) : ""},
+                       {"reduce_only", i.reduceOnly ? "true" : "false"},
+                       {"position_side", toString(i.positionSide)},
+                       {"attempt", std::to_string(leg.attempt)}});
+}
+
+}  // namespace
+
+Executor::Executor(VenueLane& lane, Venue& venue, Settings risk, LegStore& legs, ControlState& control,
+                   PipelineOptions options, const Clock& clock, Hooks hooks,
+                   std::function<void(const std::string&)> onFatal)
+    : Worker("executor '" + lane.venue() + "'", clock, std::move(onFatal)),
+      lane_(lane),
+      venue_(venue),
+      risk_(std::move(risk)),
+      legs_(legs),
+      control_(control),
+      options_(std::move(options)),
+      hooks_(std::move(hooks)) {}
+
+void Executor::seedSentTimes(const std::vector<std::int64_t>& sentMs) { sent_.assign(sentMs.begin(), sentMs.end()); }
+
+std::vector<ChangeResult> Executor::record(const std::vector<LegChange>& changes, std::int64_t nowMs) {
+    const auto results = legs_.apply(changes, nowMs);
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        if (results[i] == ChangeResult::Applied) {
+            lane_.track(changes[i].after);
+            continue;
+        }
+        // Only this executor moves its queued and submitted legs, so this is a bug or an operator
+        // editing the gate by hand: never act on a copy the gate no longer agrees with.
+        log().warning("leg " + changes[i].before.signalId + "#" + std::to_string(changes[i].before.leg) + " of " +
+                      lane_.venue() + " changed under the executor (" + toString(results[i]) + "); left as stored");
+        if (const auto current = legs_.leg(changes[i].before.key())) lane_.track(*current);
+    }
+    if (hooks_.recorded) hooks_.recorded();
+    return results;
+}
+
+std::size_t Executor::expireQueued(std::int64_t nowMs) {
+    const auto expired = lane_.takeExpired(nowMs - options_.maxSignalAgeMs - 1);
+    if (expired.empty()) return 0;
+    std::vector<LegChange> changes;
+    for (const auto& leg : expired) {
+        const std::int64_t ageS = (nowMs - leg.receivedMs) / 1000;
+        std::string reason = "signal is " + std::to_string(ageS) + " s old, past max_signal_age_s (" +
+                             std::to_string(options_.maxSignalAgeMs / 1000) + " s); never sent";
+        if (leg.reason.rfind(kDeferredPrefix, 0) == 0)
+            reason += " (the venue held it back: " + leg.reason.substr(10) + ")";
+        changes.push_back(endWithoutOrder(leg, LegState::Expired, "order_expired", reason));
+    }
+    record(changes, nowMs);
+    return expired.size();
+}
+
+// Pre-trade limits of the venue instance (its `risk:`), enforced by the host for any plugin.
+std::string Executor::riskRefusal(const LegRecord& leg, std::int64_t nowMs) {
+    const Leg& i = leg.intent;
+    if (risk_.has("symbols") && !risk_.list("symbols").empty()) {
+        const auto& allowed = risk_.list("symbols");
+        if (std::find(allowed.begin(), allowed.end(), i.symbol) == allowed.end())
+            return "RISK_SYMBOL: " + i.symbol + " is not in " + lane_.venue() + "'s symbols";
+    }
+    if (risk_.has("max_quantity") && i.quantity > risk_.decimal("max_quantity"))
+        return "RISK_MAX_QUANTITY: " + i.quantity.toString() + " is above max_quantity " +
+               risk_.decimal("max_quantity").toString();
+    if (risk_.has("max_notional") && i.price) {
+        const Decimal notional = *i.price * i.quantity;
+        if (notional > risk_.decimal("max_notional"))
+            return "RISK_MAX_NOTIONAL: " + notional.toString() + " is above max_notional " +
+                   risk_.decimal("max_notional").toString();
+    }
+    if (risk_.has("max_orders_per_minute") && risk_.integer("max_orders_per_minute") > 0) {
+        while (!sent_.empty() && sent_.front() <= nowMs - 60'000) sent_.pop_front();
+        const auto cap = static_cast<std::size_t>(risk_.integer("max_orders_per_minute"));
+        if (sent_.size() >= cap)
+            return "RISK_ORDER_RATE: " + std::to_string(sent_.size()) +
+                   " orders in the last minute, max_orders_per_minute is " + std::to_string(cap);
+    }
+    return "";
+}
+
+std::optional<std::int64_t> Executor::runOnce(std::int64_t nowMs) {
+    expireQueued(nowMs);
+    auto batch = lane_.takeRunnable(options_.executeBatch, nowMs);
+    if (batch.empty()) return lane_.nextDueMs(nowMs, options_.maxSignalAgeMs);
+
+    const KillSwitch kill = control_.killSwitch();
+    std::vector<LegChange> before;
+    for (const auto& leg : batch) {
+        if (kill.paused) {
+            before.push_back(endWithoutOrder(leg, LegState::Blocked, "order_blocked", "trading is paused (kill switch)",
+                                             {{"paused_by", kill.by.who}, {"paused_why", kill.by.why}}));
+        } else if (nowMs - leg.receivedMs > options_.maxSignalAgeMs) {
+            before.push_back(endWithoutOrder(leg, LegState::Expired, "order_expired",
+                                             "signal is " + std::to_string((nowMs - leg.receivedMs) / 1000) +
+                                                 " s old, past max_signal_age_s; never sent"));
+        } else if (std::string refused = riskRefusal(leg, nowMs); !refused.empty()) {
+            before.push_back(endWithoutOrder(leg, LegState::Blocked, "order_blocked", refused));
+        } else {
+            LegChange submit{leg, leg, {}};
+            submit.after.state = LegState::Submitted;
+            submit.after.sentMs = nowMs;
+            submit.events.push_back(legEvent("order_submitted", submit.after, submittedData(submit.after)));
+            before.push_back(std::move(submit));
+            // Counted now, so later legs of this round see it against max_orders_per_minute.
+            sent_.push_back(nowMs);
+        }
+    }
+    const auto submitted = record(before, nowMs);
+    std::vector<LegRecord> toSend;
+    for (std::size_t i = 0; i < before.size(); ++i)
+        if (submitted[i] == ChangeResult::Applied && before[i].after.state == LegState::Submitted)
+            toSend.push_back(before[i].after);
+    if (toSend.empty()) return nowMs;
+    TRADEHOST_CRASH_POINT("executor.after_submit_commit");
+
+    std::vector<LegChange> outcomes;
+    std::optional<Deferred> held;  // the venue said "not now": the rest of the round goes back untried
+    bool anyDeferred = false;
+    for (const auto& leg : toSend) {
+        PlaceResult result = held ? PlaceResult{Deferred{held->reason, 0}} : venue_.placeOrder(intentOf(leg));
+        if (!held) TRADEHOST_CRASH_POINT("executor.after_venue_call");
+        const std::int64_t t = clock_.nowMs();
+        if (const auto* a = std::get_if<Accepted>(&result)) {
+            outcomes.push_back(*adoptOrder(leg, a->order, "order_ack", {{"note", a->note}}));
+        } else if (const auto* r = std::get_if<Rejected>(&result)) {
+            outcomes.push_back(endWithoutOrder(leg, LegState::Rejected, "order_rejected", r->code + ": " + r->message,
+                                               {{"code", r->code}, {"message", r->message}}));
+        } else if (const auto* u = std::get_if<Unknown>(&result)) {
+            LegChange c{leg, leg, {}};
+            c.after.state = LegState::Unknown;
+            c.after.reason = u->reason;
+            c.after.unknownSinceMs = t;
+            c.after.nextCheckMs = t + 500;
+            c.after.notFoundCount = 0;
+            c.events.push_back(legEvent("order_unknown", c.after, jsonObject({{"reason", u->reason}})));
+            outcomes.push_back(std::move(c));
+        } else {
+            const auto& d = std::get<Deferred>(result);
+            if (!held) {
+                held = d;
+                lane_.hold(t + std::max<std::int64_t>(d.retryAfterMs, 1), d.reason);
+            }
+            LegChange c{leg, leg, {}};
+            c.after.state = LegState::Pending;
+            c.after.sentMs = 0;
+            // One event when a leg is first held back; the retries after it are counted, not logged.
+            if (leg.reason.rfind(kDeferredPrefix, 0) != 0)
+                c.events.push_back(legEvent(
+                    "order_deferred", c.after,
+                    jsonObject({{"reason", d.reason}, {"retry_after_ms", std::to_string(held->retryAfterMs)}})));
+            c.after.reason = kDeferredPrefix + d.reason;
+            outcomes.push_back(std::move(c));
+            anyDeferred = true;
+            if (const auto it = std::find(sent_.begin(), sent_.end(), nowMs); it != sent_.end())
+                sent_.erase(it);  // it did not go out
+        }
+    }
+    const auto recorded = record(outcomes, clock_.nowMs());
+    TRADEHOST_CRASH_POINT("executor.after_outcome_commit");
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        if (recorded[i] != ChangeResult::Applied) continue;
+        const LegRecord& after = outcomes[i].after;
+        if (after.state == LegState::Pending) lane_.enqueue(after);
+        if (after.state == LegState::Unknown && hooks_.unknown) hooks_.unknown(after);
+        if (after.state == LegState::Working && hooks_.working) hooks_.working(after);
+    }
+    if (anyDeferred) TRADEHOST_CRASH_POINT("executor.after_deferred_commit");
+    return clock_.nowMs();
+}
+
+}  // namespace tradehost::host

@@ -1,0 +1,176 @@
+// One venue instance's order tracker: follows working orders until they are filled, cancelled or
+// expired, booking each fill once, and carries out operators' cancel requests.
+#include "pipeline/order_tracker.h"
+
+#include <Poco/Logger.h>
+
+#include <algorithm>
+
+#include "events/json_text.h"
+#include "pipeline/leg_outcomes.h"
+#include "testing/crash_point.h"
+
+namespace tradehost::host {
+namespace {
+Poco::Logger& log() { return Poco::Logger::get("tracker"); }
+constexpr std::int64_t kCancelCheckMs = 1000;
+}  // namespace
+
+OrderTracker::OrderTracker(VenueLane& lane, Venue& venue, LegStore& legs, ControlState& control,
+                           PipelineOptions options, const Clock& clock, Hooks hooks,
+                           std::function<void(const std::string&)> onFatal)
+    : Worker("tracker '" + lane.venue() + "'", clock, std::move(onFatal)),
+      lane_(lane),
+      venue_(venue),
+      legs_(legs),
+      control_(control),
+      options_(std::move(options)),
+      hooks_(std::move(hooks)) {}
+
+void OrderTracker::add(const LegRecord& leg) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        incoming_[leg.key()] = leg;
+    }
+    wake();
+}
+
+void OrderTracker::orderUpdated(const OrderState& order) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        pushes_.push_back(order);
+    }
+    wake();
+}
+
+std::size_t OrderTracker::working() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return incoming_.size() + tracked_.size();
+}
+
+bool OrderTracker::absorb(Tracked& t, const OrderState& order, std::int64_t nowMs) {
+    const auto change = adoptOrder(t.leg, order, nullptr, {});
+    if (!change) return true;  // nothing new
+    const ChangeResult r = legs_.apply(*change, nowMs);
+    if (r != ChangeResult::Applied) {
+        // Someone else moved this leg (an operator, another host): follow what the gate says.
+        const auto current = legs_.leg(t.leg.key());
+        if (!current || current->state != LegState::Working) return false;
+        t.leg = *current;
+        return true;
+    }
+    TRADEHOST_CRASH_POINT("tracker.after_fill_commit");
+    lane_.track(change->after);
+    if (hooks_.recorded) hooks_.recorded();
+    t.leg = change->after;
+    return change->after.state == LegState::Working;
+}
+
+void OrderTracker::handleCancels(std::int64_t nowMs) {
+    for (const auto& request : control_.openCancelRequests(lane_.venue())) {
+        const auto it = tracked_.find(request.leg);
+        if (it == tracked_.end()) {
+            const auto leg = legs_.leg(request.leg);
+            const std::string state = leg ? toString(leg->state) : "gone";
+            control_.closeCancelRequest(request.id, "nothing to cancel: the leg is " + state, nowMs);
+            log().information("cancel request " + std::to_string(request.id) + " for " + request.leg.signalId + "#" +
+                              std::to_string(request.leg.leg) + ": nothing to cancel, the leg is " + state);
+            continue;
+        }
+        Tracked& t = it->second;
+        const CancelResult result = venue_.cancelOrder(t.leg.clientOrderId, t.leg.intent.symbol);
+        const std::int64_t now = clock_.nowMs();
+        std::string outcome;
+        if (const auto* c = std::get_if<Canceled>(&result)) {
+            outcome = "cancelled";
+            if (!absorb(t, c->order, now)) tracked_.erase(it);
+        } else if (std::holds_alternative<NotOpen>(result)) {
+            // Filled or gone meanwhile: ask what became of it, right away.
+            outcome = "the order was no longer open";
+            t.nextPollMs = now;
+        } else if (const auto* r = std::get_if<Rejected>(&result)) {
+            outcome = "the venue refused the cancel: " + r->code + " " + r->message;
+            legs_.apply(LegChange{t.leg,
+                                  t.leg,
+                                  {legEvent("order_cancel_failed", t.leg,
+                                            jsonObject({{"request", std::to_string(request.id)},
+                                                        {"code", r->code},
+                                                        {"message", r->message}}))}},
+                        now);
+        } else {
+            continue;  // no answer: the request stays open and is tried again
+        }
+        control_.closeCancelRequest(request.id, outcome, now);
+        if (hooks_.recorded) hooks_.recorded();
+    }
+}
+
+std::optional<std::int64_t> OrderTracker::runOnce(std::int64_t nowMs) {
+    std::deque<OrderState> pushes;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto& [key, leg] : incoming_) {
+            byClientOrderId_[leg.clientOrderId] = key;
+            tracked_[key] = {leg, nowMs + pollEveryMs(), 0};
+        }
+        incoming_.clear();
+        pushes.swap(pushes_);
+    }
+    for (const auto& order : pushes) {
+        const auto id = byClientOrderId_.find(order.clientOrderId);
+        if (id == byClientOrderId_.end()) continue;  // not a working leg of ours (or already final)
+        const auto it = tracked_.find(id->second);
+        if (it != tracked_.end() && !absorb(it->second, order, nowMs)) {
+            byClientOrderId_.erase(id);
+            tracked_.erase(it);
+        }
+    }
+    if (nowMs >= nextCancelCheckMs_) {
+        nextCancelCheckMs_ = nowMs + kCancelCheckMs;
+        handleCancels(nowMs);
+    }
+
+    // Due polls, the longest-waiting first, within the venue's query budget (per rolling second).
+    while (!queries_.empty() && queries_.front() <= nowMs - 1000) queries_.pop_front();
+    const auto budget = static_cast<std::size_t>(std::max(1, options_.trackerQueriesPerSecond));
+    const std::size_t allowed = budget > queries_.size() ? budget - queries_.size() : 0;
+    std::vector<std::map<LegKey, Tracked>::iterator> due;
+    for (auto it = tracked_.begin(); it != tracked_.end(); ++it)
+        if (it->second.nextPollMs <= nowMs) due.push_back(it);
+    std::sort(due.begin(), due.end(),
+              [](const auto& a, const auto& b) { return a->second.nextPollMs < b->second.nextPollMs; });
+    const bool overBudget = due.size() > allowed;
+    if (overBudget) due.resize(allowed);
+    for (auto it : due) {
+        Tracked& t = it->second;
+        const QueryResult q = venue_.queryOrder(t.leg.clientOrderId, t.leg.intent.symbol);
+        TRADEHOST_CRASH_POINT("tracker.after_query");
+        const std::int64_t now = clock_.nowMs();
+        queries_.push_back(now);
+        if (const auto* f = std::get_if<Found>(&q)) {
+            t.failures = 0;
+            t.nextPollMs = now + pollEveryMs();
+            if (!absorb(t, f->order, now)) {
+                byClientOrderId_.erase(t.leg.clientOrderId);
+                tracked_.erase(it);
+            }
+            continue;
+        }
+        // Unknown, or NotFound for an order the venue acknowledged: neither says the order is gone
+        // (a venue forgets only orders it closed long ago). Keep asking, less often.
+        t.failures += 1;
+        t.nextPollMs = now + std::min<std::int64_t>(pollEveryMs() << std::min(t.failures, 5), 60'000);
+        if (t.failures == 5)
+            log().warning(
+                "working order " + t.leg.clientOrderId + ": the venue could not tell its state 5 times (" +
+                (std::holds_alternative<NotFound>(q) ? std::get<NotFound>(q).message : std::get<Unknown>(q).reason) +
+                "); still following it");
+    }
+
+    std::int64_t next = nextCancelCheckMs_;
+    for (const auto& [key, t] : tracked_) next = std::min(next, t.nextPollMs);
+    if (overBudget && !queries_.empty()) next = std::max(next, queries_.front() + 1000);
+    return next;
+}
+
+}  // namespace tradehost::host

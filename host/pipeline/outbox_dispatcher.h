@@ -1,0 +1,51 @@
+// Hands the gate's outbox to its consumers, each from its own named durable cursor.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gate/event_outbox.h"
+#include "pipeline/worker.h"
+
+namespace tradehost::host {
+
+// A reader of the outbox: the event-log writer now; the alert router, live view and metrics next.
+class OutboxConsumer {
+public:
+    virtual ~OutboxConsumer() = default;
+    virtual std::string cursorName() const = 0;
+    // The last event id the consumer itself holds durably (the event log's last line), or 0. A
+    // consumer that wrote events but died before its cursor moved resumes after what it holds,
+    // so nothing is handed over twice.
+    virtual std::uint64_t durableThrough() const = 0;
+    // Handles events in id order; throws if it cannot (the host fail-stops; the cursor has not
+    // moved, so they are handed over again after the restart).
+    virtual void consume(const std::vector<StoredEvent>& events) = 0;
+};
+
+// One thread for all consumers: reads each consumer's next batch after its cursor, hands it over,
+// then moves the cursor. Woken when events are recorded; otherwise looks every idle interval.
+class OutboxDispatcher : public Worker {
+public:
+    OutboxDispatcher(EventOutbox& outbox, const Clock& clock, std::function<void(const std::string&)> onFatal);
+
+    // Before start(): opens (or resumes) the consumer's cursor.
+    void add(OutboxConsumer& consumer);
+    // Hands over everything recorded so far (at shutdown, after the producers stopped).
+    void drain();
+    std::optional<std::int64_t> runOnce(std::int64_t nowMs) override;
+
+private:
+    struct Entry {
+        OutboxConsumer* consumer = nullptr;
+        std::uint64_t cursor = 0;
+    };
+    // One batch per consumer; true if any consumer got a full batch (more is waiting).
+    bool deliver();
+
+    EventOutbox& outbox_;
+    std::vector<Entry> consumers_;
+};
+
+}  // namespace tradehost::host
