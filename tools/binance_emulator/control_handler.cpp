@@ -295,6 +295,22 @@ void ControlHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
             w.key("filledOrderIds").beginArray();
             for (auto id : filled) w.value(id);
             w.endArray().endObject();
+        } else if (path == "/control/fill" && method == "POST") {
+            JsonInput in(body);
+            const std::size_t account = accountOf(in);
+            const std::string symbol = in.has("symbol") ? symbolOf(in) : std::string();
+            auto clientOrderId = in.string("clientOrderId");
+            auto orderId = in.integer("orderId");
+            auto quantity = in.decimal("quantity");
+            auto price = in.decimal("price");
+            in.rejectUnknown();
+            if (clientOrderId.has_value() == orderId.has_value())
+                throw badInput("give exactly one of 'clientOrderId' or 'orderId'");
+            if (!quantity) throw badInput("'quantity' is required, e.g. \"0.001\"");
+            auto filled = exchange.fillOrder(account, symbol, orderId, clientOrderId.value_or(""), *quantity, price);
+            if (auto* error = std::get_if<std::string>(&filled)) throw badInput(*error);
+            const Order& o = std::get<Order>(filled);
+            writeQueryOrder(w, o, *exchange.findSymbol(o.symbol));
         } else if (path == "/control/position" && method == "POST") {
             JsonInput in(body);
             const std::size_t account = accountOf(in);
