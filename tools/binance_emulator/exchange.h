@@ -53,6 +53,9 @@ struct PositionView {
 struct RequestContext {
     bool signatureValid = true;
     std::string fault;  // the fault that fired on this request, if any
+    // Wall-clock Unix microseconds when the handler got the request, before any check: a
+    // benchmark on the same machine subtracts its send time from it (ledger "acceptedAtUs").
+    std::int64_t receivedAtUs = 0;
 };
 
 struct LedgerEntry {
