@@ -59,7 +59,7 @@ Options:
 
 Test control API (no auth, JSON): /control/faults, /control/price, /control/fill,
 /control/position, /control/clock, /control/limits, /control/settings, /control/ledger,
-/control/state, /control/reset. See tools/binance_emulator/README.md.
+/control/state, /control/outage, /control/reset. See tools/binance_emulator/README.md.
 )";
 }
 
