@@ -7,6 +7,10 @@
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/URI.h>
 
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <ostream>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -29,6 +33,9 @@ private:
 };
 
 ControlError badInput(const std::string& what) { return ControlError(400, what); }
+
+// Ten minutes: longer is almost certainly a unit mistake (seconds for milliseconds).
+constexpr std::int64_t kMaxOutageMs = 600000;
 
 // A JSON object body read key by key; whatever was not read is an error, so a typo such as
 // "delay" for "delay_ms" is reported instead of silently meaning "no delay".
@@ -172,6 +179,7 @@ void ControlHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
 
     int status = 200;
     std::string out;
+    std::optional<std::int64_t> outageMs;
     try {
         JsonWriter w;
         auto accountOf = [&](JsonInput& in) -> std::size_t {
@@ -295,6 +303,22 @@ void ControlHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
             w.key("filledOrderIds").beginArray();
             for (auto id : filled) w.value(id);
             w.endArray().endObject();
+        } else if (path == "/control/fill" && method == "POST") {
+            JsonInput in(body);
+            const std::size_t account = accountOf(in);
+            const std::string symbol = in.has("symbol") ? symbolOf(in) : std::string();
+            auto clientOrderId = in.string("clientOrderId");
+            auto orderId = in.integer("orderId");
+            auto quantity = in.decimal("quantity");
+            auto price = in.decimal("price");
+            in.rejectUnknown();
+            if (clientOrderId.has_value() == orderId.has_value())
+                throw badInput("give exactly one of 'clientOrderId' or 'orderId'");
+            if (!quantity) throw badInput("'quantity' is required, e.g. \"0.001\"");
+            auto filled = exchange.fillOrder(account, symbol, orderId, clientOrderId.value_or(""), *quantity, price);
+            if (auto* error = std::get_if<std::string>(&filled)) throw badInput(*error);
+            const Order& o = std::get<Order>(filled);
+            writeQueryOrder(w, o, *exchange.findSymbol(o.symbol));
         } else if (path == "/control/position" && method == "POST") {
             JsonInput in(body);
             const std::size_t account = accountOf(in);
@@ -375,6 +399,17 @@ void ControlHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
                 if (verify) state_.verifySignatures.store(*verify);
             }
             writeSettings();
+        } else if (path == "/control/outage" && method == "POST") {
+            JsonInput in(body);
+            auto ms = in.integer("ms");
+            in.rejectUnknown();
+            if (!ms) throw badInput("'ms' is required: how long connections are refused");
+            if (*ms < 1 || *ms > kMaxOutageMs)
+                throw badInput("'ms' must be between 1 and " + std::to_string(kMaxOutageMs));
+            const auto number = state_.outages.claim();
+            if (!number) throw ControlError(409, "an outage is already requested or under way");
+            outageMs = *ms;
+            w.beginObject().field("outage", *number).field("ms", *ms).endObject();
         } else if (path == "/control/reset" && method == "POST") {
             exchange.reset();
             state_.faults.reset();
@@ -423,6 +458,7 @@ void ControlHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
             w.field("pendingLateOrders", static_cast<std::int64_t>(exchange.pendingLateOrders()));
             w.key("settings");
             writeSettings();
+            w.field("outages", state_.outages.count());
             w.key("connections").beginObject();
             if (const auto* server = state_.server.load()) {
                 w.field("current", server->currentConnections());
@@ -445,7 +481,22 @@ void ControlHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     response.setContentType("application/json");
     response.setContentLength(static_cast<std::streamsize>(out.size()));
-    response.send() << out;
+    // The listener closes before the answer goes out, so a caller that has its answer can rely
+    // on every connect being refused; the open connections (this one too) are cut only once the
+    // answer is in the kernel's hands, after which it still arrives, followed by the FIN.
+    struct AnswerSent {
+        OutageSwitch* outages;
+        ~AnswerSent() {
+            if (outages != nullptr) outages->answered();
+        }
+    } answerSent{outageMs ? &state_.outages : nullptr};
+    if (outageMs) {
+        state_.outages.requestAndWait(*outageMs, std::chrono::seconds(5));
+        response.setKeepAlive(false);  // say so, so the client does not reuse it
+    }
+    std::ostream& stream = response.send();
+    stream << out;
+    stream.flush();
 }
 
 }  // namespace tradehost::binance_emulator

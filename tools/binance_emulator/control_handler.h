@@ -1,4 +1,4 @@
-// The test-only control API under /control: faults, prices, positions, clock, limits, ledger, reset.
+// The test-only control API under /control: faults, prices, fills, positions, clock, limits, ledger, outages, reset.
 #pragma once
 
 #include <Poco/Net/HTTPRequestHandler.h>

@@ -17,6 +17,13 @@ public:
             .count();
     }
 
+    // Receipt times for latency measurements: the real clock, whatever skew or advance says.
+    static std::int64_t wallUs() {
+        return std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    }
+
     std::int64_t nowMs() const { return wallMs() + skewMs_.load() + advancedMs_.load(); }
     std::int64_t skewMs() const { return skewMs_.load(); }
     std::int64_t advancedMs() const { return advancedMs_.load(); }

@@ -57,9 +57,9 @@ Options:
   --verbose                log "METHOD PATH -> STATUS" per fapi request on stderr (never secrets)
   --help                   show this text
 
-Test control API (no auth, JSON): /control/faults, /control/price, /control/position,
-/control/clock, /control/limits, /control/settings, /control/ledger, /control/state,
-/control/reset. See tools/binance_emulator/README.md.
+Test control API (no auth, JSON): /control/faults, /control/price, /control/fill,
+/control/position, /control/clock, /control/limits, /control/settings, /control/ledger,
+/control/state, /control/outage, /control/reset. See tools/binance_emulator/README.md.
 )";
 }
 

@@ -1,7 +1,7 @@
 // Everything the request handlers share: clock, exchange, limits, faults and run-time switches.
 #pragma once
 
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/TCPServer.h>
 
 #include <atomic>
 #include <vector>
@@ -9,6 +9,7 @@
 #include "emulator_clock.h"
 #include "exchange.h"
 #include "fault_injector.h"
+#include "outage_switch.h"
 #include "rate_limiter.h"
 
 namespace tradehost::binance_emulator {
@@ -30,7 +31,8 @@ struct EmulatorState {
     std::atomic<bool> verifySignatures{true};
     std::atomic<bool> verbose{false};
     // Set while the server runs, for connection counts in /control/state.
-    std::atomic<const Poco::Net::HTTPServer*> server{nullptr};
+    std::atomic<const Poco::Net::TCPServer*> server{nullptr};
+    OutageSwitch outages;
 };
 
 }  // namespace tradehost::binance_emulator

@@ -244,8 +244,11 @@ void Exchange::fillLocked(Order& o, const Decimal& quantity, const Decimal& pric
     if (o.executedQty == o.origQty) {
         o.status = OrderStatus::Filled;
         o.filledAt = now;
-    } else {
+    } else if (fillable < quantity) {
         o.status = OrderStatus::Expired;
+    } else {
+        // Only a fill of part of the remainder gets here (POST /control/fill): the rest stays open.
+        o.status = OrderStatus::PartiallyFilled;
     }
 }
 
@@ -491,12 +494,75 @@ std::vector<std::int64_t> Exchange::setPrice(const std::string& symbol, const De
     for (std::size_t i : crossed) {
         Order& o = orders_[i];
         // A resting order is the maker: it fills at its own limit price.
+        // A partly filled order has only its remainder left to fill.
         fillLocked(o, o.origQty - o.executedQty, o.price, now);
-        open_.erase(i);
+        if (!o.isOpen()) open_.erase(i);
         syncLedgerLocked(o);
         filled.push_back(o.orderId);
     }
     return filled;
+}
+
+std::variant<Order, std::string> Exchange::fillOrder(std::size_t account, const std::string& symbol,
+                                                     std::optional<std::int64_t> orderId,
+                                                     const std::string& clientOrderId, const Decimal& quantity,
+                                                     const std::optional<Decimal>& price) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto matches = [&](const Order& o) { return o.account == account && (symbol.empty() || o.symbol == symbol); };
+    std::optional<std::size_t> index;
+    if (orderId) {
+        auto it = byOrderId_.find(*orderId);
+        if (it != byOrderId_.end() && matches(orders_[it->second])) index = it->second;
+    } else {
+        // The open order holding the id; failing that the newest one, to say why it cannot fill.
+        auto it = byClientId_.find({account, clientOrderId});
+        if (it != byClientId_.end()) {
+            for (auto i = it->second.rbegin(); i != it->second.rend(); ++i) {
+                if (!matches(orders_[*i])) continue;
+                if (!index) index = *i;
+                if (orders_[*i].isOpen()) {
+                    index = *i;
+                    break;
+                }
+            }
+        }
+    }
+    if (!index) {
+        return "no order " + (orderId ? std::to_string(*orderId) : "with clientOrderId '" + clientOrderId + "'") +
+               (symbol.empty() ? "" : " on " + symbol) + " in account " + std::to_string(account);
+    }
+    Order& o = orders_[*index];
+    const std::string name = "order " + std::to_string(o.orderId) + " ('" + o.clientOrderId + "')";
+    if (!o.isOpen())
+        return name + " is " + toString(o.status) + ", not open (only NEW or PARTIALLY_FILLED orders can fill)";
+    const SymbolSpec& spec = *findSymbol(o.symbol);
+    const Decimal remaining = o.origQty - o.executedQty;
+    const auto qtyText = [&](const Decimal& d) { return formatAtLeast(d, spec.quantityPrecision); };
+    const auto priceText = [&](const Decimal& d) { return formatAtLeast(d, spec.pricePrecision); };
+    if (!quantity.isPositive()) return "'quantity' must be positive, not " + quantity.toString();
+    if (quantity > remaining)
+        return "'quantity' " + qtyText(quantity) + " is more than the " + qtyText(remaining) + " that remains of " +
+               name;
+    if (!quantity.isMultipleOf(spec.lot.stepSize.value))
+        return "'quantity' " + qtyText(quantity) + " is not a multiple of the " + o.symbol + " LOT_SIZE stepSize " +
+               spec.lot.stepSize.text;
+    const Decimal fillPrice = price.value_or(o.price);
+    if (price) {
+        if (!price->isPositive()) return "'price' must be positive, not " + price->toString();
+        // The filter bounds also keep price x quantity far from Decimal's 38 digits.
+        if (*price < spec.minPrice.value || *price > spec.maxPrice.value ||
+            !(*price - spec.minPrice.value).isMultipleOf(spec.tickSize.value))
+            return "'price' " + priceText(*price) + " is not allowed by the " + o.symbol + " PRICE_FILTER (minPrice " +
+                   spec.minPrice.text + ", maxPrice " + spec.maxPrice.text + ", tickSize " + spec.tickSize.text + ")";
+        // A resting order trades at its limit or better, never worse.
+        if (o.side == Side::Buy ? *price > o.price : *price < o.price)
+            return "'price' " + priceText(*price) + " is " + (o.side == Side::Buy ? "above" : "below") + " the " +
+                   toString(o.side) + " limit " + priceText(o.price) + " of " + name;
+    }
+    fillLocked(o, quantity, fillPrice, clock_.nowMs());
+    if (!o.isOpen()) open_.erase(*index);
+    syncLedgerLocked(o);
+    return o;
 }
 
 Decimal Exchange::price(const std::string& symbol) const {

@@ -53,6 +53,9 @@ struct PositionView {
 struct RequestContext {
     bool signatureValid = true;
     std::string fault;  // the fault that fired on this request, if any
+    // Wall-clock Unix microseconds when the handler got the request, before any check: a
+    // benchmark on the same machine subtracts its send time from it (ledger "acceptedAtUs").
+    std::int64_t receivedAtUs = 0;
 };
 
 struct LedgerEntry {
@@ -119,6 +122,13 @@ public:
     // ---- control ------------------------------------------------------------------------
     // Sets the last/mark price and fills resting limit orders it crosses; returns their ids.
     std::vector<std::int64_t> setPrice(const std::string& symbol, const Decimal& price);
+    // Fills `quantity` of an open order as the maker, at `price` (default: its limit price), as a
+    // counterparty's order would: the only way to get PARTIALLY_FILLED, since there is no book.
+    // The order is found by orderId, else as the open order holding clientOrderId; `symbol` may be
+    // empty. Returns the order after the fill, or why it cannot be filled.
+    std::variant<Order, std::string> fillOrder(std::size_t account, const std::string& symbol,
+                                               std::optional<std::int64_t> orderId, const std::string& clientOrderId,
+                                               const Decimal& quantity, const std::optional<Decimal>& price);
     Decimal price(const std::string& symbol) const;
     // Both return an error text, or nullopt on success.
     std::optional<std::string> setPosition(std::size_t account, const std::string& symbol, PositionSide side,

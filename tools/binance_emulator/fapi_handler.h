@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,7 +58,7 @@ public:
 
 private:
     Reply process(const Route& route, const RequestParams& params, const Poco::Net::HTTPServerRequest& request,
-                  const std::string& ip);
+                  const std::string& ip, std::int64_t receivedAtUs);
     Reply dispatch(const Route& route, const RequestParams& params, std::size_t account, const RequestContext& context,
                    const std::optional<Fault>& late, bool& lateAccepted);
     Reply newOrder(const RequestParams& params, std::size_t account, const RequestContext& context,

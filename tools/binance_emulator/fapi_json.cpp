@@ -265,6 +265,7 @@ void writeLedgerEntry(JsonWriter& w, const LedgerEntry& e, const SymbolSpec& s) 
         w.field("avgPrice", formatAtLeast(Decimal(), kAvgPriceDecimals));
     }
     w.field("acceptedAt", e.acceptedAt);
+    w.field("acceptedAtUs", e.context.receivedAtUs);
     if (e.pending) {
         w.nullField("executedAt");
     } else {

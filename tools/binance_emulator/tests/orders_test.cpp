@@ -1,6 +1,9 @@
 // Orders: ACK vs RESULT, validation codes, the open-only client id uniqueness trap, TIFs, cancel, retention.
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
+#include "emulator_clock.h"
 #include "emulator_fixture.h"
 
 using namespace tradehost::binance_emulator;
@@ -256,4 +259,59 @@ TEST_CASE("hedge mode: positionSide required, reduceOnly refused, closes are red
 
     CHECK(c.send("POST", "/fapi/v1/positionSide/dual", "dualSidePosition=false").code() == -4068);
     CHECK(placeLimit(c, "h-6", "BUY", "64000.00", "GTC", "0.010").code() == -4061);
+}
+
+TEST_CASE("ledger: acceptedAtUs is the wall-clock receipt time in microseconds", "[orders][ledger]") {
+    RunningEmulator emu;
+    auto& c = emu.api();
+    auto entryOf = [&](const std::string& id) {
+        auto ledger = c.control("GET", "/control/ledger?clientOrderId=" + id).object();
+        REQUIRE(ledger->getValue<int>("count") == 1);
+        return ledger->getArray("orders")->getObject(0);
+    };
+
+    bool subMillisecond = false;
+    for (int i = 0; i < 5; ++i) {
+        const std::string id = "us-" + std::to_string(i);
+        const std::int64_t beforeUs = EmulatorClock::wallUs();
+        REQUIRE(placeMarket(c, id, i % 2 == 0 ? "BUY" : "SELL").status == 200);
+        const std::int64_t afterUs = EmulatorClock::wallUs();
+        auto e = entryOf(id);
+        const auto acceptedAtUs = e->getValue<Poco::Int64>("acceptedAtUs");
+        CHECK(acceptedAtUs >= beforeUs);
+        CHECK(acceptedAtUs <= afterUs);
+        // acceptedAt keeps its meaning: the emulator clock in ms, here the same wall clock.
+        const auto acceptedAt = e->getValue<Poco::Int64>("acceptedAt");
+        CHECK(acceptedAt >= beforeUs / 1000);
+        CHECK(acceptedAt <= afterUs / 1000 + 1);
+        if (acceptedAtUs % 1000 != 0) subMillisecond = true;
+    }
+    CHECK(subMillisecond);  // microseconds, not milliseconds times 1000
+
+    SECTION("a skewed or advanced emulator clock moves acceptedAt, never acceptedAtUs") {
+        REQUIRE(c.control("POST", "/control/clock", R"({"skew_ms":10000,"advance_ms":5000})").status == 200);
+        c.syncTime();
+        const std::int64_t beforeUs = EmulatorClock::wallUs();
+        REQUIRE(placeMarket(c, "us-skewed").status == 200);
+        const std::int64_t afterUs = EmulatorClock::wallUs();
+        auto e = entryOf("us-skewed");
+        CHECK(e->getValue<Poco::Int64>("acceptedAtUs") >= beforeUs);
+        CHECK(e->getValue<Poco::Int64>("acceptedAtUs") <= afterUs);
+        CHECK(e->getValue<Poco::Int64>("acceptedAt") >= beforeUs / 1000 + 15000);
+    }
+    SECTION("a late order carries the time its POST arrived, not the time it was placed") {
+        REQUIRE(c.control("POST", "/control/faults", R"({"mode":"late_execute","delay_ms":300,"count":1})").status ==
+                200);
+        const std::int64_t beforeUs = EmulatorClock::wallUs();
+        CHECK(placeMarket(c, "us-late").code() == -1007);
+        const std::int64_t afterUs = EmulatorClock::wallUs();
+        for (int i = 0; i < 100 && c.control("GET", "/control/state").object()->getValue<int>("pendingLateOrders") > 0;
+             ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        auto e = entryOf("us-late");
+        REQUIRE(field(e, "status") == "FILLED");
+        CHECK(e->getValue<Poco::Int64>("acceptedAtUs") >= beforeUs);
+        CHECK(e->getValue<Poco::Int64>("acceptedAtUs") <= afterUs);
+        CHECK(e->getValue<Poco::Int64>("executedAt") >= afterUs / 1000);
+    }
 }
