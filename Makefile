@@ -35,9 +35,10 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 # Benchmarks and the long soak are never part of `make test`; figures go to bench/README.md.
+# `bench/run.sh --help` lists the scenarios and their knobs (BENCH_RUNS, BENCH_DURATION_S, ...).
 bench: build
-	$(BUILD_DIR)/bench/journal_bench $(BUILD_DIR)/bench-journal 1 500
-	$(BUILD_DIR)/bench/journal_bench $(BUILD_DIR)/bench-journal 16 500
+	@tools/install-bench-deps.sh
+	BUILD_DIR=$(BUILD_DIR) bench/run.sh
 
 soak: build
 	cmake --build $(BUILD_DIR) --target soak
