@@ -7,7 +7,20 @@ namespace tradehost::host {
 
 void VenueLane::enqueue(const LegRecord& leg) {
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_[positionOf(leg)] = leg;
+    const Position at = positionOf(leg);
+    auto& queue = queues_[leg.intent.symbol];
+    if (const auto old = queue.find(at); old != queue.end()) byReceived_.erase({old->second.receivedMs, at});
+    queue[at] = leg;
+    byReceived_.insert({leg.receivedMs, at});
+    symbolAt_[at] = leg.intent.symbol;
+}
+
+void VenueLane::eraseLocked(const std::string& symbol, const Position& at, std::int64_t receivedMs) {
+    byReceived_.erase({receivedMs, at});
+    symbolAt_.erase(at);
+    auto q = queues_.find(symbol);
+    q->second.erase(at);
+    if (q->second.empty()) queues_.erase(q);
 }
 
 bool VenueLane::track(const LegRecord& leg) {
@@ -32,20 +45,20 @@ std::vector<LegRecord> VenueLane::takeRunnable(std::size_t max, std::int64_t now
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<LegRecord> out;
     if (nowMs < heldUntilMs_) return out;
-    std::set<std::string> taken;
-    for (auto it = queue_.begin(); it != queue_.end() && out.size() < max;) {
-        const std::string& symbol = it->second.intent.symbol;
-        // An earlier leg of this symbol is queued but not runnable, or already taken this round:
-        // every later one of the symbol waits behind it.
-        if (taken.count(symbol) || !runnableLocked(it->second, it->first)) {
-            taken.insert(symbol);
-            ++it;
-            continue;
-        }
-        taken.insert(symbol);
-        unsettled_[symbol].insert(it->first);  // in flight from now on
-        out.push_back(std::move(it->second));
-        it = queue_.erase(it);
+    // Each symbol's first queued leg, if nothing earlier of its symbol is unsettled; the earliest
+    // of those first (journal order across symbols is not needed, but it is fair).
+    std::vector<std::pair<Position, std::string>> heads;
+    for (const auto& [symbol, queue] : queues_) {
+        const auto& [at, leg] = *queue.begin();
+        if (runnableLocked(leg, at)) heads.emplace_back(at, symbol);
+    }
+    std::sort(heads.begin(), heads.end());
+    if (heads.size() > max) heads.resize(max);
+    for (const auto& [at, symbol] : heads) {
+        LegRecord leg = std::move(queues_[symbol].begin()->second);
+        unsettled_[symbol].insert(at);  // in flight from now on
+        eraseLocked(symbol, at, leg.receivedMs);
+        out.push_back(std::move(leg));
     }
     return out;
 }
@@ -53,13 +66,11 @@ std::vector<LegRecord> VenueLane::takeRunnable(std::size_t max, std::int64_t now
 std::vector<LegRecord> VenueLane::takeExpired(std::int64_t receivedBeforeMs) {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<LegRecord> out;
-    for (auto it = queue_.begin(); it != queue_.end();) {
-        if (it->second.receivedMs <= receivedBeforeMs) {
-            out.push_back(std::move(it->second));
-            it = queue_.erase(it);
-        } else {
-            ++it;
-        }
+    while (!byReceived_.empty() && byReceived_.begin()->first <= receivedBeforeMs) {
+        const auto [receivedMs, at] = *byReceived_.begin();
+        const std::string symbol = symbolAt_.at(at);
+        out.push_back(std::move(queues_.at(symbol).at(at)));
+        eraseLocked(symbol, at, receivedMs);
     }
     return out;
 }
@@ -79,23 +90,17 @@ std::int64_t VenueLane::heldUntilMs() const {
 
 std::optional<std::int64_t> VenueLane::nextDueMs(std::int64_t nowMs, std::int64_t maxAgeMs) const {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (queue_.empty()) return std::nullopt;
-    std::int64_t oldest = queue_.begin()->second.receivedMs;
-    bool runnable = false;
-    std::set<std::string> seen;
-    for (const auto& [at, leg] : queue_) {
-        oldest = std::min(oldest, leg.receivedMs);
-        if (!seen.insert(leg.intent.symbol).second) continue;
-        runnable = runnable || runnableLocked(leg, at);
-    }
-    const std::int64_t expiry = oldest + maxAgeMs + 1;
+    if (byReceived_.empty()) return std::nullopt;
+    const std::int64_t expiry = byReceived_.begin()->first + maxAgeMs + 1;
     if (nowMs < heldUntilMs_) return std::min(heldUntilMs_, expiry);
-    return runnable ? nowMs : expiry;
+    for (const auto& [symbol, queue] : queues_)
+        if (runnableLocked(queue.begin()->second, queue.begin()->first)) return nowMs;
+    return expiry;
 }
 
 std::size_t VenueLane::queued() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return queue_.size();
+    return byReceived_.size();
 }
 
 std::size_t VenueLane::unsettled() const {

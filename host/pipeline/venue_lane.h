@@ -53,11 +53,16 @@ private:
     using Position = std::pair<std::uint64_t, int>;  // journal position, leg number
     static Position positionOf(const LegRecord& leg) { return {leg.journalSeq, leg.leg}; }
     bool runnableLocked(const LegRecord& leg, const Position& at) const;
+    void eraseLocked(const std::string& symbol, const Position& at, std::int64_t receivedMs);
 
     const std::string venue_;
     mutable std::mutex mutex_;
-    std::map<Position, LegRecord> queue_;
-    std::map<std::string, std::set<Position>> unsettled_;  // per symbol
+    // Queued legs per symbol, in journal order: only each symbol's first leg can ever be runnable,
+    // so a round costs O(symbols), whatever the backlog.
+    std::map<std::string, std::map<Position, LegRecord>> queues_;
+    std::set<std::pair<std::int64_t, Position>> byReceived_;  // (received ms, position): expiry order
+    std::map<Position, std::string> symbolAt_;                 // position -> symbol, for byReceived_
+    std::map<std::string, std::set<Position>> unsettled_;      // per symbol
     std::int64_t heldUntilMs_ = 0;
     std::string holdReason_;
 };
