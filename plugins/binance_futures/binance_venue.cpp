@@ -88,10 +88,12 @@ SettingsSchema BinanceVenue::settingsSchema() {
         SettingSpec("max_order_notional", T::Decimal).describe("risk cap: largest price x quantity of one order"),
         SettingSpec("weight_limit_per_minute", T::Integer)
             .byDefault(std::int64_t{2400})
-            .describe("request weight budget per minute (per IP); requests are held back near it"),
+            .describe("request weight budget per minute (per IP); at 95 % requests are held back until the minute "
+                      "rolls (an order is then Deferred)"),
         SettingSpec("order_limit_per_10s", T::Integer)
             .byDefault(std::int64_t{300})
-            .describe("order budget per 10 s (per account); orders are held back near it"),
+            .describe("order budget per 10 s (per account); at 95 % new orders are Deferred until the 10 s window "
+                      "rolls"),
     };
 }
 
