@@ -1,11 +1,10 @@
 // B1: the host dies at every named crash point (k = 1..3), restarts, drains: nothing lost or doubled.
 #include <catch2/catch.hpp>
-
 #include <csignal>
 #include <cstdlib>
 #include <future>
-#include <optional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,7 +91,8 @@ PointRun runPoint(const std::filesystem::path& root, EmulatorProcess& emulator, 
 
 }  // namespace
 
-TEST_CASE("every named crash point, hit 1..3: the host dies there, restarts, and no leg is lost or doubled", "[points]") {
+TEST_CASE("every named crash point, hit 1..3: the host dies there, restarts, and no leg is lost or doubled",
+          "[points]") {
     const int signals = static_cast<int>(envInt("TRADEHOST_CRASH_POINT_SIGNALS", 10));
     TempDir dir;
     EmulatorProcess emulator(dir.path() / "emulator");
@@ -113,34 +113,37 @@ TEST_CASE("every named crash point, hit 1..3: the host dies there, restarts, and
         auto name = [&](int hit) { return "p" + std::to_string(pointIndex) + "k" + std::to_string(hit); };
         if (needsOwnFaults(point)) {
             for (int hit = 1; hit <= 3; ++hit) {
-                // Answers lost after the order executed (found by query), and 503s with nothing
-                // executed (proven absent, then sent again as the next attempt).
+                // Answers lost after the order executed (found by query), and the gateway's 502 page
+                // with nothing executed (proven absent, then sent again as the next attempt). Not a
+                // 503 "Service Unavailable.": that is a certain failure (A7), Deferred, not Unknown.
                 emulator.addFault(R"({"mode":"unknown_503_after_execute","count":2})");
-                emulator.addFault(R"({"mode":"http_5xx","status":503,"count":3,"path":"POST /fapi/v1/order"})");
+                emulator.addFault(R"({"mode":"http_5xx","status":502,"count":3,"path":"POST /fapi/v1/order"})");
                 results.push_back(runPoint(dir.path(), emulator, config, point, hit, name(hit), signals, true));
             }
         } else {
             // B3, the host dies while the venue works: the venue answers "-1007, status unknown"
             // and executes the order a moment later; the host dies before recording the answer.
             if (point == "processor.after_venue_call")
-                emulator.addFault(R"({"mode":"late_execute","delay_ms":)" + std::to_string(kLateExecuteMs) + R"(,"count":6})");
+                emulator.addFault(R"({"mode":"late_execute","delay_ms":)" + std::to_string(kLateExecuteMs) +
+                                  R"(,"count":6})");
             std::vector<std::future<PointRun>> parallel;
             for (int hit = 1; hit <= 3; ++hit)
-                parallel.push_back(std::async(std::launch::async, runPoint, dir.path(), std::ref(emulator), std::cref(config), point,
-                                              hit, name(hit), signals, false));
+                parallel.push_back(std::async(std::launch::async, runPoint, dir.path(), std::ref(emulator),
+                                              std::cref(config), point, hit, name(hit), signals, false));
             for (auto& f : parallel) results.push_back(f.get());
             emulator.clearFaults();
         }
         const long fired = emulator.faultsFiredTotal() - firedBefore;
         faultsFired += fired;
-        std::cout << "[crash.points] " << point << ": 3 hits in " << secondsSince(started) << ", emulator faults fired " << fired
-                  << std::endl;
+        std::cout << "[crash.points] " << point << ": 3 hits in " << secondsSince(started) << ", emulator faults fired "
+                  << fired << std::endl;
 
         for (const auto& r : results) {
             ++runs;
             const bool crashed = r.exit == HostProcess::killedBy(SIGKILL);
             if (crashed) ++crashes;
-            printReport("crash.points", r.at, r.check, &r.storage, std::string("crashed=") + (crashed ? "yes" : "NO") + "; " + r.timings);
+            printReport("crash.points", r.at, r.check, &r.storage,
+                        std::string("crashed=") + (crashed ? "yes" : "NO") + "; " + r.timings);
             INFO(r.at << ": " << r.error << "\n" << r.output);
             INFO(r.check.summary() << "\n" << r.storage.summary());
             CHECK(r.error.empty());
