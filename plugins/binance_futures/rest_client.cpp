@@ -272,10 +272,12 @@ HttpAnswer RestClient::call(const std::string& method, const std::string& path, 
 
     const auto started = std::chrono::steady_clock::now();
     auto session = borrow();
+    const bool fresh = !session->http().connected();
     bool connected = false;
     try {
         session->connectNow();
         connected = true;
+        if (fresh) metrics_.add("connections_opened", 1);
     } catch (const Poco::Net::ConnectionRefusedException& e) {
         answer.reason = "connection refused: " + e.displayText();
     } catch (const Poco::Net::DNSException& e) {

@@ -181,6 +181,9 @@ TEST_CASE("place, query, cancel and positions over HTTPS") {
     expect<NotFound>(e.venue().symbolRules("NOPEUSDT"), "unknown symbol");
     // Weight headers are read and reported.
     CHECK(e.metrics.snapshot().count("bn.used_weight_1m") == 1);
+    // One caller at a time: every request above went over the one kept-alive TLS connection
+    // (an idle connection is only dropped when the server closed it, or after its keep-alive).
+    CHECK(e.metrics.snapshot().at("bn.connections_opened") == 1);
 }
 
 TEST_CASE("an order that cannot fit the filters is rejected locally and never sent") {
