@@ -578,3 +578,24 @@ TEST_CASE(
     CHECK(expect<Rejected>(e.venue().placeOrder(opening), "reduce-only BUY on LONG").code == "REDUCE_ONLY");
     CHECK(e.control.ledgerCount(opening.clientOrderId) == 0);
 }
+
+TEST_CASE("a TLS handshake that fails on a fresh connection sends nothing: not sent, so the order path defers") {
+    Emulated e;
+    test::FakeLogger log;
+    test::FakeMetrics metrics;
+    binance::RestConfig config;
+    config.baseUrl = ::env("BINANCE_EMULATOR_URL");
+    config.apiKey = ::env("BINANCE_API_KEY");
+    config.apiSecret = ::env("BINANCE_API_SECRET");  // no ca_file: the emulator's certificate is not trusted
+    binance::RestClient client(config, log, metrics);
+    const std::string id = Emulated::freshId();
+    const auto a = client.call(
+        "POST", "/fapi/v1/order",
+        {{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "MARKET"}, {"quantity", "0.002"}, {"newClientOrderId", id}},
+        binance::Security::Signed, id, true);
+    CHECK(a.transport == binance::HttpAnswer::Transport::NotSent);
+    CHECK_THAT(a.reason, Contains("TLS handshake failed"));
+    CHECK(binance::classifyNotAnswered(a.transport != binance::HttpAnswer::Transport::NotSent, a.retryAfterMs).kind ==
+          binance::OrderErrorClass::Deferred);
+    CHECK(e.control.ledgerCount(id) == 0);
+}
