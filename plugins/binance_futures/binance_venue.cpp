@@ -1,10 +1,10 @@
 // The Binance USDⓈ-M Futures venue: orders, queries, cancels and positions over the fapi REST API.
 #include "binance_venue.h"
 
-#include <stdexcept>
-
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+
+#include <stdexcept>
 
 #include "error_classifier.h"
 #include "responses.h"
@@ -16,8 +16,7 @@ using T = SettingType;
 using Transport = HttpAnswer::Transport;
 
 constexpr std::size_t kMaxClientOrderIdLength = 36;
-constexpr const char* kClientOrderIdAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.:/_-";
+constexpr const char* kClientOrderIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.:/_-";
 
 std::int64_t bounded(const Settings& s, const std::string& key, std::int64_t lo, std::int64_t hi) {
     const std::int64_t v = s.integer(key);
@@ -42,38 +41,59 @@ std::string describe(const HttpAnswer& a) {
     return s;
 }
 
-// In hedge mode the position side says which book the order opens or closes.
+// In hedge mode the position side says which book the order opens or closes. Both is read as
+// venue.h says: buy opens LONG and sell opens SHORT; with reduceOnly, sell closes LONG and buy
+// closes SHORT.
 PositionSide hedgeSide(const OrderIntent& i) {
     if (i.positionSide != PositionSide::Both) return i.positionSide;
     const bool buy = i.side == Side::Buy;
     return buy != i.reduceOnly ? PositionSide::Long : PositionSide::Short;
 }
 
+// In hedge mode SELL+LONG and BUY+SHORT close (A3's direction table): they reduce that book and
+// can never open the other way.
+bool closesHedgeBook(Side side, PositionSide book) {
+    return (book == PositionSide::Long && side == Side::Sell) || (book == PositionSide::Short && side == Side::Buy);
+}
+
+// What waiting for a failed exchangeInfo or ticker read should take.
+std::int64_t retryOf(const HttpAnswer& a) { return a.retryAfterMs > 0 ? a.retryAfterMs : kNotConnectedRetryMs; }
+
 }  // namespace
 
 SettingsSchema BinanceVenue::settingsSchema() {
     return {
-        SettingSpec("base_url", T::String).isRequired()
+        SettingSpec("base_url", T::String)
+            .isRequired()
             .describe("https://fapi.binance.com, https://demo-fapi.binance.com (testnet), or a local emulator"),
         SettingSpec("api_key", T::String).isRequired().isSecret().describe("API key (X-MBX-APIKEY)"),
         SettingSpec("api_secret", T::String).isRequired().isSecret().describe("API secret for HMAC-SHA256 signing"),
-        SettingSpec("recv_window_ms", T::Integer).byDefault(std::int64_t{5000})
+        SettingSpec("recv_window_ms", T::Integer)
+            .byDefault(std::int64_t{5000})
             .describe("recvWindow of signed requests (1..60000)"),
         SettingSpec("connect_timeout_ms", T::Integer).byDefault(std::int64_t{3000}).describe("TCP+TLS connect timeout"),
-        SettingSpec("request_timeout_ms", T::Integer).byDefault(std::int64_t{10000})
+        SettingSpec("request_timeout_ms", T::Integer)
+            .byDefault(std::int64_t{10000})
             .describe("send/receive timeout; an order without an answer by then is Unknown"),
-        SettingSpec("ca_file", T::String).byDefault(std::string())
+        SettingSpec("ca_file", T::String)
+            .byDefault(std::string())
             .describe("PEM file of an extra CA to trust (a test emulator's self-signed certificate)"),
-        SettingSpec("hedge_mode", T::Boolean).byDefault(false)
+        SettingSpec("hedge_mode", T::Boolean)
+            .byDefault(false)
             .describe("the account is in hedge mode (LONG/SHORT books); checked against the venue at start"),
-        SettingSpec("symbols", T::StringList).byDefault(std::vector<std::string>{})
+        SettingSpec("symbols", T::StringList)
+            .byDefault(std::vector<std::string>{})
             .describe("risk cap: symbols this instance may trade; empty allows any"),
         SettingSpec("max_quantity", T::Decimal).describe("risk cap: largest quantity of one order"),
         SettingSpec("max_order_notional", T::Decimal).describe("risk cap: largest price x quantity of one order"),
-        SettingSpec("weight_limit_per_minute", T::Integer).byDefault(std::int64_t{2400})
-            .describe("request weight budget per minute (per IP); requests are held back near it"),
-        SettingSpec("order_limit_per_10s", T::Integer).byDefault(std::int64_t{300})
-            .describe("order budget per 10 s (per account); orders are held back near it"),
+        SettingSpec("weight_limit_per_minute", T::Integer)
+            .byDefault(std::int64_t{2400})
+            .describe("request weight budget per minute (per IP); at 95 % requests are held back until the minute "
+                      "rolls (an order is then Deferred)"),
+        SettingSpec("order_limit_per_10s", T::Integer)
+            .byDefault(std::int64_t{300})
+            .describe("order budget per 10 s (per account); at 95 % new orders are Deferred until the 10 s window "
+                      "rolls"),
     };
 }
 
@@ -82,7 +102,8 @@ BinanceVenue::BinanceVenue(const Settings& s, PluginContext& context) : context_
     while (!rest_.baseUrl.empty() && rest_.baseUrl.back() == '/') rest_.baseUrl.pop_back();
     rest_.apiKey = s.string("api_key");
     rest_.apiSecret = s.string("api_secret");
-    if (rest_.apiKey.empty() || rest_.apiSecret.empty()) throw std::invalid_argument("api_key and api_secret must not be empty");
+    if (rest_.apiKey.empty() || rest_.apiSecret.empty())
+        throw std::invalid_argument("api_key and api_secret must not be empty");
     rest_.recvWindowMs = bounded(s, "recv_window_ms", 1, 60000);
     rest_.connectTimeoutMs = bounded(s, "connect_timeout_ms", 100, 60000);
     rest_.requestTimeoutMs = bounded(s, "request_timeout_ms", 100, 120000);
@@ -101,8 +122,7 @@ BinanceVenue::~BinanceVenue() = default;
 
 void BinanceVenue::start() {
     client_->syncClock();
-    std::string error;
-    if (!loadExchangeInfo(error)) throw std::runtime_error(error);
+    if (const auto failure = loadExchangeInfo()) throw std::runtime_error(failure->reason);
     const HttpAnswer mode = client_->call("GET", "/fapi/v1/positionSide/dual", {}, Security::Signed);
     if (mode.transport != Transport::Answered || mode.status != 200)
         throw std::runtime_error("cannot read the account's position mode: " + describe(mode));
@@ -125,51 +145,69 @@ ClientOrderIdRules BinanceVenue::clientOrderIdRules() const {
     return rules;
 }
 
-bool BinanceVenue::loadExchangeInfo(std::string& error) {
+std::optional<BinanceVenue::LoadFailure> BinanceVenue::loadExchangeInfo() {
     const HttpAnswer a = client_->call("GET", "/fapi/v1/exchangeInfo", {}, Security::None);
-    if (a.transport != Transport::Answered || a.status != 200) {
-        error = "GET /fapi/v1/exchangeInfo failed: " + describe(a);
-        return false;
-    }
+    if (a.transport != Transport::Answered || a.status != 200)
+        return LoadFailure{"GET /fapi/v1/exchangeInfo failed: " + describe(a), retryOf(a)};
     try {
         auto parsed = parseExchangeInfo(a.body);
         std::unique_lock<std::shared_mutex> lock(filtersMutex_);
         filters_ = std::move(parsed);
-        return true;
+        return std::nullopt;
     } catch (const std::exception& e) {
-        error = std::string("GET /fapi/v1/exchangeInfo: unreadable answer: ") + e.what();
-        return false;
+        return LoadFailure{std::string("GET /fapi/v1/exchangeInfo: unreadable answer: ") + e.what(),
+                           kNotConnectedRetryMs};
     }
 }
 
-std::optional<SymbolFilters> BinanceVenue::filtersFor(const std::string& symbol, bool& unknown) {
-    unknown = false;
+std::optional<SymbolFilters> BinanceVenue::filtersFor(const std::string& symbol, std::optional<LoadFailure>& failure) {
+    failure.reset();
     {
         std::shared_lock<std::shared_mutex> lock(filtersMutex_);
         auto it = filters_.find(symbol);
         if (it != filters_.end()) return it->second;
     }
-    std::string error;
-    if (!loadExchangeInfo(error)) {
-        unknown = true;
-        return std::nullopt;
-    }
+    failure = loadExchangeInfo();
+    if (failure) return std::nullopt;
     std::shared_lock<std::shared_mutex> lock(filtersMutex_);
     auto it = filters_.find(symbol);
     if (it == filters_.end()) return std::nullopt;
     return it->second;
 }
 
-std::optional<Rejected> BinanceVenue::checkRiskCaps(const OrderIntent& intent, const FittedOrder& fitted) {
+std::optional<Rejected> BinanceVenue::checkPositionSide(const OrderIntent& intent) const {
+    if (!hedgeMode_) {
+        // The venue would answer -4061; refusing here spends no request (and no order budget).
+        if (intent.positionSide == PositionSide::Both) return std::nullopt;
+        return Rejected{"INVALID_POSITION_SIDE", std::string("position side ") + toString(intent.positionSide) +
+                                                     " needs a hedge-mode account; this one is in one-way mode "
+                                                     "(BOTH), hedge_mode is false"};
+    }
+    // Hedge mode cannot send reduceOnly (-1106): the side and book say it. A reduce-only order
+    // that would open its book (BUY+LONG, SELL+SHORT) would be sent as an opening order, so it is
+    // refused instead. Both is always inferred as a close when reduce-only.
+    const PositionSide book = hedgeSide(intent);
+    if (intent.reduceOnly && !closesHedgeBook(intent.side, book)) {
+        return Rejected{"REDUCE_ONLY", std::string("reduce-only ") + toString(intent.side) + " on " + toString(book) +
+                                           " would open that book, not reduce it; in hedge mode SELL closes LONG "
+                                           "and BUY closes SHORT"};
+    }
+    return std::nullopt;
+}
+
+std::optional<PlaceResult> BinanceVenue::checkRiskCaps(const OrderIntent& intent, const FittedOrder& fitted) {
     if (!allowedSymbols_.empty() && !allowedSymbols_.count(intent.symbol))
         return Rejected{"RISK_SYMBOL", intent.symbol + " is not in this instance's symbols allowlist"};
     if (maxQuantity_ && fitted.quantity > *maxQuantity_)
-        return Rejected{"RISK_MAX_QUANTITY", "quantity " + fitted.quantity.toString() + " is above max_quantity " + maxQuantity_->toString()};
+        return Rejected{"RISK_MAX_QUANTITY", "quantity " + fitted.quantity.toString() + " is above max_quantity " +
+                                                 maxQuantity_->toString()};
     if (maxOrderNotional_) {
         std::optional<Decimal> price = fitted.price;
         if (!price) {
-            // A market order's notional needs the current price; without it the cap cannot hold.
-            const HttpAnswer a = client_->call("GET", "/fapi/v1/ticker/price", {{"symbol", intent.symbol}}, Security::None);
+            // A market order's notional needs the current price; without it the cap cannot hold,
+            // and nothing was sent: a later try may read it.
+            const HttpAnswer a =
+                client_->call("GET", "/fapi/v1/ticker/price", {{"symbol", intent.symbol}}, Security::None);
             if (a.transport == Transport::Answered && a.status == 200) {
                 try {
                     Poco::JSON::Parser parser;
@@ -178,8 +216,10 @@ std::optional<Rejected> BinanceVenue::checkRiskCaps(const OrderIntent& intent, c
                 } catch (const std::exception&) {
                 }
             }
-            if (!price) return Rejected{"RISK_NO_PRICE", "max_order_notional is set and the price of " + intent.symbol +
-                                                             " could not be read: " + describe(a)};
+            if (!price)
+                return Deferred{"max_order_notional is set and the price of " + intent.symbol +
+                                    " could not be read: " + describe(a),
+                                retryOf(a)};
         }
         const Decimal notional = *price * fitted.quantity;
         if (notional > *maxOrderNotional_)
@@ -190,12 +230,19 @@ std::optional<Rejected> BinanceVenue::checkRiskCaps(const OrderIntent& intent, c
 }
 
 PlaceResult BinanceVenue::placeOrder(const OrderIntent& intent) {
-    bool unknown = false;
-    const auto filters = filtersFor(intent.symbol, unknown);
-    // Nothing has been sent yet, so every early exit here is a definite Rejected.
-    if (unknown) return Rejected{"NOT_SENT", "symbol rules of " + intent.symbol + " could not be loaded"};
+    // Nothing is sent before sendOrder(): every early exit is a Rejected (a local check that
+    // trying again cannot cure) or a Deferred (the venue could not be asked yet).
+    if (auto r = checkPositionSide(intent)) return *r;
+    std::optional<LoadFailure> failure;
+    const auto filters = filtersFor(intent.symbol, failure);
+    if (failure)
+        return Deferred{"symbol rules of " + intent.symbol + " could not be loaded: " + failure->reason,
+                        failure->retryAfterMs};
     if (!filters) return Rejected{"UNKNOWN_SYMBOL", intent.symbol + " is not listed on this venue"};
-    auto fitted = fitOrder(intent, *filters);
+    // A hedge-mode close is reduce-only in all but name: exempt from MIN_NOTIONAL like one.
+    OrderIntent fitting = intent;
+    if (hedgeMode_) fitting.reduceOnly = closesHedgeBook(intent.side, hedgeSide(intent));
+    auto fitted = fitOrder(fitting, *filters);
     if (auto* r = std::get_if<Rejected>(&fitted)) return *r;
     const FittedOrder& order = std::get<FittedOrder>(fitted);
     if (auto r = checkRiskCaps(intent, order)) return *r;
@@ -203,7 +250,9 @@ PlaceResult BinanceVenue::placeOrder(const OrderIntent& intent) {
 }
 
 PlaceResult BinanceVenue::sendOrder(const OrderIntent& intent, const FittedOrder& fitted) {
-    Params p = {{"symbol", intent.symbol}, {"side", toString(intent.side)}, {"type", toString(intent.type)},
+    Params p = {{"symbol", intent.symbol},
+                {"side", toString(intent.side)},
+                {"type", toString(intent.type)},
                 {"quantity", fitted.quantityText}};
     if (intent.type == OrderType::Limit) {
         p.emplace_back("price", fitted.priceText);
@@ -222,35 +271,47 @@ PlaceResult BinanceVenue::sendOrder(const OrderIntent& intent, const FittedOrder
     auto error = a.transport == Transport::Answered && a.status != 200 ? parseApiError(a.body) : std::nullopt;
     if (error && error->code == -1021) {
         // -1021 proves the order was not processed, so this is the one resend that is safe.
-        context_.logger().warning("order " + intent.clientOrderId + ": -1021 timestamp outside recvWindow; re-syncing the clock");
+        context_.logger().warning("order " + intent.clientOrderId +
+                                  ": -1021 timestamp outside recvWindow; re-syncing the clock");
         try {
             client_->syncClock();
-            a = client_->call("POST", "/fapi/v1/order", p, Security::Signed, intent.clientOrderId, true);
-            error = a.transport == Transport::Answered && a.status != 200 ? parseApiError(a.body) : std::nullopt;
         } catch (const std::exception& e) {
-            return Rejected{"-1021", "timestamp outside recvWindow and the clock could not be re-synced: " + std::string(e.what())};
+            return Deferred{
+                "-1021 timestamp outside recvWindow, and the clock could not be re-synced: " + std::string(e.what()),
+                kNotConnectedRetryMs};
         }
+        a = client_->call("POST", "/fapi/v1/order", p, Security::Signed, intent.clientOrderId, true);
+        error = a.transport == Transport::Answered && a.status != 200 ? parseApiError(a.body) : std::nullopt;
     }
 
-    if (a.transport == Transport::NotSent) return Rejected{"NOT_SENT", a.reason};
-    if (a.transport == Transport::NoAnswer) return Unknown{"no answer to POST /fapi/v1/order: " + a.reason};
+    if (a.transport != Transport::Answered) {
+        const OrderVerdict v = classifyNotAnswered(a.transport == Transport::NoAnswer, a.retryAfterMs);
+        if (v.kind == OrderErrorClass::Deferred) return Deferred{"not sent: " + a.reason, v.retryAfterMs};
+        return Unknown{"no answer to POST /fapi/v1/order: " + a.reason};
+    }
     if (a.status == 200) {
         try {
+            // The venue's own answer, positionSide included: the side it actually used.
             return Accepted{parseOrder(a.body), fitted.note};
         } catch (const std::exception& e) {
             return Unknown{std::string("HTTP 200 with an unreadable order: ") + e.what()};
         }
     }
     const std::string message = error ? error->msg : a.body.substr(0, 200);
-    switch (classifyOrderError(a.status, error ? std::optional<int>(error->code) : std::nullopt, message)) {
+    const OrderVerdict v =
+        classifyOrderError(a.status, error ? std::optional<int>(error->code) : std::nullopt, message, a.retryAfterMs);
+    switch (v.kind) {
         case OrderErrorClass::Exists: {
             // An open order holds this id: it is the order the host meant. Adopt it.
             const QueryResult q = queryOrder(intent.clientOrderId, intent.symbol);
-            if (auto* f = std::get_if<Found>(&q)) return Accepted{f->order, "client order id already held by an open order; adopted it"};
+            if (auto* f = std::get_if<Found>(&q))
+                return Accepted{f->order, "client order id already held by an open order; adopted it"};
             return Unknown{"-4116 duplicate client order id, but the order could not be read back"};
         }
         case OrderErrorClass::Rejected:
             return Rejected{error ? std::to_string(error->code) : "HTTP " + std::to_string(a.status), message};
+        case OrderErrorClass::Deferred:
+            return Deferred{describe(a), v.retryAfterMs};
         case OrderErrorClass::Unknown:
             return Unknown{describe(a)};
     }
@@ -258,8 +319,9 @@ PlaceResult BinanceVenue::sendOrder(const OrderIntent& intent, const FittedOrder
 }
 
 QueryResult BinanceVenue::queryOrder(const std::string& clientOrderId, const std::string& symbol) {
-    const HttpAnswer a = client_->call("GET", "/fapi/v1/order", {{"symbol", symbol}, {"origClientOrderId", clientOrderId}},
-                                       Security::Signed, clientOrderId);
+    const HttpAnswer a =
+        client_->call("GET", "/fapi/v1/order", {{"symbol", symbol}, {"origClientOrderId", clientOrderId}},
+                      Security::Signed, clientOrderId);
     if (a.transport != Transport::Answered) return Unknown{a.reason};
     if (a.status == 200) {
         try {
@@ -276,8 +338,9 @@ QueryResult BinanceVenue::queryOrder(const std::string& clientOrderId, const std
 }
 
 CancelResult BinanceVenue::cancelOrder(const std::string& clientOrderId, const std::string& symbol) {
-    const HttpAnswer a = client_->call("DELETE", "/fapi/v1/order", {{"symbol", symbol}, {"origClientOrderId", clientOrderId}},
-                                       Security::Signed, clientOrderId);
+    const HttpAnswer a =
+        client_->call("DELETE", "/fapi/v1/order", {{"symbol", symbol}, {"origClientOrderId", clientOrderId}},
+                      Security::Signed, clientOrderId);
     if (a.transport == Transport::NotSent) return Rejected{"NOT_SENT", a.reason};
     if (a.transport == Transport::NoAnswer) return Unknown{a.reason};
     if (a.status == 200) {
@@ -289,7 +352,8 @@ CancelResult BinanceVenue::cancelOrder(const std::string& clientOrderId, const s
     }
     const auto error = parseApiError(a.body);
     if (error && error->code == -2011) return NotOpen{error->msg};
-    if (a.status >= 400 && a.status < 500 && a.status != 408) return Rejected{error ? std::to_string(error->code) : "HTTP " + std::to_string(a.status), describe(a)};
+    if (a.status >= 400 && a.status < 500 && a.status != 408)
+        return Rejected{error ? std::to_string(error->code) : "HTTP " + std::to_string(a.status), describe(a)};
     return Unknown{describe(a)};
 }
 
@@ -314,9 +378,9 @@ OpenOrdersResult BinanceVenue::openOrders() {
 }
 
 SymbolRulesResult BinanceVenue::symbolRules(const std::string& symbol) {
-    bool unknown = false;
-    const auto f = filtersFor(symbol, unknown);
-    if (unknown) return Unknown{"exchangeInfo could not be loaded"};
+    std::optional<LoadFailure> failure;
+    const auto f = filtersFor(symbol, failure);
+    if (failure) return Unknown{failure->reason};
     if (!f) return NotFound{symbol + " is not listed on this venue"};
     SymbolRules r;
     r.symbol = symbol;

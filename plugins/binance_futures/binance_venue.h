@@ -1,14 +1,15 @@
 // The Binance USDⓈ-M Futures venue: orders, queries, cancels and positions over the fapi REST API.
 #pragma once
 
+#include <tradehost/plugin.h>
+
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
-
-#include <tradehost/plugin.h>
 
 #include "rest_client.h"
 #include "symbol_filters.h"
@@ -32,12 +33,20 @@ public:
     SymbolRulesResult symbolRules(const std::string& symbol) override;
 
 private:
+    // Why exchangeInfo could not be read, and when asking again may help.
+    struct LoadFailure {
+        std::string reason;
+        std::int64_t retryAfterMs = 0;
+    };
     // The symbol's filters; refreshes exchangeInfo once if the symbol is new to us. nullopt with
-    // `unknown` set when the venue could not be asked.
-    std::optional<SymbolFilters> filtersFor(const std::string& symbol, bool& unknown);
-    bool loadExchangeInfo(std::string& error);
-    // Risk caps configured on this instance; a reason when the order breaks one.
-    std::optional<Rejected> checkRiskCaps(const OrderIntent& intent, const FittedOrder& fitted);
+    // `failure` set when the venue could not be asked; nullopt alone when it does not list it.
+    std::optional<SymbolFilters> filtersFor(const std::string& symbol, std::optional<LoadFailure>& failure);
+    std::optional<LoadFailure> loadExchangeInfo();
+    // The position side rules of venue.h, checked before anything is sent; a Rejected if broken.
+    std::optional<Rejected> checkPositionSide(const OrderIntent& intent) const;
+    // Risk caps configured on this instance: a Rejected when the order breaks one, a Deferred
+    // when a cap cannot be checked now (a market order's price could not be read).
+    std::optional<PlaceResult> checkRiskCaps(const OrderIntent& intent, const FittedOrder& fitted);
     PlaceResult sendOrder(const OrderIntent& intent, const FittedOrder& fitted);
 
     PluginContext& context_;

@@ -17,6 +17,9 @@ constexpr std::size_t kClientOrderIdMaxLength = 36;
 constexpr const char* kClientOrderIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.:/_-";
 // A plugin call must never block forever; a minute of simulated latency is already absurd.
 constexpr std::int64_t kMaxLatencyMs = 60'000;
+// Finished orders kept for queries by default, and at most (about 2 GB of order states).
+constexpr std::int64_t kDefaultMaxFinishedOrders = 10'000;
+constexpr std::int64_t kMaxMaxFinishedOrders = 10'000'000;
 // Entry prices are averages and rarely exact: keep this many decimals beyond the tick's, capped
 // so the long division stays within Decimal's 30 decimals.
 constexpr int kEntryPriceExtraDecimals = 8;
@@ -34,6 +37,15 @@ Decimal settingAtLeast(const Settings& settings, const std::string& name, bool a
                                     (allowZero ? "zero or positive" : "positive") + ", got " + value.toString());
     }
     return value;
+}
+
+std::size_t maxFinishedOrdersSetting(const Settings& settings) {
+    const std::int64_t n = settings.integer("max_finished_orders");
+    if (n < 0 || n > kMaxMaxFinishedOrders) {
+        throw std::invalid_argument("paper: setting 'max_finished_orders' must be between 0 and " +
+                                    std::to_string(kMaxMaxFinishedOrders) + ", got " + std::to_string(n));
+    }
+    return static_cast<std::size_t>(n);
 }
 
 std::chrono::milliseconds latencySetting(const Settings& settings) {
@@ -107,7 +119,8 @@ PaperVenue::PaperVenue(const Settings& settings, PluginContext& context)
       stepSize_(settingAtLeast(settings, "step_size", false)),
       minNotional_(settingAtLeast(settings, "min_notional", true)),
       latency_(latencySetting(settings)),
-      hedgeMode_(settings.boolean("hedge_mode")) {
+      hedgeMode_(settings.boolean("hedge_mode")),
+      maxFinishedOrders_(maxFinishedOrdersSetting(settings)) {
     for (const auto& [symbol, text] : settings.map("prices")) {
         if (symbol.empty()) throw std::invalid_argument("paper: 'prices' has an empty symbol name");
         const std::optional<Decimal> price = Decimal::parse(text);
@@ -140,7 +153,15 @@ SettingsSchema PaperVenue::settingsSchema() {
             .describe("simulated delay of every venue call, in milliseconds (0 to 60000)"),
         SettingSpec("hedge_mode", SettingType::Boolean)
             .byDefault(false)
-            .describe("keep LONG and SHORT positions apart; orders must then name their position side"),
+            .describe("keep LONG and SHORT positions apart; an order with position side BOTH is read as BUY opens "
+                      "LONG, SELL opens SHORT, and reduce-only SELL closes LONG, BUY closes SHORT. Off: only BOTH "
+                      "is accepted"),
+        SettingSpec("max_finished_orders", SettingType::Integer)
+            .byDefault(std::int64_t{kDefaultMaxFinishedOrders})
+            .describe("finished (filled, cancelled, expired) orders kept for queryOrder, 0 to 10000000; beyond it "
+                      "the one that finished first is forgotten and a query for it answers NotFound, as Binance "
+                      "does past its retention. Open orders are always kept. The host only queries orders it has "
+                      "just sent, so the newest are the ones that matter"),
     };
 }
 
@@ -149,7 +170,40 @@ void PaperVenue::start() {
                            (hedgeMode_ ? "hedge" : "one-way") + " mode");
 }
 
-void PaperVenue::stop() noexcept {}
+void PaperVenue::stop() noexcept {
+    std::unique_lock<std::mutex> lock(sinkMutex_);
+    stopped_ = true;
+    sink_ = nullptr;
+    // A push that started before stop() finishes before stop() returns; none starts after.
+    sinkIdle_.wait(lock, [this] { return pushing_ == 0; });
+}
+
+bool PaperVenue::watchOrders(OrderUpdateSink& sink) {
+    std::lock_guard<std::mutex> lock(sinkMutex_);
+    if (stopped_) return false;
+    sink_ = &sink;
+    return true;
+}
+
+void PaperVenue::pushUpdates(const std::vector<OrderState>& updates) {
+    if (updates.empty()) return;
+    OrderUpdateSink* sink = nullptr;
+    {
+        std::lock_guard<std::mutex> lock(sinkMutex_);
+        if (sink_ == nullptr) return;
+        sink = sink_;
+        ++pushing_;
+    }
+    for (const OrderState& order : updates) {
+        try {
+            sink->orderUpdated(order);
+        } catch (...) {
+            // The host's sink does not throw; if one did, the next update still goes.
+        }
+    }
+    std::lock_guard<std::mutex> lock(sinkMutex_);
+    if (--pushing_ == 0) sinkIdle_.notify_all();
+}
 
 ClientOrderIdRules PaperVenue::clientOrderIdRules() const {
     ClientOrderIdRules rules;
@@ -164,11 +218,11 @@ void PaperVenue::simulateLatency() const {
     if (latency_.count() > 0) std::this_thread::sleep_for(latency_);
 }
 
-std::optional<std::size_t> PaperVenue::findOpen(const std::string& clientOrderId, const std::string& symbol) const {
+std::optional<std::uint64_t> PaperVenue::findOpen(const std::string& clientOrderId, const std::string& symbol) const {
     const auto it = ordersByClientId_.find(clientOrderId);
     if (it == ordersByClientId_.end()) return std::nullopt;
-    for (const std::size_t index : it->second) {
-        if (open_.count(index) != 0 && orders_[index].symbol == symbol) return index;
+    for (const std::uint64_t id : it->second) {
+        if (open_.count(id) != 0 && orders_.at(id).symbol == symbol) return id;
     }
     return std::nullopt;
 }
@@ -203,14 +257,29 @@ PaperVenue::Book PaperVenue::afterFill(const Book& book, Side side, const Decima
     return next;
 }
 
-void PaperVenue::fillLocked(std::size_t index, const Decimal& price, const Book& next) {
-    OrderState& order = orders_[index];
+void PaperVenue::fillLocked(OrderState& order, const Decimal& price, const Book& next) {
     order.status = OrderStatus::Filled;
     order.filledQuantity = order.quantity;
     order.averagePrice = price;
     order.updateTimeMs = context_.clock().nowMs();
     books_[BookKey(order.symbol, order.positionSide)] = next;
-    open_.erase(index);
+}
+
+void PaperVenue::finishLocked(std::uint64_t exchangeId) {
+    open_.erase(exchangeId);
+    finished_.push_back(exchangeId);
+    // Bounded memory: a long run must not keep every order ever placed.
+    while (finished_.size() > maxFinishedOrders_) {
+        const std::uint64_t oldest = finished_.front();
+        finished_.pop_front();
+        const auto order = orders_.find(oldest);
+        const auto ids = ordersByClientId_.find(order->second.clientOrderId);
+        auto& list = ids->second;
+        list.erase(std::find(list.begin(), list.end(), oldest));
+        if (list.empty()) ordersByClientId_.erase(ids);
+        orders_.erase(order);
+        context_.metrics().add("orders_forgotten", 1);
+    }
 }
 
 PlaceResult PaperVenue::placeOrder(const OrderIntent& intent) {
@@ -243,8 +312,9 @@ PlaceResult PaperVenue::placeLocked(const OrderIntent& intent, std::string& logL
     if (const auto existing = findOpen(id, intent.symbol)) {
         // Binance refuses a second open order under the same id; the SDK contract turns that
         // refusal into the existing order, so the host adopts it instead of sending again.
-        logLine = "order " + id + ": an open order already holds this id, returned it: " + describe(orders_[*existing]);
-        return Accepted{orders_[*existing], "client order id already held by an open order; nothing new was placed"};
+        const OrderState& held = orders_.at(*existing);
+        logLine = "order " + id + ": an open order already holds this id, returned it: " + describe(held);
+        return Accepted{held, "client order id already held by an open order; nothing new was placed"};
     }
 
     Checked checked;
@@ -255,25 +325,30 @@ PlaceResult PaperVenue::placeLocked(const OrderIntent& intent, std::string& logL
         return reject("OUT_OF_RANGE", std::string("order numbers out of range: ") + e.what());
     }
 
-    const std::size_t index = orders_.size();
-    checked.order.exchangeOrderId = std::to_string(index + 1);
-    orders_.push_back(checked.order);
-    ordersByClientId_[id].push_back(index);
-    open_.insert(index);
-    const OrderType type = checked.order.type;
+    const std::uint64_t exchangeId = nextExchangeId_++;
+    checked.order.exchangeOrderId = std::to_string(exchangeId);
+    OrderState& order = orders_.emplace(exchangeId, checked.order).first->second;
+    ordersByClientId_[id].push_back(exchangeId);
+    open_.insert(exchangeId);
+    const OrderType type = order.type;
     const bool postOnly = type == OrderType::Limit && intent.timeInForce == TimeInForce::GTX;
     const bool immediateOnly =
         type == OrderType::Limit && (intent.timeInForce == TimeInForce::IOC || intent.timeInForce == TimeInForce::FOK);
+    bool finished = false;
     if (checked.crosses && !postOnly) {
-        fillLocked(index, checked.fillPrice, checked.next);  // a taker gets the market price, not its limit
+        fillLocked(order, checked.fillPrice, checked.next);  // a taker gets the market price, not its limit
+        finished = true;
     } else if (checked.crosses || immediateOnly) {
         // As on Binance: a post-only order that would take, or an IOC/FOK that cannot, expires.
-        orders_[index].status = OrderStatus::Expired;
-        open_.erase(index);
+        order.status = OrderStatus::Expired;
+        finished = true;
     }
+    // Copied before finishing: with max_finished_orders 0 the order is forgotten at once.
+    Accepted accepted{order, ""};
+    if (finished) finishLocked(exchangeId);
     context_.metrics().set("open_orders", static_cast<std::int64_t>(open_.size()));
-    logLine = "order " + id + " accepted: " + describe(orders_[index]);
-    return Accepted{orders_[index], ""};
+    logLine = "order " + id + " accepted: " + describe(accepted.order);
+    return accepted;
 }
 
 std::optional<Rejected> PaperVenue::checkLocked(const OrderIntent& intent, Checked& checked) const {
@@ -281,10 +356,15 @@ std::optional<Rejected> PaperVenue::checkLocked(const OrderIntent& intent, Check
     if (priceIt == prices_.end()) return reject("UNKNOWN_SYMBOL", "symbol '" + intent.symbol + "' is not traded here");
     const Decimal& lastPrice = priceIt->second;
 
-    if (hedgeMode_ == (intent.positionSide == PositionSide::Both)) {
-        return reject("INVALID_POSITION_SIDE", std::string("position side ") + toString(intent.positionSide) +
-                                                   " does not match the account's " +
-                                                   (hedgeMode_ ? "hedge mode (LONG or SHORT)" : "one-way mode (BOTH)"));
+    PositionSide book = intent.positionSide;
+    if (!hedgeMode_ && book != PositionSide::Both) {
+        return reject("INVALID_POSITION_SIDE", std::string("position side ") + toString(book) +
+                                                   " needs hedge mode; this account is in one-way mode (BOTH)");
+    }
+    if (hedgeMode_ && book == PositionSide::Both) {
+        // venue.h: buy opens LONG and sell opens SHORT; reduce-only, sell closes LONG and buy
+        // closes SHORT. The order state returned names the book used.
+        book = (intent.side == Side::Buy) != intent.reduceOnly ? PositionSide::Long : PositionSide::Short;
     }
     if (!intent.quantity.isPositive() || !intent.quantity.isMultipleOf(stepSize_)) {
         return reject("INVALID_QUANTITY", "quantity " + intent.quantity.toString() +
@@ -303,7 +383,7 @@ std::optional<Rejected> PaperVenue::checkLocked(const OrderIntent& intent, Check
     order.symbol = intent.symbol;
     order.side = intent.side;
     order.type = intent.type;
-    order.positionSide = intent.positionSide;
+    order.positionSide = book;
     order.status = OrderStatus::New;
     order.quantity = intent.quantity;
     if (intent.type == OrderType::Limit) order.price = intent.price;
@@ -336,10 +416,12 @@ QueryResult PaperVenue::queryOrder(const std::string& clientOrderId, const std::
         std::lock_guard<std::mutex> lock(mutex_);
         const auto it = ordersByClientId_.find(clientOrderId);
         if (it != ordersByClientId_.end()) {
-            for (auto index = it->second.rbegin(); index != it->second.rend(); ++index) {
-                if (orders_[*index].symbol == symbol) return Found{orders_[*index]};
+            for (auto exchangeId = it->second.rbegin(); exchangeId != it->second.rend(); ++exchangeId) {
+                const OrderState& order = orders_.at(*exchangeId);
+                if (order.symbol == symbol) return Found{order};
             }
         }
+        // Never placed, or finished and forgotten (max_finished_orders).
         return NotFound{"no order with client order id '" + clientOrderId + "' on " + symbol};
     } catch (const std::exception& e) {
         return Unknown{std::string("paper venue internal error: ") + e.what()};
@@ -349,15 +431,20 @@ QueryResult PaperVenue::queryOrder(const std::string& clientOrderId, const std::
 CancelResult PaperVenue::cancelOrder(const std::string& clientOrderId, const std::string& symbol) {
     try {
         simulateLatency();
-        std::lock_guard<std::mutex> lock(mutex_);
-        const auto index = findOpen(clientOrderId, symbol);
-        if (!index) return NotOpen{"no open order with client order id '" + clientOrderId + "' on " + symbol};
-        OrderState& order = orders_[*index];
-        order.status = OrderStatus::Canceled;
-        order.updateTimeMs = context_.clock().nowMs();
-        open_.erase(*index);
-        context_.metrics().set("open_orders", static_cast<std::int64_t>(open_.size()));
-        return Canceled{order};
+        Canceled canceled;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            const auto exchangeId = findOpen(clientOrderId, symbol);
+            if (!exchangeId) return NotOpen{"no open order with client order id '" + clientOrderId + "' on " + symbol};
+            OrderState& order = orders_.at(*exchangeId);
+            order.status = OrderStatus::Canceled;
+            order.updateTimeMs = context_.clock().nowMs();
+            canceled.order = order;
+            finishLocked(*exchangeId);
+            context_.metrics().set("open_orders", static_cast<std::int64_t>(open_.size()));
+        }
+        pushUpdates({canceled.order});
+        return canceled;
     } catch (const std::exception& e) {
         return Unknown{std::string("paper venue internal error: ") + e.what()};
     }
@@ -390,7 +477,7 @@ OpenOrdersResult PaperVenue::openOrders() {
         simulateLatency();
         std::lock_guard<std::mutex> lock(mutex_);
         OpenOrders result;
-        for (const std::size_t index : open_) result.orders.push_back(orders_[index]);
+        for (const std::uint64_t exchangeId : open_) result.orders.push_back(orders_.at(exchangeId));
         return result;
     } catch (const std::exception& e) {
         return Unknown{std::string("paper venue internal error: ") + e.what()};
@@ -416,34 +503,36 @@ SymbolRulesResult PaperVenue::symbolRules(const std::string& symbol) {
 void PaperVenue::setPrice(const std::string& symbol, const Decimal& price) {
     if (symbol.empty()) throw std::invalid_argument("paper: setPrice needs a symbol");
     requireTradablePrice(symbol, price, tickSize_);
-    std::vector<std::string> logLines;
+    std::vector<OrderState> updates;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         prices_[symbol] = price;
-        // Copy: filling erases from open_.
-        const std::vector<std::size_t> candidates(open_.begin(), open_.end());
-        for (const std::size_t index : candidates) {
-            const OrderState& order = orders_[index];
+        // Copy: finishing erases from open_.
+        const std::vector<std::uint64_t> candidates(open_.begin(), open_.end());
+        for (const std::uint64_t exchangeId : candidates) {
+            OrderState& order = orders_.at(exchangeId);
             if (order.symbol != symbol || !order.price) continue;
             const bool reached = order.side == Side::Buy ? price <= *order.price : price >= *order.price;
             if (!reached) continue;
             if (reducesOnly(order) && !fitsReduceOnly(order)) {
                 // Binance expires a resting reduce-only order once it could only grow the position.
-                orders_[index].status = OrderStatus::Expired;
-                orders_[index].updateTimeMs = context_.clock().nowMs();
-                open_.erase(index);
+                order.status = OrderStatus::Expired;
+                order.updateTimeMs = context_.clock().nowMs();
             } else {
                 // A resting maker order fills at its own limit, even when the market gapped past it.
                 const auto bookIt = books_.find(BookKey(order.symbol, order.positionSide));
                 const Book next = afterFill(bookIt == books_.end() ? Book{} : bookIt->second, order.side,
                                             order.quantity, *order.price);
-                fillLocked(index, *order.price, next);
+                fillLocked(order, *order.price, next);
             }
-            logLines.push_back("order " + orders_[index].clientOrderId + " updated: " + describe(orders_[index]));
+            updates.push_back(order);
+            finishLocked(exchangeId);
         }
         context_.metrics().set("open_orders", static_cast<std::int64_t>(open_.size()));
     }
-    for (const std::string& line : logLines) context_.logger().info(line);
+    for (const OrderState& order : updates)
+        context_.logger().info("order " + order.clientOrderId + " updated: " + describe(order));
+    pushUpdates(updates);
 }
 
 }  // namespace tradehost::paper

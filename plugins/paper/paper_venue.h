@@ -2,7 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -21,8 +24,11 @@ namespace tradehost::paper {
 
 // Behaves like a Binance USDⓈ-M futures account where it matters to the host: client order ids
 // are unique among *open* orders only (a filled order frees its id, so resending creates a second
-// order), filters reject instead of rounding, reduce-only orders never grow a position, and hedge
-// mode keeps LONG and SHORT apart. Fills are immediate and complete; there is no order book.
+// order), filters reject instead of rounding, reduce-only orders never grow a position, hedge
+// mode keeps LONG and SHORT apart (reading Both as venue.h says), and finished orders are
+// forgotten after a while (queries then say NotFound, as past Binance's retention). Fills are
+// immediate and complete; there is no order book. It never returns Deferred: an in-memory venue
+// is always reachable.
 class PaperVenue final : public Venue {
 public:
     PaperVenue(const Settings& settings, PluginContext& context);
@@ -38,6 +44,10 @@ public:
     PositionsResult positions() override;
     OpenOrdersResult openOrders() override;
     SymbolRulesResult symbolRules(const std::string& symbol) override;
+    // Pushes what changes after placeOrder() answered: resting orders that setPrice() fills or
+    // expires, and cancelled orders. Pushed from the thread that made the change, after the
+    // venue's own lock is released; never after stop() returned.
+    bool watchOrders(OrderUpdateSink& sink) override;
 
     // Moves the simulated market (demos and tests). Adds the symbol if it is new. Resting limit
     // orders the new price reaches fill at their own limit price, oldest first. Throws
@@ -64,10 +74,14 @@ private:
     static Book afterFill(const Book& book, Side side, const Decimal& quantity, const Decimal& price);
     bool reducesOnly(const OrderState& order) const;
     bool fitsReduceOnly(const OrderState& order) const;
-    std::optional<std::size_t> findOpen(const std::string& clientOrderId, const std::string& symbol) const;
+    std::optional<std::uint64_t> findOpen(const std::string& clientOrderId, const std::string& symbol) const;
     PlaceResult placeLocked(const OrderIntent& intent, std::string& logLine);
     std::optional<Rejected> checkLocked(const OrderIntent& intent, Checked& checked) const;
-    void fillLocked(std::size_t index, const Decimal& price, const Book& next);
+    void fillLocked(OrderState& order, const Decimal& price, const Book& next);
+    // The order is no longer open: it joins the finished ones, and the oldest of those beyond
+    // max_finished_orders are forgotten.
+    void finishLocked(std::uint64_t exchangeId);
+    void pushUpdates(const std::vector<OrderState>& updates);
     void simulateLatency() const;
 
     PluginContext& context_;
@@ -76,13 +90,26 @@ private:
     const Decimal minNotional_;
     const std::chrono::milliseconds latency_;
     const bool hedgeMode_;
+    const std::size_t maxFinishedOrders_;
 
     mutable std::mutex mutex_;
     std::map<std::string, Decimal> prices_;
-    std::vector<OrderState> orders_;  // every order ever placed; index + 1 is the exchange id
-    std::unordered_map<std::string, std::vector<std::size_t>> ordersByClientId_;  // oldest first
-    std::set<std::size_t> open_;  // indices of open orders; ascending is time priority
+    // Every open order and the newest finished ones, by exchange id. Ids count up from 1 and are
+    // never reused, so ascending is also time priority.
+    std::unordered_map<std::uint64_t, OrderState> orders_;
+    std::uint64_t nextExchangeId_ = 1;
+    std::unordered_map<std::string, std::vector<std::uint64_t>> ordersByClientId_;  // oldest first
+    std::set<std::uint64_t> open_;
+    std::deque<std::uint64_t> finished_;  // in the order they finished; the front is forgotten first
     std::map<BookKey, Book> books_;
+
+    // The push hook. Apart from mutex_, so a sink is never called with the venue locked; stop()
+    // waits for pushes in flight and clears the sink.
+    std::mutex sinkMutex_;
+    std::condition_variable sinkIdle_;
+    OrderUpdateSink* sink_ = nullptr;
+    int pushing_ = 0;
+    bool stopped_ = false;
 };
 
 }  // namespace tradehost::paper

@@ -9,6 +9,11 @@
 #   BINANCE_EMULATOR_CA    the certificate to trust
 #   BINANCE_API_KEY / BINANCE_API_SECRET   the credentials (what deployments reference)
 #   TRADEHOST_CONTRACT_DEPLOYMENT          <work-dir>/deployment.yaml: one binance_futures venue
+#   TRADEHOST_CONTRACT_DEFER_DEPLOYMENT    <work-dir>/deployment-paced.yaml: the same venue with an
+#                                          order budget of 1 per 10 s, so it defers (the contract
+#                                          suite's Deferred case); kept as given if already set
+# With BINANCE_EMULATOR_HEDGE_MODE=1 the emulator's accounts start in hedge mode and both
+# deployments say hedge_mode: true.
 # The emulator is stopped when the command ends, whatever happens; its log is <work-dir>/emulator.log.
 set -euo pipefail
 
@@ -29,8 +34,15 @@ BINANCE_API_KEY="canary-key-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 BINANCE_API_SECRET="canary-secret-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 export BINANCE_API_KEY BINANCE_API_SECRET
 
+hedge_args=()
+hedge_mode=false
+if [ "${BINANCE_EMULATOR_HEDGE_MODE:-0}" = "1" ]; then
+  hedge_args=(--hedge-mode)
+  hedge_mode=true
+fi
+
 BINANCE_EMULATOR_API_KEY=$BINANCE_API_KEY BINANCE_EMULATOR_API_SECRET=$BINANCE_API_SECRET \
-  "$emulator" --listen 127.0.0.1:0 --cert "$work/cert.pem" --key "$work/key.pem" \
+  "$emulator" --listen 127.0.0.1:0 --cert "$work/cert.pem" --key "$work/key.pem" "${hedge_args[@]}" \
   >"$work/emulator.out" 2>"$work/emulator.log" &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true' EXIT
@@ -62,8 +74,26 @@ venues:
       api_key: "\${BINANCE_API_KEY}"
       api_secret: "\${BINANCE_API_SECRET}"
       ca_file: "$work/cert.pem"
+      hedge_mode: $hedge_mode
 YAML
 export TRADEHOST_CONTRACT_DEPLOYMENT=$work/deployment.yaml
+
+cat >"$work/deployment-paced.yaml" <<YAML
+# Written by tests/binance/with_emulator.sh: the same venue, pacing its orders to 1 per 10 s.
+venues:
+  - name: bn
+    type: binance_futures
+    settings:
+      base_url: "$url"
+      api_key: "\${BINANCE_API_KEY}"
+      api_secret: "\${BINANCE_API_SECRET}"
+      ca_file: "$work/cert.pem"
+      hedge_mode: $hedge_mode
+      order_limit_per_10s: 1
+YAML
+if [ -z "${TRADEHOST_CONTRACT_DEFER_DEPLOYMENT+set}" ]; then
+  export TRADEHOST_CONTRACT_DEFER_DEPLOYMENT=$work/deployment-paced.yaml
+fi
 
 set +e
 "$@"

@@ -1,13 +1,12 @@
 // Builds the one instance a contract suite run checks, through the host's own config and loader.
 #pragma once
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-
-#include <catch2/catch.hpp>
 
 #include "config/deployment.h"
 #include "plugins/instance_set.h"
@@ -28,13 +27,23 @@ inline std::vector<std::string> splitPath(const std::string& s) {
     return out;
 }
 
+// True when the environment variable is set to 1 (or true / yes).
+inline bool envFlag(const char* name) {
+    const char* v = std::getenv(name);
+    if (!v) return false;
+    const std::string s(v);
+    return s == "1" || s == "true" || s == "yes";
+}
+
 // TRADEHOST_CONTRACT_DEPLOYMENT names a deployment with exactly one instance of the plugin under
 // test; TRADEHOST_CONTRACT_PLUGIN_PATH (':'-separated) is the search path. Every fixture builds
-// and starts a fresh instance, exactly as `tradehost` would.
+// and starts a fresh instance, exactly as `tradehost` would. A fixture may be built from another
+// deployment of the same plugin, named by another variable (TRADEHOST_CONTRACT_DEFER_DEPLOYMENT).
 class ContractFixture {
 public:
-    ContractFixture() : registry_(splitPath(requiredEnv("TRADEHOST_CONTRACT_PLUGIN_PATH"))) {
-        deployment_ = host::loadDeployment(requiredEnv("TRADEHOST_CONTRACT_DEPLOYMENT"), env_, errors_);
+    explicit ContractFixture(const char* deploymentVariable = "TRADEHOST_CONTRACT_DEPLOYMENT")
+        : registry_(splitPath(requiredEnv("TRADEHOST_CONTRACT_PLUGIN_PATH"))) {
+        deployment_ = host::loadDeployment(requiredEnv(deploymentVariable), env_, errors_);
         instances_ = host::buildInstances(deployment_, registry_, env_, metrics_, errors_);
         if (errors_.empty()) instances_.startAll(deployment_.file, errors_);
         if (!errors_.empty()) FAIL("the contract deployment does not start:\n" << errors_.toString());

@@ -3,7 +3,14 @@
 //   TRADEHOST_CONTRACT_SYMBOL          a tradable symbol, e.g. BTCUSDT
 //   TRADEHOST_CONTRACT_QUANTITY        a valid small quantity for it
 //   TRADEHOST_CONTRACT_RESTING_PRICE   a valid limit BUY price far below the market (rests)
+//   TRADEHOST_CONTRACT_HEDGE_MODE      1 when the deployment's account is in hedge mode (then the
+//                                      hedge cases run, and the one-way case does not)
+//   TRADEHOST_CONTRACT_DEFER_DEPLOYMENT  optional: a deployment of the same plugin that defers
+//                                      some orders (e.g. paces them); the Deferred case needs it
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -22,7 +29,10 @@ struct Params {
 };
 
 struct VenueUnderTest : ContractFixture {
+    explicit VenueUnderTest(const char* deploymentVariable = "TRADEHOST_CONTRACT_DEPLOYMENT")
+        : ContractFixture(deploymentVariable) {}
     Params p;
+    const bool hedge = test::envFlag("TRADEHOST_CONTRACT_HEDGE_MODE");
     host::VenueInstance& venue() {
         REQUIRE(instances().venues.size() == 1);
         return *instances().venues.front();
@@ -44,13 +54,26 @@ struct VenueUnderTest : ContractFixture {
         i.timeInForce = TimeInForce::GTC;
         return i;
     }
-    Decimal positionOf(const std::string& symbol) {
+    OrderIntent market(Side side, PositionSide positionSide, bool reduceOnly = false) {
+        OrderIntent i = market(side, reduceOnly);
+        i.positionSide = positionSide;
+        return i;
+    }
+    // Summed over position sides unless one is named.
+    Decimal positionOf(const std::string& symbol, std::optional<PositionSide> side = std::nullopt) {
         const auto r = venue().positions();
         REQUIRE(std::holds_alternative<Positions>(r));
         Decimal total;
         for (const auto& pos : std::get<Positions>(r).positions)
-            if (pos.symbol == symbol) total += pos.quantity;
+            if (pos.symbol == symbol && (!side || pos.positionSide == *side)) total += pos.quantity;
         return total;
+    }
+    bool listedOpen(const std::string& clientOrderId) {
+        const auto r = venue().openOrders();
+        REQUIRE(std::holds_alternative<OpenOrders>(r));
+        const auto& orders = std::get<OpenOrders>(r).orders;
+        return std::any_of(orders.begin(), orders.end(),
+                           [&](const OrderState& o) { return o.clientOrderId == clientOrderId; });
     }
     // Returns a copy: the variant passed in is usually a temporary.
     template <class T, class V>
@@ -66,8 +89,7 @@ struct VenueUnderTest : ContractFixture {
 TEST_CASE_METHOD(VenueUnderTest, "client order id rules leave room for the host's ids", "[venue]") {
     const auto rules = venue().clientOrderIdRules();
     CHECK(host::maxVenueNameLength(rules) >= venue().name().size());
-    for (char c : std::string("abcxyzABCXYZ0189"))
-        CHECK(rules.alphabet.find(c) != std::string::npos);
+    for (char c : std::string("abcxyzABCXYZ0189")) CHECK(rules.alphabet.find(c) != std::string::npos);
 }
 
 TEST_CASE_METHOD(VenueUnderTest, "a market order is accepted, filled or open, and found again by its id", "[venue]") {
@@ -90,10 +112,15 @@ TEST_CASE_METHOD(VenueUnderTest, "a query for an id that was never used is NotFo
     expect<NotFound>(venue().queryOrder(freshId(venue().name()), p.symbol), "queryOrder(never used)");
 }
 
-TEST_CASE_METHOD(VenueUnderTest, "a resting limit order is listed as open and can be cancelled exactly once", "[venue]") {
+TEST_CASE_METHOD(VenueUnderTest, "a resting limit order is listed as open and can be cancelled exactly once",
+                 "[venue]") {
     const auto intent = restingLimit();
     const auto& accepted = expect<Accepted>(venue().placeOrder(intent), "placeOrder(limit)");
     CHECK(accepted.order.status == OrderStatus::New);
+    CHECK(isOpen(accepted.order.status));  // the host follows it as WORKING
+    const auto& found = expect<Found>(venue().queryOrder(intent.clientOrderId, p.symbol), "queryOrder while resting");
+    CHECK(isOpen(found.order.status));
+    CHECK(found.order.exchangeOrderId == accepted.order.exchangeOrderId);
 
     const auto& open = expect<OpenOrders>(venue().openOrders(), "openOrders");
     int listed = 0;
@@ -141,7 +168,8 @@ TEST_CASE_METHOD(VenueUnderTest, "positions follow fills", "[venue]") {
     CHECK(positionOf(p.symbol) == before + filled - p.quantity);
 }
 
-TEST_CASE_METHOD(VenueUnderTest, "symbol rules are given for the symbol, and an unknown symbol is NotFound", "[venue]") {
+TEST_CASE_METHOD(VenueUnderTest, "symbol rules are given for the symbol, and an unknown symbol is NotFound",
+                 "[venue]") {
     const auto known = venue().symbolRules(p.symbol);
     CHECK_FALSE(std::holds_alternative<Unknown>(known));
     if (const auto* rules = std::get_if<SymbolRules>(&known)) {
@@ -161,7 +189,8 @@ TEST_CASE_METHOD(VenueUnderTest, "concurrent calls from several threads are safe
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&, t] {
             for (int i = 0; i < kEach; ++i) {
-                accepted += std::holds_alternative<Accepted>(venue().placeOrder(intents[static_cast<std::size_t>(t * kEach + i)]));
+                accepted += std::holds_alternative<Accepted>(
+                    venue().placeOrder(intents[static_cast<std::size_t>(t * kEach + i)]));
                 static_cast<void>(venue().positions());
             }
         });
@@ -172,4 +201,140 @@ TEST_CASE_METHOD(VenueUnderTest, "concurrent calls from several threads are safe
     for (int i = 0; i < kThreads * kEach; ++i) expected += p.quantity;
     CHECK(positionOf(p.symbol) == expected);
     for (int i = 0; i < kThreads * kEach; ++i) expect<Accepted>(venue().placeOrder(market(Side::Sell, true)), "close");
+}
+
+// ---- position side: one-way and hedge mode (venue.h, placeOrder) -------------------------------
+
+TEST_CASE_METHOD(VenueUnderTest, "one-way mode: an intent naming LONG or SHORT is Rejected, and nothing is placed",
+                 "[venue][one_way]") {
+    if (hedge) {
+        SUCCEED("hedge-mode deployment: the one-way rule does not apply");
+        return;
+    }
+    for (const PositionSide side : {PositionSide::Long, PositionSide::Short}) {
+        INFO("position side " << toString(side));
+        const auto intent = market(Side::Buy, side);
+        const auto& rejected = expect<Rejected>(venue().placeOrder(intent), "LONG/SHORT in one-way mode");
+        CHECK_FALSE(rejected.code.empty());
+        expect<NotFound>(venue().queryOrder(intent.clientOrderId, p.symbol), "a rejected order does not exist");
+    }
+}
+
+TEST_CASE_METHOD(VenueUnderTest, "hedge mode: LONG and SHORT books open and close independently, both reported",
+                 "[venue][hedge]") {
+    if (!hedge) {
+        SUCCEED("one-way deployment: the hedge cases run against the plugin's hedge-mode deployment");
+        return;
+    }
+    const Decimal longBefore = positionOf(p.symbol, PositionSide::Long);
+    const Decimal shortBefore = positionOf(p.symbol, PositionSide::Short);
+    const Decimal twice = p.quantity + p.quantity;
+
+    const auto& openLong = expect<Accepted>(venue().placeOrder(market(Side::Buy, PositionSide::Long)), "open LONG");
+    CHECK(openLong.order.positionSide == PositionSide::Long);
+    const auto& openShort = expect<Accepted>(venue().placeOrder([&] {
+        auto i = market(Side::Sell, PositionSide::Short);
+        i.quantity = twice;
+        return i;
+    }()),
+                                             "open SHORT");
+    CHECK(openShort.order.positionSide == PositionSide::Short);
+    // Both sides are reported, each signed (a short is negative), neither netted against the other.
+    CHECK(positionOf(p.symbol, PositionSide::Long) == longBefore + p.quantity);
+    CHECK(positionOf(p.symbol, PositionSide::Short) == shortBefore - twice);
+    CHECK(positionOf(p.symbol, PositionSide::Both).isZero());
+
+    // SELL+LONG closes LONG and leaves SHORT alone; BUY+SHORT closes SHORT.
+    expect<Accepted>(venue().placeOrder(market(Side::Sell, PositionSide::Long)), "close LONG");
+    CHECK(positionOf(p.symbol, PositionSide::Long) == longBefore);
+    CHECK(positionOf(p.symbol, PositionSide::Short) == shortBefore - twice);
+    expect<Accepted>(venue().placeOrder([&] {
+        auto i = market(Side::Buy, PositionSide::Short);
+        i.quantity = twice;
+        return i;
+    }()),
+                     "close SHORT");
+    CHECK(positionOf(p.symbol, PositionSide::Short) == shortBefore);
+    CHECK(positionOf(p.symbol, PositionSide::Long) == longBefore);
+}
+
+TEST_CASE_METHOD(VenueUnderTest, "hedge mode: BOTH is read as buy opens LONG, sell opens SHORT, reduce-only closes",
+                 "[venue][hedge]") {
+    if (!hedge) {
+        SUCCEED("one-way deployment: the hedge cases run against the plugin's hedge-mode deployment");
+        return;
+    }
+    const Decimal longBefore = positionOf(p.symbol, PositionSide::Long);
+    const Decimal shortBefore = positionOf(p.symbol, PositionSide::Short);
+    struct Step {
+        Side side;
+        bool reduceOnly;
+        PositionSide expected;
+        int longDelta, shortDelta;  // in quantities
+    };
+    const Step steps[] = {
+        {Side::Buy, false, PositionSide::Long, 1, 0},     // buy opens LONG
+        {Side::Sell, false, PositionSide::Short, 1, -1},  // sell opens SHORT
+        {Side::Sell, true, PositionSide::Long, 0, -1},    // reduce-only sell closes LONG
+        {Side::Buy, true, PositionSide::Short, 0, 0},     // reduce-only buy closes SHORT
+    };
+    for (const Step& step : steps) {
+        INFO(toString(step.side) << (step.reduceOnly ? " reduce-only" : "") << " with position side BOTH");
+        const auto& accepted =
+            expect<Accepted>(venue().placeOrder(market(step.side, PositionSide::Both, step.reduceOnly)), "BOTH");
+        CHECK(accepted.order.positionSide == step.expected);  // the side the venue used
+        CHECK(positionOf(p.symbol, PositionSide::Long) == longBefore + Decimal::fromInt(step.longDelta) * p.quantity);
+        CHECK(positionOf(p.symbol, PositionSide::Short) ==
+              shortBefore + Decimal::fromInt(step.shortDelta) * p.quantity);
+    }
+}
+
+// ---- Deferred (venue.h): nothing reached the venue, and the same order may go later ----------
+
+TEST_CASE("Deferred: the order certainly does not exist, and the same id goes later, once", "[venue][deferred]") {
+    const char* deferring = std::getenv("TRADEHOST_CONTRACT_DEFER_DEPLOYMENT");
+    if (deferring == nullptr || *deferring == '\0') {
+        SUCCEED(
+            "no TRADEHOST_CONTRACT_DEFER_DEPLOYMENT: this venue cannot be made to defer generically; its own "
+            "tests check Deferred (tests/contract/README.md)");
+        return;
+    }
+    VenueUnderTest v("TRADEHOST_CONTRACT_DEFER_DEPLOYMENT");
+    // Resting limit orders: they change no position, and cancelling them needs no order budget.
+    std::vector<std::string> placed;
+    std::optional<Deferred> deferred;
+    OrderIntent intent;
+    for (int i = 0; i < 10 && !deferred; ++i) {
+        intent = v.restingLimit();
+        const auto r = v.venue().placeOrder(intent);
+        if (const auto* d = std::get_if<Deferred>(&r)) {
+            deferred = *d;
+        } else {
+            placed.push_back(
+                VenueUnderTest::expect<Accepted>(r, "an order before the venue defers").order.clientOrderId);
+        }
+    }
+    REQUIRE(deferred);
+    CHECK_FALSE(deferred->reason.empty());
+    CHECK(deferred->retryAfterMs > 0);
+    CHECK(deferred->retryAfterMs <= 60000);
+    // The SDK invariant: nothing reached the venue.
+    VenueUnderTest::expect<NotFound>(v.venue().queryOrder(intent.clientOrderId, v.p.symbol), "a deferred order");
+    CHECK_FALSE(v.listedOpen(intent.clientOrderId));
+
+    // The host tries again under the same id, no sooner than asked; within a minute it goes, once.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    PlaceResult again = *deferred;
+    while (const auto* d = std::get_if<Deferred>(&again)) {
+        REQUIRE(std::chrono::steady_clock::now() < deadline);
+        std::this_thread::sleep_for(std::chrono::milliseconds(d->retryAfterMs));
+        again = v.venue().placeOrder(intent);
+    }
+    const auto& accepted = VenueUnderTest::expect<Accepted>(again, "the same order once the venue lets it through");
+    CHECK(accepted.order.clientOrderId == intent.clientOrderId);
+    placed.push_back(intent.clientOrderId);
+    const auto& found = VenueUnderTest::expect<Found>(v.venue().queryOrder(intent.clientOrderId, v.p.symbol), "query");
+    CHECK(found.order.exchangeOrderId == accepted.order.exchangeOrderId);
+    for (const auto& id : placed)
+        VenueUnderTest::expect<Canceled>(v.venue().cancelOrder(id, v.p.symbol), "cleanup cancel");
 }

@@ -1,7 +1,6 @@
 // D1/D2: answers lost after execution and orders executed late, under every client id uniqueness mode.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <future>
 #include <iostream>
 #include <map>
@@ -40,10 +39,11 @@ std::vector<FaultCase> faultCases() {
         {"http_5xx", R"({"mode":"http_5xx","status":504,"execute":true,"count":1,"path":"POST /fapi/v1/order"})"},
         // The answer comes after the client gave up (request_timeout_ms 2000): executed, unanswered.
         {"delay", R"({"mode":"delay","delay_ms":2500,"count":1,"path":"POST /fapi/v1/order"})"},
-        // Nothing executed: a reset before processing, and a 503 "Service Unavailable". Proven
-        // absent after the window, then sent again as the next attempt.
+        // Nothing executed: a reset before processing, and the gateway's 502 page. Proven absent
+        // after the window, then sent again as the next attempt. (A 503 "Service Unavailable." is
+        // a certain failure, A7: the plugin defers it, so it is no case of an order held unseen.)
         {"reset", R"({"mode":"reset","count":1,"path":"POST /fapi/v1/order"})"},
-        {"http_5xx", R"({"mode":"http_5xx","status":503,"count":1,"path":"POST /fapi/v1/order"})"},
+        {"http_5xx", R"({"mode":"http_5xx","status":502,"count":1,"path":"POST /fapi/v1/order"})"},
     };
 }
 
@@ -72,7 +72,8 @@ ModeRun runMode(const std::filesystem::path& root, const std::string& uniqueness
         emulator.setUniqueness(uniqueness);
         // Faults fire in the order added, each on the next order request: one run exercises all.
         for (const auto& f : faultCases()) emulator.addFault(f.json);
-        SignalRun run(host, emulator, RunSpec{"u" + uniqueness + "-", config.venue, 2, "0.002"}, root / (uniqueness + ".ledger"));
+        SignalRun run(host, emulator, RunSpec{"u" + uniqueness + "-", config.venue, 2, "0.002"},
+                      root / (uniqueness + ".ledger"));
         auto options = run.options(signals);
         options.rate = 20;
         run.send(options);
@@ -110,8 +111,11 @@ TEST_CASE("late execution and lost answers under every uniqueness mode: never a 
             INFO("uniqueness " << r.uniqueness << ": fault " << mode << " must actually fire");
             CHECK(got > 0);
         }
-        printReport("crash.late_execution", "uniqueness=" + r.uniqueness, r.check, &r.storage, "faults fired:" + fired + "; " + r.elapsed);
-        INFO("uniqueness " << r.uniqueness << ": " << r.error << "\n" << r.check.summary() << "\n" << r.storage.summary());
+        printReport("crash.late_execution", "uniqueness=" + r.uniqueness, r.check, &r.storage,
+                    "faults fired:" + fired + "; " + r.elapsed);
+        INFO("uniqueness " << r.uniqueness << ": " << r.error << "\n"
+                           << r.check.summary() << "\n"
+                           << r.storage.summary());
         CHECK(r.error.empty());
         CHECK(r.drained);
         CHECK(r.stopped == 0);
@@ -136,9 +140,9 @@ TEST_CASE("a backlog behind one leg awaiting proof of absence trades promptly on
     REQUIRE(host.start());
     SignalRun run(host, emulator, {"bl-", config.venue, 2, "0.002"}, dir.path() / "backlog.ledger");
 
-    // The first order gets a 503 with nothing executed: UNKNOWN, proven absent after the settle
+    // The first order gets a 502 with nothing executed: UNKNOWN, proven absent after the settle
     // window, then sent again. Every later leg on BTCUSDT queues behind it meanwhile.
-    emulator.addFault(R"({"mode":"http_5xx","status":503,"count":1,"path":"POST /fapi/v1/order"})");
+    emulator.addFault(R"({"mode":"http_5xx","status":502,"count":1,"path":"POST /fapi/v1/order"})");
     auto first = run.options(1);
     run.send(first);
     const auto started = std::chrono::steady_clock::now();
@@ -164,15 +168,18 @@ TEST_CASE("a backlog behind one leg awaiting proof of absence trades promptly on
     bool any = false;
     for (const auto& o : emulator.ledger()) {
         OrderIdParts parts;
-        if (!o.orderId || !parseClientOrderId(o.clientOrderId, parts) || parts.attempt != 0 || !rank.count(parts.signalId)) continue;
+        if (!o.orderId || !parseClientOrderId(o.clientOrderId, parts) || parts.attempt != 0 ||
+            !rank.count(parts.signalId))
+            continue;
         const std::size_t r = rank.at(parts.signalId);
         if (any && r < highest) ++overtaken;
         highest = std::max(highest, r);
         any = true;
     }
-    printReport("crash.late_execution", "backlog of " + std::to_string(2 * signals - 2) + " legs behind one unknown leg", check, &storage,
-                "faults fired=" + std::to_string(emulator.faultsFiredTotal()) + ", all legs terminal after " + secondsSince(started) +
-                    ", orders sent out of journal order=" + std::to_string(overtaken));
+    printReport("crash.late_execution",
+                "backlog of " + std::to_string(2 * signals - 2) + " legs behind one unknown leg", check, &storage,
+                "faults fired=" + std::to_string(emulator.faultsFiredTotal()) + ", all legs terminal after " +
+                    secondsSince(started) + ", orders sent out of journal order=" + std::to_string(overtaken));
     INFO(check.summary());
     CHECK(emulator.faultsFiredTotal() == 1);
     CHECK(drained);

@@ -1,8 +1,7 @@
 // B2: kill -9 at random moments while signals stream; a supervisor restarts the host; invariants hold.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <iostream>
 #include <random>
 #include <string>
@@ -37,7 +36,8 @@ TEST_CASE("random kill -9 while signals stream, host restarted each time: nothin
     if (faultRate > 0) {
         const std::string perRequest = std::to_string(faultRate);
         emulator.addFault(R"({"mode":"unknown_503_after_execute","rate":)" + perRequest + R"(,"seed":11})");
-        emulator.addFault(R"({"mode":"http_5xx","status":503,"rate":)" + perRequest + R"(,"seed":12,"path":"POST /fapi/v1/order"})");
+        emulator.addFault(R"({"mode":"http_5xx","status":502,"rate":)" + perRequest +
+                          R"(,"seed":12,"path":"POST /fapi/v1/order"})");
     }
     HostConfig config;
     HostProcess host(dir.path() / "host", emulator, config);
@@ -62,7 +62,8 @@ TEST_CASE("random kill -9 while signals stream, host restarted each time: nothin
         std::uniform_int_distribution<long> pause(killMinMs, killMaxMs);
         while (streaming) {
             const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(pause(random));
-            while (streaming && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            while (streaming && std::chrono::steady_clock::now() < until)
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
             if (!streaming) return;
             host.kill();
             ++kills;
@@ -71,7 +72,8 @@ TEST_CASE("random kill -9 while signals stream, host restarted each time: nothin
                 killerError = "restart " + std::to_string(kills) + " failed: " + host.output();
                 return;
             }
-            restartMs.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - down).count());
+            restartMs.push_back(
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - down).count());
         }
     });
     tradehost::tools::SenderSummary sent;
@@ -105,10 +107,12 @@ TEST_CASE("random kill -9 while signals stream, host restarted each time: nothin
     const long worst = restartMs.empty() ? 0 : restartMs.back();
     std::string fired;
     for (const auto& [mode, n] : emulator.faultsFired()) fired += " " + mode + "=" + std::to_string(n);
-    printReport("crash.random_kill", std::to_string(signals) + " signals at " + std::to_string(static_cast<int>(rate)) + "/s, seed " + std::to_string(seed),
+    printReport("crash.random_kill",
+                std::to_string(signals) + " signals at " + std::to_string(static_cast<int>(rate)) + "/s, seed " +
+                    std::to_string(seed),
                 check, &storage,
-                "kills=" + std::to_string(kills) + " restart-to-ready p50=" + std::to_string(p50) + " ms max=" + std::to_string(worst) +
-                    " ms; venue faults fired:" + fired + "; " + secondsSince(started));
+                "kills=" + std::to_string(kills) + " restart-to-ready p50=" + std::to_string(p50) + " ms max=" +
+                    std::to_string(worst) + " ms; venue faults fired:" + fired + "; " + secondsSince(started));
     std::cout << "    stream: " << sent.line() << "\n";
     for (const auto& r : resends) std::cout << "    resend: " << r << "\n";
     std::cout << std::flush;

@@ -1,7 +1,6 @@
 // The resolver when the venue cannot even be asked: the leg stays UNKNOWN (never "absent"), an
 // overdue leg raises order_unresolved once, and once queries answer again the leg settles.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "crash_env.h"
@@ -24,10 +23,10 @@ TEST_CASE("a leg the venue cannot be asked about stays unknown, raises order_unr
     const RunSpec spec{"ur-", config.venue, 1, "0.002"};
     SignalRun run(host, emulator, spec, dir.path() / "resolver.ledger");
 
-    // The order: a 503 with nothing executed, so its outcome is unknown. Then the first four
+    // The order: a 502 with nothing executed, so its outcome is unknown. Then the first four
     // queries by client order id fail too (502, the gateway's page): the host cannot ask. Queries
     // come 1 s apart at first, so the leg is still unresolved when it turns 2 s old.
-    emulator.addFault(R"({"mode":"http_5xx","status":503,"count":1,"path":"POST /fapi/v1/order"})");
+    emulator.addFault(R"({"mode":"http_5xx","status":502,"count":1,"path":"POST /fapi/v1/order"})");
     emulator.addFault(R"({"mode":"http_5xx","status":502,"count":4,"path":"GET /fapi/v1/order"})");
     run.send(run.options(1));
     const bool drained = run.drain(std::chrono::seconds(60));

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -134,8 +135,8 @@ TEST_CASE("paper: the settings table and its defaults", "[paper][settings]") {
         CHECK_FALSE(spec.secret);
         CHECK_FALSE(spec.description.empty());
     }
-    CHECK(names ==
-          std::vector<std::string>{"prices", "tick_size", "step_size", "min_notional", "latency_ms", "hedge_mode"});
+    CHECK(names == std::vector<std::string>{"prices", "tick_size", "step_size", "min_notional", "latency_ms",
+                                            "hedge_mode", "max_finished_orders"});
     // settingsFor() refuses a default whose type differs from the declared one.
     const auto settings = settingsFor(schema);
     CHECK(settings.map("prices").empty());
@@ -144,6 +145,7 @@ TEST_CASE("paper: the settings table and its defaults", "[paper][settings]") {
     CHECK(settings.decimal("min_notional") == d("5"));
     CHECK(settings.integer("latency_ms") == 0);
     CHECK_FALSE(settings.boolean("hedge_mode"));
+    CHECK(settings.integer("max_finished_orders") == 10'000);
 }
 
 TEST_CASE("paper: construction validates settings and does nothing else", "[paper][settings]") {
@@ -175,6 +177,11 @@ TEST_CASE("paper: construction validates settings and does nothing else", "[pape
         CHECK_THROWS_WITH(make({{"latency_ms", std::int64_t{-1}}}), Catch::Contains("latency_ms"));
         CHECK_THROWS_WITH(make({{"latency_ms", std::int64_t{3'600'000}}}), Catch::Contains("latency_ms"));
         CHECK_THROWS_WITH(make({{"prices", Prices{{"", "1"}}}}), Catch::Contains("empty symbol"));
+        CHECK_THROWS_WITH(make({{"max_finished_orders", std::int64_t{-1}}}), Catch::Contains("max_finished_orders"));
+        CHECK_THROWS_WITH(make({{"max_finished_orders", std::int64_t{10'000'001}}}),
+                          Catch::Contains("max_finished_orders"));
+        CHECK_NOTHROW(make({{"max_finished_orders", std::int64_t{0}}}));
+        CHECK_NOTHROW(make({{"max_finished_orders", std::int64_t{10'000'000}}}));
     }
 }
 
@@ -528,7 +535,6 @@ TEST_CASE("paper: reduce-only orders never grow a position", "[paper][reduce_onl
 
 TEST_CASE("paper: hedge mode keeps LONG and SHORT apart", "[paper][hedge]") {
     Rig rig({{"prices", Prices{{"BTCUSDT", "65000"}}}, {"hedge_mode", true}});
-    CHECK(rejectionCode(rig.venue.placeOrder(market("both", Side::Buy, "0.001"))) == "INVALID_POSITION_SIDE");
 
     accepted(rig.venue.placeOrder(withSide(market("l1", Side::Buy, "0.002"), PositionSide::Long)));
     accepted(rig.venue.placeOrder(withSide(market("s1", Side::Sell, "0.003"), PositionSide::Short)));
@@ -552,6 +558,228 @@ TEST_CASE("paper: hedge mode keeps LONG and SHORT apart", "[paper][hedge]") {
     // Opening more is not reduce-only, and a reduce-only flag on an opening order is refused.
     CHECK(rejectionCode(rig.venue.placeOrder(
               reduceOnly(withSide(market("l4", Side::Buy, "0.001"), PositionSide::Long)))) == "REDUCE_ONLY");
+}
+
+TEST_CASE("paper: in hedge mode an order naming BOTH is read as venue.h says", "[paper][hedge]") {
+    Rig rig({{"prices", Prices{{"BTCUSDT", "65000"}}}, {"hedge_mode", true}});
+    // BUY opens LONG, SELL opens SHORT; the order state names the book used.
+    CHECK(accepted(rig.venue.placeOrder(market("b1", Side::Buy, "0.002"))).positionSide == PositionSide::Long);
+    CHECK(accepted(rig.venue.placeOrder(market("s1", Side::Sell, "0.003"))).positionSide == PositionSide::Short);
+    CHECK(positionOf(rig.venue, "BTCUSDT", PositionSide::Long).quantity == d("0.002"));
+    CHECK(positionOf(rig.venue, "BTCUSDT", PositionSide::Short).quantity == d("-0.003"));
+    CHECK(expect<Found>(rig.venue.queryOrder("b1", "BTCUSDT")).order.positionSide == PositionSide::Long);
+
+    // Reduce-only: SELL closes LONG, BUY closes SHORT.
+    CHECK(accepted(rig.venue.placeOrder(reduceOnly(market("s2", Side::Sell, "0.001")))).positionSide ==
+          PositionSide::Long);
+    CHECK(accepted(rig.venue.placeOrder(reduceOnly(market("b2", Side::Buy, "0.003")))).positionSide ==
+          PositionSide::Short);
+    CHECK(positionOf(rig.venue, "BTCUSDT", PositionSide::Long).quantity == d("0.001"));
+    CHECK(positionOf(rig.venue, "BTCUSDT", PositionSide::Short).quantity.isZero());
+    // A reduce-only BUY with no SHORT to close is refused, never opens LONG.
+    CHECK(rejectionCode(rig.venue.placeOrder(reduceOnly(market("b3", Side::Buy, "0.001")))) == "REDUCE_ONLY");
+    CHECK(positionOf(rig.venue, "BTCUSDT", PositionSide::Long).quantity == d("0.001"));
+
+    // A resting limit naming BOTH rests on the inferred book and fills into it.
+    const auto resting = accepted(rig.venue.placeOrder(limit("l1", Side::Sell, "0.002", "66000")));
+    CHECK(resting.positionSide == PositionSide::Short);
+    CHECK(openOrdersOf(rig.venue).at(0).positionSide == PositionSide::Short);
+    rig.venue.setPrice("BTCUSDT", d("66000"));
+    CHECK(positionOf(rig.venue, "BTCUSDT", PositionSide::Short).quantity == d("-0.002"));
+}
+
+TEST_CASE("paper: one-way mode accepts BOTH only", "[paper][hedge]") {
+    Rig rig;
+    const auto side = GENERATE(PositionSide::Long, PositionSide::Short);
+    const auto result = rig.venue.placeOrder(withSide(market("s1", Side::Buy, "0.001"), side));
+    CHECK(rejectionCode(result) == "INVALID_POSITION_SIDE");
+    CHECK_THAT(expect<Rejected>(result).message, Catch::Contains("one-way"));
+    CHECK(std::holds_alternative<NotFound>(rig.venue.queryOrder("s1", "BTCUSDT")));
+    CHECK(accepted(rig.venue.placeOrder(market("b1", Side::Buy, "0.001"))).positionSide == PositionSide::Both);
+}
+
+TEST_CASE("paper: finished orders are kept up to max_finished_orders, open ones always", "[paper][memory]") {
+    constexpr std::int64_t kKept = 5;
+    Rig rig({{"prices", Prices{{"BTCUSDT", "65000"}}}, {"max_finished_orders", kKept}});
+    // A resting order placed before all the others: never forgotten while open.
+    const auto resting = accepted(rig.venue.placeOrder(limit("rest", Side::Buy, "0.001", "60000")));
+
+    // N + 1 finished orders: the first is forgotten, the newest N are kept.
+    for (int i = 0; i <= kKept; ++i) {
+        accepted(rig.venue.placeOrder(market("m" + std::to_string(i), i % 2 ? Side::Sell : Side::Buy, "0.001")));
+    }
+    CHECK(std::holds_alternative<NotFound>(rig.venue.queryOrder("m0", "BTCUSDT")));
+    for (int i = 1; i <= kKept; ++i) {
+        CHECK(expect<Found>(rig.venue.queryOrder("m" + std::to_string(i), "BTCUSDT")).order.status ==
+              OrderStatus::Filled);
+    }
+    CHECK(rig.context.fakeMetrics().value("orders_forgotten") == 1);
+
+    // Many more: the open order is still there, found and listed.
+    for (int i = 0; i < 50; ++i) accepted(rig.venue.placeOrder(market("x" + std::to_string(i), Side::Buy, "0.001")));
+    CHECK(expect<Found>(rig.venue.queryOrder("rest", "BTCUSDT")).order.status == OrderStatus::New);
+    REQUIRE(openOrdersOf(rig.venue).size() == 1);
+    CHECK(std::holds_alternative<NotFound>(rig.venue.queryOrder("x44", "BTCUSDT")));
+    CHECK(std::holds_alternative<Found>(rig.venue.queryOrder("x45", "BTCUSDT")));
+
+    // Exchange ids keep counting: never reused after forgetting.
+    const auto next = accepted(rig.venue.placeOrder(market("new", Side::Buy, "0.001")));
+    CHECK(next.exchangeOrderId == std::to_string(1 + (kKept + 1) + 50 + 1));
+    CHECK(std::holds_alternative<NotFound>(rig.venue.queryOrder("x45", "BTCUSDT")));
+
+    // The resting order placed first still fills when the price reaches it, into the position.
+    const Decimal before = positionOf(rig.venue, "BTCUSDT").quantity;
+    rig.venue.setPrice("BTCUSDT", d("60000"));
+    const auto filled = expect<Found>(rig.venue.queryOrder("rest", "BTCUSDT")).order;
+    CHECK(filled.status == OrderStatus::Filled);
+    CHECK(filled.exchangeOrderId == resting.exchangeOrderId);
+    CHECK(positionOf(rig.venue, "BTCUSDT").quantity == before + d("0.001"));
+    CHECK(openOrdersOf(rig.venue).empty());
+}
+
+TEST_CASE("paper: a forgotten id is free, and a reused one finds its newest order", "[paper][memory]") {
+    Rig rig({{"prices", Prices{{"BTCUSDT", "65000"}}}, {"max_finished_orders", std::int64_t{2}}});
+    accepted(rig.venue.placeOrder(market("same", Side::Buy, "0.001")));
+    accepted(rig.venue.placeOrder(market("same", Side::Buy, "0.001")));  // the trap: a second order
+    const auto third = accepted(rig.venue.placeOrder(market("same", Side::Buy, "0.001")));
+    CHECK(expect<Found>(rig.venue.queryOrder("same", "BTCUSDT")).order.exchangeOrderId == third.exchangeOrderId);
+    accepted(rig.venue.placeOrder(market("a", Side::Sell, "0.001")));
+    accepted(rig.venue.placeOrder(market("b", Side::Sell, "0.001")));
+    CHECK(std::holds_alternative<NotFound>(rig.venue.queryOrder("same", "BTCUSDT")));
+    CHECK(positionOf(rig.venue, "BTCUSDT").quantity == d("0.001"));  // positions never forget
+}
+
+TEST_CASE("paper: max_finished_orders 0 keeps open orders only", "[paper][memory]") {
+    Rig rig({{"prices", Prices{{"BTCUSDT", "65000"}}}, {"max_finished_orders", std::int64_t{0}}});
+    const auto filled = accepted(rig.venue.placeOrder(market("m", Side::Buy, "0.001")));
+    CHECK(filled.status == OrderStatus::Filled);  // the answer is whole even though it is forgotten at once
+    CHECK(filled.filledQuantity == d("0.001"));
+    CHECK(std::holds_alternative<NotFound>(rig.venue.queryOrder("m", "BTCUSDT")));
+    accepted(rig.venue.placeOrder(limit("l", Side::Buy, "0.001", "60000")));
+    CHECK(expect<Found>(rig.venue.queryOrder("l", "BTCUSDT")).order.status == OrderStatus::New);
+    expect<Canceled>(rig.venue.cancelOrder("l", "BTCUSDT"));
+    CHECK(std::holds_alternative<NotFound>(rig.venue.queryOrder("l", "BTCUSDT")));
+}
+
+namespace {
+
+// A host-like sink: records what it is told, from any thread.
+class RecordingSink final : public tradehost::OrderUpdateSink {
+public:
+    void orderUpdated(const tradehost::OrderState& order) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        updates_.push_back(order);
+    }
+    std::vector<tradehost::OrderState> updates() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return updates_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<tradehost::OrderState> updates_;
+};
+
+// Calls back into the venue from inside the push: proves the push runs without the venue's lock.
+class ReentrantSink final : public tradehost::OrderUpdateSink {
+public:
+    explicit ReentrantSink(PaperVenue& venue) : venue_(venue) {}
+    void orderUpdated(const tradehost::OrderState& order) override {
+        seen.push_back(std::get<Found>(venue_.queryOrder(order.clientOrderId, order.symbol)).order.status);
+    }
+    std::vector<OrderStatus> seen;
+
+private:
+    PaperVenue& venue_;
+};
+
+}  // namespace
+
+TEST_CASE("paper: watchOrders pushes what changes after the answer", "[paper][push]") {
+    Rig rig;
+    RecordingSink sink;
+    REQUIRE(rig.venue.watchOrders(sink));
+
+    // What placeOrder answers is not pushed again: only later changes are.
+    accepted(rig.venue.placeOrder(market("m1", Side::Buy, "0.001")));
+    accepted(rig.venue.placeOrder(limit("b1", Side::Buy, "0.001", "64000")));
+    accepted(rig.venue.placeOrder(limit("b2", Side::Buy, "0.001", "63000")));
+    accepted(rig.venue.placeOrder(limit("c1", Side::Buy, "0.001", "62000")));
+    CHECK(sink.updates().empty());
+
+    rig.venue.setPrice("BTCUSDT", d("63500"));  // reaches b1 only
+    auto updates = sink.updates();
+    REQUIRE(updates.size() == 1);
+    CHECK(updates[0].clientOrderId == "b1");
+    CHECK(updates[0].status == OrderStatus::Filled);
+    CHECK(updates[0].filledQuantity == d("0.001"));
+    CHECK(updates[0].averagePrice == d("64000"));
+
+    expect<Canceled>(rig.venue.cancelOrder("c1", "BTCUSDT"));
+    updates = sink.updates();
+    REQUIRE(updates.size() == 2);
+    CHECK(updates[1].clientOrderId == "c1");
+    CHECK(updates[1].status == OrderStatus::Canceled);
+
+    SECTION("a resting reduce-only order that can only grow the position is pushed as expired") {
+        accepted(rig.venue.placeOrder(reduceOnly(limit("tp", Side::Sell, "0.002", "70000"))));  // long 0.002
+        accepted(rig.venue.placeOrder(market("close", Side::Sell, "0.002")));  // closed by hand meanwhile
+        rig.venue.setPrice("BTCUSDT", d("70000"));
+        updates = sink.updates();
+        REQUIRE(updates.size() == 3);
+        CHECK(updates[2].clientOrderId == "tp");
+        CHECK(updates[2].status == OrderStatus::Expired);
+    }
+    SECTION("stop() ends pushing") {
+        rig.venue.stop();
+        rig.venue.setPrice("BTCUSDT", d("62500"));  // fills b2, but nobody is told
+        CHECK(sink.updates().size() == 2);
+        CHECK_FALSE(rig.venue.watchOrders(sink));
+    }
+}
+
+TEST_CASE("paper: a push is made outside the venue's lock", "[paper][push]") {
+    Rig rig;
+    ReentrantSink sink(rig.venue);
+    REQUIRE(rig.venue.watchOrders(sink));
+    accepted(rig.venue.placeOrder(limit("b1", Side::Buy, "0.001", "64000")));
+    rig.venue.setPrice("BTCUSDT", d("64000"));  // would deadlock if pushed under the lock
+    REQUIRE(sink.seen.size() == 1);
+    CHECK(sink.seen[0] == OrderStatus::Filled);
+}
+
+TEST_CASE("paper: stop() waits for a push in flight, and none starts after it", "[paper][push]") {
+    Rig rig;
+    // Blocks inside the push until released, so stop() has something in flight to wait for.
+    class SlowSink final : public tradehost::OrderUpdateSink {
+    public:
+        void orderUpdated(const tradehost::OrderState&) override {
+            entered = true;
+            while (!release) std::this_thread::yield();
+            ++count;
+        }
+        std::atomic<bool> entered{false}, release{false};
+        std::atomic<int> count{0};
+    } sink;
+    REQUIRE(rig.venue.watchOrders(sink));
+    accepted(rig.venue.placeOrder(limit("b1", Side::Buy, "0.001", "64000")));
+    accepted(rig.venue.placeOrder(limit("b2", Side::Buy, "0.001", "60000")));
+    std::thread mover([&] { rig.venue.setPrice("BTCUSDT", d("64000")); });
+    while (!sink.entered) std::this_thread::yield();
+    std::atomic<bool> stopped{false};
+    std::thread stopper([&] {
+        rig.venue.stop();
+        stopped = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    CHECK_FALSE(stopped);  // still waiting for the push in flight
+    sink.release = true;
+    stopper.join();
+    mover.join();
+    CHECK(stopped);
+    CHECK(sink.count == 1);
+    rig.venue.setPrice("BTCUSDT", d("60000"));  // fills b2 after stop(): not pushed
+    CHECK(sink.count == 1);
 }
 
 TEST_CASE("paper: symbolRules", "[paper][rules]") {

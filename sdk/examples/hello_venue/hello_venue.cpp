@@ -4,20 +4,24 @@
 // configured `price`; LIMIT orders rest until cancelled (nothing ever moves the market here);
 // positions are the sum of the fills. It keeps the one rule of real exchanges that matters most
 // to the host: a client order id is unique among *open* orders only, so a filled order frees its
-// id (the same rule as Binance). Replace the bodies with calls to your exchange's API and keep
-// the shape: every expected failure is a returned value, never an exception.
+// id (the same rule as Binance). It also pretends to need `connect_after_ms` to connect after
+// start(), to show the fourth outcome: an order placed before that is Deferred ("not connected
+// yet"), and the host sends it again later under the same id. Replace the bodies with calls to
+// your exchange's API and keep the shape: every expected failure is a returned value, never an
+// exception.
 //
 // Build it out of tree against the SDK alone:
 //   cmake -S sdk/examples/hello_venue -B /tmp/hello-build -Dtradehost-sdk_DIR=$PWD/sdk/cmake
 //   cmake --build /tmp/hello-build
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <map>
 #include <mutex>
-#include <stdexcept>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <variant>
@@ -51,7 +55,8 @@ Decimal signedQuantity(Side side, const Decimal& quantity) { return side == Side
 
 // One line for the log: "BUY MARKET 0.01 BTCUSDT -> FILLED 0.01 @ 100 (exchange id 1)".
 std::string describe(const OrderState& o) {
-    std::string text = std::string(toString(o.side)) + " " + toString(o.type) + " " + o.quantity.toString() + " " + o.symbol;
+    std::string text =
+        std::string(toString(o.side)) + " " + toString(o.type) + " " + o.quantity.toString() + " " + o.symbol;
     if (o.price) text += " @ " + o.price->toString();
     if (o.reduceOnly) text += " reduce-only";
     text += std::string(" -> ") + toString(o.status);
@@ -81,6 +86,9 @@ public:
             SettingSpec("greeting", SettingType::String)
                 .byDefault(std::string("hello"))
                 .describe("word the venue greets with in its start-up log line"),
+            SettingSpec("connect_after_ms", SettingType::Integer)
+                .byDefault(std::int64_t{0})
+                .describe("pretend connecting takes this long after start(); orders sooner are Deferred"),
         };
     }
 
@@ -91,13 +99,20 @@ public:
         : context_(context),
           price_(settings.decimal("price")),
           symbols_(settings.list("symbols").begin(), settings.list("symbols").end()),
-          greeting_(settings.string("greeting")) {
-        if (!price_.isPositive()) throw std::invalid_argument("setting 'price' must be positive, got " + price_.toString());
+          greeting_(settings.string("greeting")),
+          connectAfter_(std::chrono::milliseconds(settings.integer("connect_after_ms"))) {
+        if (!price_.isPositive())
+            throw std::invalid_argument("setting 'price' must be positive, got " + price_.toString());
+        if (connectAfter_.count() < 0 || connectAfter_ > std::chrono::minutes(10)) {
+            throw std::invalid_argument("setting 'connect_after_ms' must be between 0 and 600000");
+        }
     }
 
     // Where a real plugin opens connections, loads symbol rules and checks its keys. Throw a
     // std::exception naming the cause if the instance cannot work at all.
     void start() override {
+        // The context's clock, not std::chrono's: tests can control time.
+        connectedAt_ = context_.clock().monotonic() + connectAfter_;
         context_.logger().info(greeting_ + "! market orders fill at " + price_.toString());
     }
 
@@ -114,10 +129,20 @@ public:
         return rules;
     }
 
-    // Sends one order, once. Rejected only when no order exists because of this call; Unknown
-    // when that cannot be known. The host logs the result, so only accepted orders are logged
-    // here (with their client order id).
+    // Sends one order, once. The four outcomes, by what reached the venue:
+    //   Accepted  the venue holds the order (filled or open);
+    //   Rejected  the venue, or a local check, refused it for good: no order exists, and sending
+    //             the same order again cannot help (a bad symbol, a zero quantity);
+    //   Deferred  nothing left, and a later try may get through (not connected yet, a rate-limit
+    //             hold): no order exists, and the host sends the same order again after
+    //             retryAfterMs, under the same client order id;
+    //   Unknown   a byte may have left and the answer is missing: the host asks queryOrder().
+    // The host logs the result, so only accepted orders are logged here (with their id).
     tradehost::PlaceResult placeOrder(const tradehost::OrderIntent& intent) override {
+        // Before anything else: an order that cannot be sent yet is not the venue's to judge.
+        const auto waitMs =
+            std::chrono::duration_cast<std::chrono::milliseconds>(connectedAt_ - context_.clock().monotonic());
+        if (waitMs.count() > 0) return tradehost::Deferred{"not connected yet", waitMs.count()};
         try {
             std::string logLine;
             tradehost::PlaceResult result = placeLocked(intent, logLine);
@@ -212,6 +237,10 @@ public:
         }
     }
 
+    // watchOrders() is not overridden: nothing here changes after placeOrder() answers (nothing
+    // fills a resting order), so there is nothing to push. The default returns false and the host
+    // follows open orders by polling queryOrder(). A venue with a user-data stream overrides it.
+
 private:
     // The newest open order with this id on this symbol, or nullptr. Caller holds mutex_.
     OrderState* findOpen(const std::string& clientOrderId, const std::string& symbol) {
@@ -225,7 +254,8 @@ private:
         using tradehost::Rejected;
         const std::string& id = intent.clientOrderId;
         if (!isValidClientOrderId(id)) {
-            return Rejected{"INVALID_CLIENT_ORDER_ID", "client order id '" + id + "' does not fit ^[.A-Z:/a-z0-9_-]{1,36}$"};
+            return Rejected{"INVALID_CLIENT_ORDER_ID",
+                            "client order id '" + id + "' does not fit ^[.A-Z:/a-z0-9_-]{1,36}$"};
         }
 
         std::lock_guard<std::mutex> lock(mutex_);
@@ -238,7 +268,8 @@ private:
         }
 
         // Checks that fail leave nothing behind, so they are definite rejections.
-        if (!symbols_.count(intent.symbol)) return Rejected{"UNKNOWN_SYMBOL", "this venue does not trade '" + intent.symbol + "'"};
+        if (!symbols_.count(intent.symbol))
+            return Rejected{"UNKNOWN_SYMBOL", "this venue does not trade '" + intent.symbol + "'"};
         if (intent.positionSide != tradehost::PositionSide::Both) {
             return Rejected{"INVALID_POSITION_SIDE", "this is a one-way account: position side must be BOTH, got " +
                                                          std::string(toString(intent.positionSide))};
@@ -256,8 +287,8 @@ private:
             const Decimal delta = signedQuantity(intent.side, intent.quantity);
             if (position.isZero() || delta.sign() == position.sign() || intent.quantity > position.abs()) {
                 return Rejected{"REDUCE_ONLY", "reduce-only " + std::string(toString(intent.side)) + " " +
-                                                   intent.quantity.toString() + " would not reduce the " + intent.symbol +
-                                                   " position of " + position.toString()};
+                                                   intent.quantity.toString() + " would not reduce the " +
+                                                   intent.symbol + " position of " + position.toString()};
             }
         }
 
@@ -278,8 +309,8 @@ private:
             order.price = intent.price;
             // Nothing ever trades against a resting order here, so an order that must fill at
             // once (IOC, FOK) expires at once, as it would on an exchange with no match.
-            const bool immediateOnly = intent.timeInForce == tradehost::TimeInForce::IOC ||
-                                       intent.timeInForce == tradehost::TimeInForce::FOK;
+            const bool immediateOnly =
+                intent.timeInForce == tradehost::TimeInForce::IOC || intent.timeInForce == tradehost::TimeInForce::FOK;
             order.status = immediateOnly ? OrderStatus::Expired : OrderStatus::New;
         }
 
@@ -297,11 +328,13 @@ private:
     const Decimal price_;
     const std::set<std::string> symbols_;
     const std::string greeting_;
+    const std::chrono::milliseconds connectAfter_;
+    std::chrono::steady_clock::time_point connectedAt_;  // set by start(); read-only afterwards
 
     // Every host thread may call at the same time (start() and stop() excepted): one lock
     // guards all the state below.
     std::mutex mutex_;
-    std::vector<OrderState> orders_;          // every order ever placed, oldest first
+    std::vector<OrderState> orders_;            // every order ever placed, oldest first
     std::map<std::string, Decimal> positions_;  // symbol -> signed quantity (negative = short)
 };
 
