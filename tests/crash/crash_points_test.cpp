@@ -38,12 +38,13 @@ constexpr const char* kRestingPrice = "64000.00";  // buys rest here until the p
 
 PointSetup setupFor(const std::string& point) {
     if (startsWith(point, "resolver."))
-        // Answers lost after the order executed (found by query), and 503s with nothing executed
-        // (proven absent, then sent again as the next attempt).
+        // Answers lost after the order executed (found by query), and the gateway's 502 page with
+        // nothing executed (proven absent, then sent again as the next attempt). Not a 503
+        // "Service Unavailable.": that is a certain failure (A7), Deferred, not Unknown.
         return {true,
                 false,
                 {R"({"mode":"unknown_503_after_execute","count":2})",
-                 R"({"mode":"http_5xx","status":503,"count":3,"path":"POST /fapi/v1/order"})"}};
+                 R"({"mode":"http_5xx","status":502,"count":3,"path":"POST /fapi/v1/order"})"}};
     if (point == "executor.after_deferred_commit")
         // 429 with Retry-After: nothing reached the matching engine; the legs wait and go again.
         return {true, false, {R"({"mode":"http_429","retry_after_s":1,"count":4,"path":"POST /fapi/v1/order"})"}};
