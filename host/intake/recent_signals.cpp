@@ -1,17 +1,23 @@
 // Intake's memory of signal ids in flight: journaled (or being journaled) but not yet in the gate.
 #include "intake/recent_signals.h"
 
+#include <Poco/SHA2Engine.h>
+
+#include <cstring>
+
 namespace tradehost::host {
 
-RecentSignals::Verdict RecentSignals::judge(const Signal& signal, const std::string& known,
-                                            std::string* heldPayload) const {
-    if (known == signal.canonical) return Verdict::Duplicate;
-    if (heldPayload) *heldPayload = known;
-    return Verdict::Conflict;
+RecentSignals::Digest RecentSignals::digestOf(const std::string& canonical) {
+    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+    sha.update(canonical);
+    const auto& bytes = sha.digest();
+    Digest d{};
+    std::memcpy(d.data(), bytes.data(), sizeof d);
+    return d;
 }
 
 std::optional<RecentSignals::Verdict> RecentSignals::answerFromClaim(std::unique_lock<std::mutex>& lock,
-                                                                     const Signal& signal, std::string* heldPayload) {
+                                                                     const Signal& signal, const Digest& digest) {
     auto it = claims_.find(signal.signalId);
     if (it == claims_.end()) return std::nullopt;
     // Never answer 200 for a signal that is not on disk yet: wait for its first delivery's append.
@@ -21,27 +27,28 @@ std::optional<RecentSignals::Verdict> RecentSignals::answerFromClaim(std::unique
     });
     if (!settled) return Verdict::NotYetDurable;
     if (it == claims_.end()) return std::nullopt;  // abandoned, or admitted and released: look again
-    return judge(signal, it->second.canonical, heldPayload);
+    return it->second.payload == digest ? Verdict::Duplicate : Verdict::Conflict;
 }
 
-RecentSignals::Verdict RecentSignals::claim(const Signal& signal, std::string* heldPayload) {
+RecentSignals::Verdict RecentSignals::claim(const Signal& signal) {
+    const Digest digest = digestOf(signal.canonical);
     for (;;) {
         std::uint64_t releasesBefore = 0;
         {
             std::unique_lock<std::mutex> lock(mutex_);
-            if (const auto v = answerFromClaim(lock, signal, heldPayload)) return *v;
+            if (const auto v = answerFromClaim(lock, signal, digest)) return *v;
             releasesBefore = releases_;
         }
         // Outside the lock: a read of the gate's last commit, never behind its writer.
         const std::optional<std::string> known = lookup_.payloadOf(signal.signalId);
-        if (known) return judge(signal, *known, heldPayload);
+        if (known) return *known == signal.canonical ? Verdict::Duplicate : Verdict::Conflict;
         std::unique_lock<std::mutex> lock(mutex_);
-        if (const auto v = answerFromClaim(lock, signal, heldPayload)) return *v;
+        if (const auto v = answerFromClaim(lock, signal, digest)) return *v;
         // Claims were released while we read: the id may have been admitted (and its claim
         // forgotten) after our read began. Read again rather than claim it a second time.
         if (releases_ != releasesBefore) continue;
         if (claims_.size() >= maxClaims_) return Verdict::Full;
-        claims_[signal.signalId] = {signal.canonical, 0};
+        claims_[signal.signalId] = {digest, 0};
         return Verdict::New;
     }
 }

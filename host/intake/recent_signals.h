@@ -1,6 +1,7 @@
 // Intake's memory of signal ids in flight: journaled (or being journaled) but not yet in the gate.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -34,8 +35,8 @@ public:
         : lookup_(lookup), maxClaims_(maxClaims), durableWait_(durableWait) {}
 
     // Thread-safe. Reads the gate (read-only, never waiting for its writer) only for ids not in
-    // memory. For Conflict, `heldPayload` gets the canonical payload that holds the id.
-    Verdict claim(const Signal& signal, std::string* heldPayload = nullptr);
+    // memory.
+    Verdict claim(const Signal& signal);
     // The claimed signal is durable at journal position `seq`.
     void durable(const std::string& signalId, std::uint64_t seq);
     // The claimed signal could not be journaled: forget the claim.
@@ -45,15 +46,18 @@ public:
     std::size_t size() const;
 
 private:
+    // A claim keeps a 128-bit digest of the canonical payload, not the payload: a backlog of
+    // 200,000 claims costs tens of megabytes, not hundreds.
+    using Digest = std::array<std::uint64_t, 2>;
     struct Claim {
-        std::string canonical;
+        Digest payload{};
         std::uint64_t seq = 0;  // 0 while not yet durable
     };
-    Verdict judge(const Signal& signal, const std::string& known, std::string* heldPayload) const;
+    static Digest digestOf(const std::string& canonical);
     // For a claim in memory: waits (lock held) until it is durable or gone; the verdict, or
     // nullopt when the claim went away meanwhile (look again).
     std::optional<Verdict> answerFromClaim(std::unique_lock<std::mutex>& lock, const Signal& signal,
-                                           std::string* heldPayload);
+                                           const Digest& digest);
 
     SignalLookup& lookup_;
     const std::size_t maxClaims_;

@@ -204,8 +204,7 @@ public:
         if (!s_->journal || !s_->recent || !s_->ready)
             return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
                          errorBody("not ready: recovery is still running"));
-        std::string held;
-        switch (s_->recent->claim(signal, &held)) {
+        switch (s_->recent->claim(signal)) {
             case RecentSignals::Verdict::Duplicate: {
                 std::string out = "{\"status\":\"duplicate\",\"signal_id\":";
                 appendJsonString(out, signal.signalId);

@@ -29,7 +29,7 @@ struct IntakeOptions {
     int maxQueued = 256;
     // Signal ids journaled but not yet admitted that intake keeps in memory; past this (admission
     // far behind) new signals get 503 with Retry-After.
-    std::size_t maxClaims = 50'000;
+    std::size_t maxClaims = 250'000;
 };
 
 // Routes: POST /webhook and /webhook/<token> (signals), GET /healthz (alive), GET /readyz

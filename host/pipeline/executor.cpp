@@ -4,6 +4,7 @@
 #include <Poco/Logger.h>
 
 #include <algorithm>
+#include <set>
 
 #include "events/json_text.h"
 #include "pipeline/leg_outcomes.h"
@@ -143,7 +144,23 @@ std::optional<std::int64_t> Executor::runOnce(std::int64_t nowMs) {
     std::vector<LegChange> outcomes;
     std::optional<Deferred> held;  // the venue said "not now": the rest of the round goes back untried
     bool anyDeferred = false;
+    // Legs of one symbol go one after the other, each once the one before has settled; after one
+    // whose outcome is unknown, the rest of its symbol wait for the resolver (back to PENDING,
+    // untried: they were committed SUBMITTED but never handed to the venue).
+    std::set<std::string> waiting;
     for (const auto& leg : toSend) {
+        if (!held && waiting.count(leg.intent.symbol)) {
+            LegChange c{leg, leg, {}};
+            c.after.state = LegState::Pending;
+            c.after.sentMs = 0;
+            c.events.push_back(
+                legEvent("order_requeued", c.after,
+                         jsonObject({{"reason", "an earlier leg of " + leg.intent.symbol +
+                                                    " has an unknown outcome; this one waits for it"}})));
+            outcomes.push_back(std::move(c));
+            if (const auto it = std::find(sent_.begin(), sent_.end(), nowMs); it != sent_.end()) sent_.erase(it);
+            continue;
+        }
         PlaceResult result = held ? PlaceResult{Deferred{held->reason, 0}} : venue_.placeOrder(intentOf(leg));
         if (!held) TRADEHOST_CRASH_POINT("executor.after_venue_call");
         const std::int64_t t = clock_.nowMs();
@@ -161,6 +178,7 @@ std::optional<std::int64_t> Executor::runOnce(std::int64_t nowMs) {
             c.after.notFoundCount = 0;
             c.events.push_back(legEvent("order_unknown", c.after, jsonObject({{"reason", u->reason}})));
             outcomes.push_back(std::move(c));
+            waiting.insert(leg.intent.symbol);
         } else {
             const auto& d = std::get<Deferred>(result);
             if (!held) {

@@ -15,11 +15,12 @@
 
 namespace tradehost::host {
 
-// Each round: expire queued legs past the maximum signal age; take the runnable legs (one per
-// symbol); block them if trading is paused or a host risk limit refuses them; commit the rest
-// SUBMITTED in one transaction *before* the venue is called (after a crash from there on, a leg is
-// UNKNOWN and queried, never sent blindly again); place each order; commit every outcome in one
-// transaction. Accepted orders end the leg or leave it WORKING (the tracker follows it), Rejected
+// Each round: expire queued legs past the maximum signal age; take the runnable legs (several
+// per symbol under load, in journal order); block them if trading is paused or a host risk limit
+// refuses them; commit the rest SUBMITTED in one transaction *before* the venue is called (after a
+// crash from there on, a leg is UNKNOWN and queried, never sent blindly again); place each order,
+// one after the other, a symbol's next only once its previous one settled; commit every outcome in
+// one transaction. Accepted orders end the leg or leave it WORKING (the tracker follows it), Rejected
 // ends it, Unknown goes to the resolver, and Deferred puts it back in the queue under the same
 // client order id (nothing reached the venue, so the id is unused) and holds the venue until the
 // retry time; the legs of the round not yet tried go back with it untried.

@@ -26,6 +26,9 @@ public:
 
 // One thread for all consumers: reads each consumer's next batch after its cursor, hands it over,
 // then moves the cursor. Woken when events are recorded; otherwise looks every idle interval.
+// The stored cursor moves at most once a second (and at drain()): what a consumer holds durably is
+// its own record of progress (durableThrough), so a cursor that lags only keeps events from being
+// pruned a little longer, and saves a gate commit per batch.
 class OutboxDispatcher : public Worker {
 public:
     OutboxDispatcher(EventOutbox& outbox, const Clock& clock, std::function<void(const std::string&)> onFatal);
@@ -39,10 +42,14 @@ public:
 private:
     struct Entry {
         OutboxConsumer* consumer = nullptr;
-        std::uint64_t cursor = 0;
+        std::uint64_t cursor = 0;  // the last event handed over
+        std::uint64_t stored = 0;  // the cursor as the gate has it
     };
-    // One batch per consumer; true if any consumer got a full batch (more is waiting).
-    bool deliver();
+    // One batch per consumer; true if any consumer got a full batch (more is waiting). The stored
+    // cursors move when `storeCursors` (or a second has passed).
+    bool deliver(bool storeCursors);
+
+    std::int64_t nextStoreMs_ = 0;
 
     EventOutbox& outbox_;
     std::vector<Entry> consumers_;

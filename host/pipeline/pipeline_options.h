@@ -20,7 +20,9 @@ struct PipelineOptions {
     std::int64_t pushedPollMs = 30'000;        // ... when the venue pushes order updates
     int trackerQueriesPerSecond = 10;          // the tracker's budget per venue (Binance: 1 weight each)
     std::size_t admitBatch = 1024;             // journal records per gate transaction
-    std::size_t executeBatch = 32;             // legs per executor round (one per symbol)
+    // Legs per executor round: committed SUBMITTED in one transaction, then sent one by one. A
+    // crash mid-round leaves them all to the resolver, so the round is bounded.
+    std::size_t executeBatch = 64;
 };
 
 }  // namespace tradehost::host

@@ -44,22 +44,28 @@ bool VenueLane::runnableLocked(const LegRecord& leg, const Position& at) const {
 std::vector<LegRecord> VenueLane::takeRunnable(std::size_t max, std::int64_t nowMs) {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<LegRecord> out;
-    if (nowMs < heldUntilMs_) return out;
-    // Each symbol's first queued leg, if nothing earlier of its symbol is unsettled; the earliest
-    // of those first (journal order across symbols is not needed, but it is fair).
-    std::vector<std::pair<Position, std::string>> heads;
-    for (const auto& [symbol, queue] : queues_) {
-        const auto& [at, leg] = *queue.begin();
-        if (runnableLocked(leg, at)) heads.emplace_back(at, symbol);
+    if (nowMs < heldUntilMs_ || max == 0) return out;
+    std::vector<std::string> symbols;
+    for (const auto& [symbol, queue] : queues_)
+        if (runnableLocked(queue.begin()->second, queue.begin()->first)) symbols.push_back(symbol);
+    if (symbols.empty()) return out;
+    // Round-robin over the runnable symbols, each taking the next leg of its queue in turn.
+    for (bool more = true; more && out.size() < max;) {
+        more = false;
+        for (const auto& symbol : symbols) {
+            if (out.size() >= max) break;
+            const auto q = queues_.find(symbol);
+            if (q == queues_.end()) continue;
+            const Position at = q->second.begin()->first;
+            LegRecord leg = std::move(q->second.begin()->second);
+            unsettled_[symbol].insert(at);  // in flight from now on
+            eraseLocked(symbol, at, leg.receivedMs);
+            out.push_back(std::move(leg));
+            more = true;
+        }
     }
-    std::sort(heads.begin(), heads.end());
-    if (heads.size() > max) heads.resize(max);
-    for (const auto& [at, symbol] : heads) {
-        LegRecord leg = std::move(queues_[symbol].begin()->second);
-        unsettled_[symbol].insert(at);  // in flight from now on
-        eraseLocked(symbol, at, leg.receivedMs);
-        out.push_back(std::move(leg));
-    }
+    std::sort(out.begin(), out.end(),
+              [](const LegRecord& a, const LegRecord& b) { return positionOf(a) < positionOf(b); });
     return out;
 }
 

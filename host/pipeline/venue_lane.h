@@ -30,9 +30,11 @@ public:
     // Returns true when the change may let a queued leg go.
     bool track(const LegRecord& leg);
 
-    // The earliest queued legs that may go now: not while held, at most one per symbol, none with
-    // an earlier unsettled leg of its symbol; at most `max`. They leave the queue and count as
-    // unsettled (in flight) until track() says otherwise.
+    // The queued legs that may go now, in journal order: not while held; per symbol, the first
+    // legs of its queue when no earlier leg of the symbol is unsettled (each may go once the one
+    // before it has settled: the executor sends them one after the other and stops a symbol at
+    // the first that does not settle); at most `max` in all, shared fairly between symbols. They
+    // leave the queue and count as unsettled (in flight) until track() says otherwise.
     std::vector<LegRecord> takeRunnable(std::size_t max, std::int64_t nowMs);
     // Queued legs received at or before `receivedBeforeMs` (past the maximum signal age): they
     // leave the queue, held or not, for the executor to expire.
@@ -61,8 +63,8 @@ private:
     // so a round costs O(symbols), whatever the backlog.
     std::map<std::string, std::map<Position, LegRecord>> queues_;
     std::set<std::pair<std::int64_t, Position>> byReceived_;  // (received ms, position): expiry order
-    std::map<Position, std::string> symbolAt_;                 // position -> symbol, for byReceived_
-    std::map<std::string, std::set<Position>> unsettled_;      // per symbol
+    std::map<Position, std::string> symbolAt_;                // position -> symbol, for byReceived_
+    std::map<std::string, std::set<Position>> unsettled_;     // per symbol
     std::int64_t heldUntilMs_ = 0;
     std::string holdReason_;
 };
