@@ -376,6 +376,32 @@ TEST_CASE("a tailing reader reads only new records, across rotations, and a full
     CHECK(readAll(*journal, 39).size() == 1);
 }
 
+TEST_CASE("a reader catching up on a backlog reads it in bounded batches, across segments", "[journal][tail]") {
+    TempDir tmp;
+    auto journal = Journal::open(optionsFor(tmp.path(), 300), fastIo());  // about three records a segment
+    for (std::uint64_t i = 1; i <= 40; ++i) REQUIRE(journal->append(payloadFor(i)) == i);
+    std::uint64_t processed = 0;
+    std::vector<std::size_t> batches;
+    std::vector<std::uint64_t> seen;
+    for (;;) {
+        std::size_t n = 0;
+        journal->readAfter(
+            processed,
+            [&](std::uint64_t seq, const std::string& payload) {
+                CHECK(payload == payloadFor(seq));
+                seen.push_back(seq);
+                processed = seq;
+                ++n;
+            },
+            7);
+        if (n == 0) break;
+        batches.push_back(n);
+    }
+    CHECK(batches == std::vector<std::size_t>{7, 7, 7, 7, 7, 5});
+    REQUIRE(seen.size() == 40);
+    for (std::uint64_t i = 1; i <= 40; ++i) CHECK(seen[i - 1] == i);
+}
+
 TEST_CASE("a tailing read seeks past what it read before instead of re-reading the segment", "[journal][tail]") {
     TempDir tmp;
     auto journal = Journal::open(optionsFor(tmp.path()), fastIo());
