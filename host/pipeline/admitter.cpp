@@ -14,6 +14,8 @@
 namespace tradehost::host {
 namespace {
 Poco::Logger& log() { return Poco::Logger::get("admitter"); }
+constexpr std::size_t kLingerFromRecords = 8;
+constexpr std::int64_t kLingerMs = 2;
 }  // namespace
 
 Admitter::Admitter(const Journal& journal, SignalAdmission& admission, std::map<std::string, VenueRoute> routes,
@@ -135,7 +137,13 @@ std::size_t Admitter::catchUp() {
 
 std::optional<std::int64_t> Admitter::runOnce(std::int64_t nowMs) {
     const std::size_t n = admitBatch(nowMs);
-    if (n >= options_.admitBatch) return nowMs;  // a backlog: go on at once
+    if (n >= options_.admitBatch) {
+        lingerUntilMs_ = 0;
+        return nowMs;  // a backlog: go on at once
+    }
+    // Under load (a sizeable batch just went in), let the next batch gather for a moment instead
+    // of committing a transaction for every few signals; a lone signal is admitted at once.
+    lingerUntilMs_ = n >= kLingerFromRecords ? nowMs + kLingerMs : 0;
     return std::nullopt;
 }
 

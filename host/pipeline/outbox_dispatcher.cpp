@@ -7,6 +7,7 @@ namespace tradehost::host {
 namespace {
 constexpr std::size_t kBatch = 1000;
 constexpr std::int64_t kStoreEveryMs = 1000;
+constexpr std::int64_t kLingerMs = 20;
 }  // namespace
 
 OutboxDispatcher::OutboxDispatcher(EventOutbox& outbox, const Clock& clock,
@@ -21,8 +22,8 @@ void OutboxDispatcher::add(OutboxConsumer& consumer) {
     consumers_.push_back({&consumer, cursor, 0});
 }
 
-bool OutboxDispatcher::deliver(bool storeCursors) {
-    bool more = false;
+std::size_t OutboxDispatcher::deliver(bool storeCursors) {
+    std::size_t most = 0;
     const std::int64_t now = clock_.nowMs();
     if (now >= nextStoreMs_) {
         storeCursors = true;
@@ -33,24 +34,31 @@ bool OutboxDispatcher::deliver(bool storeCursors) {
         if (!batch.empty()) {
             c.consumer->consume(batch);
             c.cursor = batch.back().id;
-            more = more || batch.size() == kBatch;
+            most = std::max(most, batch.size());
         }
         if (storeCursors && c.stored != c.cursor) {
             outbox_.advanceCursor(c.consumer->cursorName(), c.cursor);
             c.stored = c.cursor;
         }
     }
-    return more;
+    return most;
 }
 
 void OutboxDispatcher::drain() {
-    while (deliver(false)) {
+    while (deliver(false) >= kBatch) {
     }
     deliver(true);
 }
 
 std::optional<std::int64_t> OutboxDispatcher::runOnce(std::int64_t nowMs) {
-    if (deliver(false)) return nowMs;
+    const std::size_t delivered = deliver(false);
+    if (delivered >= kBatch) {
+        lingerUntilMs_ = 0;
+        return nowMs;  // a backlog: go on at once
+    }
+    // The audit trail is not latency-critical: after a delivery, let events gather for a moment
+    // (one write and fdatasync of the log per linger, not per commit of the pipeline).
+    lingerUntilMs_ = delivered > 0 ? nowMs + kLingerMs : 0;
     return nextStoreMs_;
 }
 

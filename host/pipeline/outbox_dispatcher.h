@@ -45,9 +45,9 @@ private:
         std::uint64_t cursor = 0;  // the last event handed over
         std::uint64_t stored = 0;  // the cursor as the gate has it
     };
-    // One batch per consumer; true if any consumer got a full batch (more is waiting). The stored
-    // cursors move when `storeCursors` (or a second has passed).
-    bool deliver(bool storeCursors);
+    // One batch per consumer; returns the largest batch handed over (a full one: more is
+    // waiting). The stored cursors move when `storeCursors` (or a second has passed).
+    std::size_t deliver(bool storeCursors);
 
     std::int64_t nextStoreMs_ = 0;
 

@@ -46,8 +46,14 @@ void Worker::loop() {
         const std::int64_t now = clock_.nowMs();
         const std::int64_t waitMs = std::clamp<std::int64_t>(next ? *next - now : idleMs_, 0, idleMs_);
         std::unique_lock<std::mutex> lock(mutex_);
-        if (waitMs > 0 && !woken_)
+        if (lingerUntilMs_ > now) {
+            // Lingering: wake-ups do not cut the wait short; what they announced is picked up
+            // when the linger ends.
+            const std::int64_t lingerMs = std::min(lingerUntilMs_ - now, std::max<std::int64_t>(waitMs, 1));
+            cv_.wait_for(lock, std::chrono::milliseconds(lingerMs), [&] { return !running_.load(); });
+        } else if (waitMs > 0 && !woken_) {
             cv_.wait_for(lock, std::chrono::milliseconds(waitMs), [&] { return woken_ || !running_; });
+        }
         woken_ = false;
     }
 }

@@ -40,6 +40,10 @@ public:
 protected:
     const Clock& clock_;
     std::int64_t idleMs_ = 1000;  // a safety net: a lost wake-up costs at most this
+    // Until this time (epoch ms) wake() does not cut the wait short: a component that batches
+    // under load (the admitter, the outbox dispatcher) lingers to let work gather instead of
+    // running once per wake-up. Set from runOnce(); 0 = wake at once.
+    std::int64_t lingerUntilMs_ = 0;
 
 private:
     void loop();
