@@ -1,13 +1,12 @@
 // The event log's line format: writes one event as one canonical JSON line and checks a line read back.
 #include "events/event_line.h"
 
-#include <Poco/SHA2Engine.h>
-
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
 
 #include "events/json_text.h"
+#include "text/sha256.h"
 
 namespace tradehost::host {
 
@@ -109,12 +108,6 @@ private:
 };
 
 }  // namespace
-
-std::string sha256Hex(std::string_view bytes) {
-    Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
-    engine.update(bytes.data(), bytes.size());
-    return Poco::DigestEngine::digestToHex(engine.digest());
-}
 
 std::string formatEventTimestamp(std::int64_t tsMs) {
     if (tsMs < 0 || tsMs > kMaxEventTimestampMs)

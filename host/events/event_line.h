@@ -66,7 +66,5 @@ struct EventLineCheck {
 // Checks the line on its own (format and own hash); linking it to its neighbours is the caller's job.
 EventLineCheck checkEventLine(std::string_view line);
 
-// Lowercase hex SHA-256 of `bytes`.
-std::string sha256Hex(std::string_view bytes);
 
 }  // namespace tradehost::host

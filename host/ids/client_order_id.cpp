@@ -1,10 +1,10 @@
 // Client order ids: {signal}:{venue}:{leg}:{attempt}, built to fit each venue's id rules.
 #include "ids/client_order_id.h"
 
-#include <Poco/SHA2Engine.h>
-
 #include <algorithm>
 #include <stdexcept>
+
+#include "text/sha256.h"
 
 namespace tradehost::host {
 namespace {
@@ -45,9 +45,7 @@ ClientOrderIdCodec::ClientOrderIdCodec(ClientOrderIdRules rules, std::string ven
 }
 
 std::string ClientOrderIdCodec::digest(const std::string& signalId) const {
-    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-    sha.update(signalId);
-    const auto& bytes = sha.digest();
+    const Sha256Digest bytes = sha256(signalId);
     const char* alphabet = upperDigest_ ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" : "abcdefghijklmnopqrstuvwxyz234567";
     std::string out(1, separator_);
     unsigned buffer = 0;

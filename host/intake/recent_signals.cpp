@@ -1,16 +1,14 @@
 // Intake's memory of signal ids in flight: journaled (or being journaled) but not yet in the gate.
 #include "intake/recent_signals.h"
 
-#include <Poco/SHA2Engine.h>
+#include "text/sha256.h"
 
 #include <cstring>
 
 namespace tradehost::host {
 
 RecentSignals::Digest RecentSignals::digestOf(const std::string& canonical) {
-    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-    sha.update(canonical);
-    const auto& bytes = sha.digest();
+    const Sha256Digest bytes = sha256(canonical);
     Digest d{};
     std::memcpy(d.data(), bytes.data(), sizeof d);
     return d;

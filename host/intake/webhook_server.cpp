@@ -169,11 +169,19 @@ public:
             return reply(response, HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
                          errorBody("body larger than " + std::to_string(o.maxBodyBytes) + " bytes", "body"), true);
 
+        // Read what the sender announced (or, chunked, up to the limit), one byte more to notice
+        // a body longer than its length; never a buffer of the limit's size per request.
         std::string body;
-        body.resize(o.maxBodyBytes + 1);
         std::istream& in = request.stream();
-        in.read(body.data(), static_cast<std::streamsize>(body.size()));
-        body.resize(static_cast<std::size_t>(in.gcount()));
+        if (request.hasContentLength()) {
+            body.resize(static_cast<std::size_t>(request.getContentLength64()) + 1);
+            in.read(body.data(), static_cast<std::streamsize>(body.size()));
+            body.resize(static_cast<std::size_t>(in.gcount()));
+        } else {
+            char chunk[4096];
+            while (body.size() <= o.maxBodyBytes && in.read(chunk, sizeof chunk).gcount() > 0)
+                body.append(chunk, static_cast<std::size_t>(in.gcount()));
+        }
         if (body.size() > o.maxBodyBytes)
             return reply(response, HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
                          errorBody("body larger than " + std::to_string(o.maxBodyBytes) + " bytes", "body"), true);
