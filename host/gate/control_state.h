@@ -41,7 +41,8 @@ public:
     virtual std::optional<std::uint64_t> requestCancel(const LegKey& leg, const Actor& by, std::int64_t nowMs) = 0;
     // Requests not yet handled for legs of `venue`, oldest first.
     virtual std::vector<CancelRequest> openCancelRequests(const std::string& venue) = 0;
-    // The request is handled; `outcome` says how (recorded with the leg's own events).
+    // The request is handled; `outcome` says how, recorded as `order_cancel_closed` (the leg's own
+    // events, order_closed above all, say what became of the order).
     virtual void closeCancelRequest(std::uint64_t id, const std::string& outcome, std::int64_t nowMs) = 0;
 };
 

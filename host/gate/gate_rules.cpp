@@ -180,5 +180,14 @@ EventRecord cancelRequestedEvent(const LegRecord& leg, std::uint64_t requestId, 
                         {"why", by.why}})};
 }
 
+EventRecord cancelClosedEvent(const CancelRequest& request, const std::string& clientOrderId,
+                              const std::string& outcome) {
+    return {"order_cancel_closed", request.leg.signalId, clientOrderId, request.venue,
+            jsonObject({{"leg", std::to_string(request.leg.leg)},
+                        {"request", std::to_string(request.id)},
+                        {"outcome", outcome},
+                        {"by", request.by.who}})};
+}
+
 }  // namespace gate_rules
 }  // namespace tradehost::host

@@ -70,7 +70,7 @@ std::size_t Executor::expireQueued(std::int64_t nowMs) {
     for (const auto& leg : expired) {
         const std::int64_t ageS = (nowMs - leg.receivedMs) / 1000;
         std::string reason = "signal is " + std::to_string(ageS) + " s old, past max_signal_age_s (" +
-                             std::to_string(options_.maxSignalAgeMs / 1000) + " s); never sent";
+                             std::to_string(options_.maxSignalAgeMs / 1000) + " s); this attempt was never sent";
         if (leg.reason.rfind(kDeferredPrefix, 0) == 0)
             reason += " (the venue held it back: " + leg.reason.substr(10) + ")";
         changes.push_back(endWithoutOrder(leg, LegState::Expired, "order_expired", reason));
@@ -106,63 +106,78 @@ std::string Executor::riskRefusal(const LegRecord& leg, std::int64_t nowMs) {
     return "";
 }
 
+void Executor::unsent(std::int64_t atMs) {
+    if (const auto it = std::find(sent_.begin(), sent_.end(), atMs); it != sent_.end()) sent_.erase(it);
+}
+
 std::optional<std::int64_t> Executor::runOnce(std::int64_t nowMs) {
     expireQueued(nowMs);
-    auto batch = lane_.takeRunnable(options_.executeBatch, nowMs);
+    const auto batch = lane_.takeRunnable(options_.executeBatch, nowMs);
     if (batch.empty()) return lane_.nextDueMs(nowMs, options_.maxSignalAgeMs);
 
+    // 1. Every leg of the round ends here (paused, too old, over a risk limit) or is committed
+    //    SUBMITTED, all in one transaction, before anything is sent.
     const KillSwitch kill = control_.killSwitch();
-    std::vector<LegChange> before;
+    std::vector<LegChange> decided;
     for (const auto& leg : batch) {
         if (kill.paused) {
-            before.push_back(endWithoutOrder(leg, LegState::Blocked, "order_blocked", "trading is paused (kill switch)",
-                                             {{"paused_by", kill.by.who}, {"paused_why", kill.by.why}}));
+            decided.push_back(endWithoutOrder(leg, LegState::Blocked, "order_blocked",
+                                              "trading is paused (kill switch)",
+                                              {{"paused_by", kill.by.who}, {"paused_why", kill.by.why}}));
         } else if (nowMs - leg.receivedMs > options_.maxSignalAgeMs) {
-            before.push_back(endWithoutOrder(leg, LegState::Expired, "order_expired",
-                                             "signal is " + std::to_string((nowMs - leg.receivedMs) / 1000) +
-                                                 " s old, past max_signal_age_s; never sent"));
+            decided.push_back(endWithoutOrder(leg, LegState::Expired, "order_expired",
+                                              "signal is " + std::to_string((nowMs - leg.receivedMs) / 1000) +
+                                                  " s old, past max_signal_age_s; this attempt was never sent"));
         } else if (std::string refused = riskRefusal(leg, nowMs); !refused.empty()) {
-            before.push_back(endWithoutOrder(leg, LegState::Blocked, "order_blocked", refused));
+            decided.push_back(endWithoutOrder(leg, LegState::Blocked, "order_blocked", refused));
         } else {
             LegChange submit{leg, leg, {}};
             submit.after.state = LegState::Submitted;
             submit.after.sentMs = nowMs;
             submit.events.push_back(legEvent("order_submitted", submit.after, submittedData(submit.after)));
-            before.push_back(std::move(submit));
+            decided.push_back(std::move(submit));
             // Counted now, so later legs of this round see it against max_orders_per_minute.
             sent_.push_back(nowMs);
         }
     }
-    const auto submitted = record(before, nowMs);
-    std::vector<LegRecord> toSend;
-    for (std::size_t i = 0; i < before.size(); ++i)
-        if (submitted[i] == ChangeResult::Applied && before[i].after.state == LegState::Submitted)
-            toSend.push_back(before[i].after);
-    if (toSend.empty()) return nowMs;
+    const auto committed = record(decided, nowMs);
+    const bool anySubmitted = std::any_of(decided.begin(), decided.end(),
+                                          [&](const LegChange& c) { return c.after.state == LegState::Submitted; });
+    if (!anySubmitted) return nowMs;
     TRADEHOST_CRASH_POINT("executor.after_submit_commit");
 
+    // 2. Send, in journal order. A symbol's legs go one after the other, each once the one before
+    //    has settled: after one that did not (an unknown outcome, or a leg the gate says is still
+    //    in flight elsewhere), the rest of its symbol go back to the queue untried. After a
+    //    Deferred, the whole rest of the round does: the venue said "not now".
     std::vector<LegChange> outcomes;
-    std::optional<Deferred> held;  // the venue said "not now": the rest of the round goes back untried
-    bool anyDeferred = false;
-    // Legs of one symbol go one after the other, each once the one before has settled; after one
-    // whose outcome is unknown, the rest of its symbol wait for the resolver (back to PENDING,
-    // untried: they were committed SUBMITTED but never handed to the venue).
     std::set<std::string> waiting;
-    for (const auto& leg : toSend) {
-        if (!held && waiting.count(leg.intent.symbol)) {
-            LegChange c{leg, leg, {}};
-            c.after.state = LegState::Pending;
-            c.after.sentMs = 0;
-            c.events.push_back(
-                legEvent("order_requeued", c.after,
-                         jsonObject({{"reason", "an earlier leg of " + leg.intent.symbol +
-                                                    " has an unknown outcome; this one waits for it"}})));
-            outcomes.push_back(std::move(c));
-            if (const auto it = std::find(sent_.begin(), sent_.end(), nowMs); it != sent_.end()) sent_.erase(it);
+    std::optional<Deferred> held;
+    bool anyDeferred = false;
+    for (std::size_t i = 0; i < decided.size(); ++i) {
+        const LegRecord& leg = decided[i].after;
+        const std::string& symbol = leg.intent.symbol;
+        if (committed[i] != ChangeResult::Applied) {
+            if (decided[i].after.state == LegState::Submitted) unsent(nowMs);
+            const auto current = legs_.leg(leg.key());
+            if (current && isUnsettled(current->state)) waiting.insert(symbol);
             continue;
         }
-        PlaceResult result = held ? PlaceResult{Deferred{held->reason, 0}} : venue_.placeOrder(intentOf(leg));
-        if (!held) TRADEHOST_CRASH_POINT("executor.after_venue_call");
+        if (leg.state != LegState::Submitted) continue;  // ended without an order: settled
+        if (held || waiting.count(symbol)) {
+            unsent(nowMs);
+            outcomes.push_back(
+                held
+                    ? backToQueue(leg, *held, true)
+                    : backToQueue(
+                          leg,
+                          Deferred{"an earlier leg of " + symbol + " has an unknown outcome; this one waits for it", 0},
+                          false));
+            anyDeferred = anyDeferred || held.has_value();
+            continue;
+        }
+        const PlaceResult result = venue_.placeOrder(intentOf(leg));
+        TRADEHOST_CRASH_POINT("executor.after_venue_call");
         const std::int64_t t = clock_.nowMs();
         if (const auto* a = std::get_if<Accepted>(&result)) {
             outcomes.push_back(*adoptOrder(leg, a->order, "order_ack", {{"note", a->note}}));
@@ -178,26 +193,14 @@ std::optional<std::int64_t> Executor::runOnce(std::int64_t nowMs) {
             c.after.notFoundCount = 0;
             c.events.push_back(legEvent("order_unknown", c.after, jsonObject({{"reason", u->reason}})));
             outcomes.push_back(std::move(c));
-            waiting.insert(leg.intent.symbol);
+            waiting.insert(symbol);
         } else {
             const auto& d = std::get<Deferred>(result);
-            if (!held) {
-                held = d;
-                lane_.hold(t + std::max<std::int64_t>(d.retryAfterMs, 1), d.reason);
-            }
-            LegChange c{leg, leg, {}};
-            c.after.state = LegState::Pending;
-            c.after.sentMs = 0;
-            // One event when a leg is first held back; the retries after it are counted, not logged.
-            if (leg.reason.rfind(kDeferredPrefix, 0) != 0)
-                c.events.push_back(legEvent(
-                    "order_deferred", c.after,
-                    jsonObject({{"reason", d.reason}, {"retry_after_ms", std::to_string(held->retryAfterMs)}})));
-            c.after.reason = kDeferredPrefix + d.reason;
-            outcomes.push_back(std::move(c));
+            held = d;
+            lane_.hold(t + std::max<std::int64_t>(d.retryAfterMs, 1), d.reason);
+            unsent(nowMs);
+            outcomes.push_back(backToQueue(leg, d, true));
             anyDeferred = true;
-            if (const auto it = std::find(sent_.begin(), sent_.end(), nowMs); it != sent_.end())
-                sent_.erase(it);  // it did not go out
         }
     }
     const auto recorded = record(outcomes, clock_.nowMs());
@@ -211,6 +214,26 @@ std::optional<std::int64_t> Executor::runOnce(std::int64_t nowMs) {
     }
     if (anyDeferred) TRADEHOST_CRASH_POINT("executor.after_deferred_commit");
     return clock_.nowMs();
+}
+
+// A SUBMITTED leg that was not handed to the venue (or was, and came back Deferred: nothing
+// reached it) goes back to PENDING under the same attempt and client order id.
+LegChange Executor::backToQueue(const LegRecord& leg, const Deferred& why, bool deferred) {
+    LegChange c{leg, leg, {}};
+    c.after.state = LegState::Pending;
+    c.after.sentMs = 0;
+    if (!deferred) {
+        c.events.push_back(legEvent("order_requeued", c.after, jsonObject({{"reason", why.reason}})));
+        return c;
+    }
+    // One event when a leg is first held back; the retries after it are counted, not logged.
+    if (leg.reason.rfind(kDeferredPrefix, 0) != 0)
+        c.events.push_back(
+            legEvent("order_deferred", c.after,
+                     jsonObject({{"reason", why.reason},
+                                 {"retry_after_ms", std::to_string(lane_.heldUntilMs() - clock_.nowMs())}})));
+    c.after.reason = kDeferredPrefix + why.reason;
+    return c;
 }
 
 }  // namespace tradehost::host

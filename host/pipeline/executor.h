@@ -45,6 +45,8 @@ private:
     std::string riskRefusal(const LegRecord& leg, std::int64_t nowMs);
     // Applies changes; every applied one is tracked by the lane; a lost race is re-read and tracked.
     std::vector<ChangeResult> record(const std::vector<LegChange>& changes, std::int64_t nowMs);
+    LegChange backToQueue(const LegRecord& leg, const Deferred& why, bool deferred);
+    void unsent(std::int64_t atMs);  // a leg counted against the order rate did not go out
 
     VenueLane& lane_;
     Venue& venue_;

@@ -68,7 +68,11 @@ std::optional<LegChange> adoptOrder(const LegRecord& before, const OrderState& o
     }
     // The book the fills belong to: the one the signal named, or in hedge mode with BOTH, the
     // side the venue says it used.
-    after.bookSide = before.intent.positionSide != PositionSide::Both ? before.intent.positionSide : order.positionSide;
+    // A later report that names no side (BOTH) never moves fills booked on a side already learnt.
+    if (before.intent.positionSide != PositionSide::Both)
+        after.bookSide = before.intent.positionSide;
+    else if (order.positionSide != PositionSide::Both)
+        after.bookSide = order.positionSide;
     after.unknownSinceMs = 0;
     after.nextCheckMs = 0;
     after.notFoundCount = 0;

@@ -14,6 +14,8 @@ namespace tradehost::host {
 namespace {
 Poco::Logger& log() { return Poco::Logger::get("tracker"); }
 constexpr std::int64_t kCancelCheckMs = 1000;
+constexpr std::size_t kMaxEarlyPushes = 1000;
+constexpr std::int64_t kEarlyPushKeepMs = 60'000;
 }  // namespace
 
 OrderTracker::OrderTracker(VenueLane& lane, Venue& venue, LegStore& legs, ControlState& control,
@@ -83,7 +85,7 @@ void OrderTracker::handleCancels(std::int64_t nowMs) {
         std::string outcome;
         if (const auto* c = std::get_if<Canceled>(&result)) {
             outcome = "cancelled";
-            if (!absorb(t, c->order, now)) tracked_.erase(it);
+            if (!absorb(t, c->order, now)) forget(it);
         } else if (std::holds_alternative<NotOpen>(result)) {
             // Filled or gone meanwhile: ask what became of it, right away.
             outcome = "the order was no longer open";
@@ -105,6 +107,11 @@ void OrderTracker::handleCancels(std::int64_t nowMs) {
     }
 }
 
+void OrderTracker::forget(std::map<LegKey, Tracked>::iterator it) {
+    byClientOrderId_.erase(it->second.leg.clientOrderId);
+    tracked_.erase(it);
+}
+
 std::optional<std::int64_t> OrderTracker::runOnce(std::int64_t nowMs) {
     std::deque<OrderState> pushes;
     {
@@ -118,11 +125,24 @@ std::optional<std::int64_t> OrderTracker::runOnce(std::int64_t nowMs) {
     }
     for (const auto& order : pushes) {
         const auto id = byClientOrderId_.find(order.clientOrderId);
-        if (id == byClientOrderId_.end()) continue;  // not a working leg of ours (or already final)
+        if (id == byClientOrderId_.end()) {
+            // Not followed (yet): perhaps the leg is still being recorded. Keep it for a while.
+            if (early_.size() < kMaxEarlyPushes || early_.count(order.clientOrderId))
+                early_[order.clientOrderId] = {order, nowMs};
+            continue;
+        }
         const auto it = tracked_.find(id->second);
-        if (it != tracked_.end() && !absorb(it->second, order, nowMs)) {
-            byClientOrderId_.erase(id);
-            tracked_.erase(it);
+        if (it != tracked_.end() && !absorb(it->second, order, nowMs)) forget(it);
+    }
+    // Pushes that came before their leg: booked now that it is followed; stale ones dropped.
+    for (auto e = early_.begin(); e != early_.end();) {
+        const auto id = byClientOrderId_.find(e->first);
+        if (id != byClientOrderId_.end()) {
+            const auto it = tracked_.find(id->second);
+            if (it != tracked_.end() && !absorb(it->second, e->second.order, nowMs)) forget(it);
+            e = early_.erase(e);
+        } else {
+            e = nowMs - e->second.atMs > kEarlyPushKeepMs ? early_.erase(e) : std::next(e);
         }
     }
     if (nowMs >= nextCancelCheckMs_) {
@@ -150,10 +170,7 @@ std::optional<std::int64_t> OrderTracker::runOnce(std::int64_t nowMs) {
         if (const auto* f = std::get_if<Found>(&q)) {
             t.failures = 0;
             t.nextPollMs = now + pollEveryMs();
-            if (!absorb(t, f->order, now)) {
-                byClientOrderId_.erase(t.leg.clientOrderId);
-                tracked_.erase(it);
-            }
+            if (!absorb(t, f->order, now)) forget(it);
             continue;
         }
         // Unknown, or NotFound for an order the venue acknowledged: neither says the order is gone

@@ -51,6 +51,7 @@ private:
     // Books what the venue says of a tracked leg; false once the leg is final (or not ours any more).
     bool absorb(Tracked& t, const OrderState& order, std::int64_t nowMs);
     void handleCancels(std::int64_t nowMs);
+    void forget(std::map<LegKey, Tracked>::iterator it);
     std::int64_t pollEveryMs() const { return pushed_ ? options_.pushedPollMs : options_.workingPollMs; }
 
     VenueLane& lane_;
@@ -64,6 +65,14 @@ private:
     mutable std::mutex mutex_;
     std::map<LegKey, LegRecord> incoming_;
     std::deque<OrderState> pushes_;
+    // Pushed updates for orders not followed yet: a user stream may report a resting order's first
+    // fill before the executor has recorded its answer. Kept (the latest per id, for a while, a
+    // bounded number) until the leg comes in.
+    struct Early {
+        OrderState order;
+        std::int64_t atMs = 0;
+    };
+    std::map<std::string, Early> early_;
 
     std::map<LegKey, Tracked> tracked_;              // the worker thread's own
     std::map<std::string, LegKey> byClientOrderId_;  // for pushed updates

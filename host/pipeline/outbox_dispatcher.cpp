@@ -22,9 +22,9 @@ void OutboxDispatcher::add(OutboxConsumer& consumer) {
     consumers_.push_back({&consumer, cursor, 0});
 }
 
-std::size_t OutboxDispatcher::deliver(bool storeCursors) {
+std::size_t OutboxDispatcher::deliver(std::int64_t nowMs, bool storeCursors) {
     std::size_t most = 0;
-    const std::int64_t now = clock_.nowMs();
+    const std::int64_t now = nowMs;
     if (now >= nextStoreMs_) {
         storeCursors = true;
         nextStoreMs_ = now + kStoreEveryMs;
@@ -45,13 +45,13 @@ std::size_t OutboxDispatcher::deliver(bool storeCursors) {
 }
 
 void OutboxDispatcher::drain() {
-    while (deliver(false) >= kBatch) {
+    while (deliver(clock_.nowMs(), false) >= kBatch) {
     }
-    deliver(true);
+    deliver(clock_.nowMs(), true);
 }
 
 std::optional<std::int64_t> OutboxDispatcher::runOnce(std::int64_t nowMs) {
-    const std::size_t delivered = deliver(false);
+    const std::size_t delivered = deliver(nowMs, false);
     if (delivered >= kBatch) {
         lingerUntilMs_ = 0;
         return nowMs;  // a backlog: go on at once

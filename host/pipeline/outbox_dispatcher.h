@@ -47,7 +47,7 @@ private:
     };
     // One batch per consumer; returns the largest batch handed over (a full one: more is
     // waiting). The stored cursors move when `storeCursors` (or a second has passed).
-    std::size_t deliver(bool storeCursors);
+    std::size_t deliver(std::int64_t nowMs, bool storeCursors);
 
     std::int64_t nextStoreMs_ = 0;
 

@@ -17,7 +17,8 @@ namespace tradehost::host {
 
 // An UNKNOWN leg is never sent again blindly. The resolver queries the venue by the leg's client
 // order id until it finds the order (adopted: ACCEPTED, or WORKING for the tracker) or has proof it
-// does not exist: NotFound answers, at least notFoundToAbsent in a row, spanning the settle window
+// does not exist: NotFound answers, at least notFoundToAbsent of them (a query that could not be
+// asked counts neither way), spanning the settle window
 // (longer than the venue's own receive window and internal timeout, so an order still in flight
 // cannot execute after the host gave up on it). Only then is the leg ABSENT and its next attempt,
 // under a new client order id, queued. "Could not ask" is never "absent": the leg waits, asked

@@ -2,6 +2,8 @@
 #include "pipeline/venue_lane.h"
 
 #include <algorithm>
+#include <functional>
+#include <queue>
 
 namespace tradehost::host {
 
@@ -45,27 +47,23 @@ std::vector<LegRecord> VenueLane::takeRunnable(std::size_t max, std::int64_t now
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<LegRecord> out;
     if (nowMs < heldUntilMs_ || max == 0) return out;
-    std::vector<std::string> symbols;
+    // The runnable symbols' queue heads, earliest first; taking a symbol's head puts its next leg
+    // up (it goes once the one before it settles, which the executor sees to). So a round is in
+    // journal order across symbols, and a backlog on one symbol still fills it.
+    using Head = std::pair<Position, std::string>;
+    std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
     for (const auto& [symbol, queue] : queues_)
-        if (runnableLocked(queue.begin()->second, queue.begin()->first)) symbols.push_back(symbol);
-    if (symbols.empty()) return out;
-    // Round-robin over the runnable symbols, each taking the next leg of its queue in turn.
-    for (bool more = true; more && out.size() < max;) {
-        more = false;
-        for (const auto& symbol : symbols) {
-            if (out.size() >= max) break;
-            const auto q = queues_.find(symbol);
-            if (q == queues_.end()) continue;
-            const Position at = q->second.begin()->first;
-            LegRecord leg = std::move(q->second.begin()->second);
-            unsettled_[symbol].insert(at);  // in flight from now on
-            eraseLocked(symbol, at, leg.receivedMs);
-            out.push_back(std::move(leg));
-            more = true;
-        }
+        if (runnableLocked(queue.begin()->second, queue.begin()->first)) heads.emplace(queue.begin()->first, symbol);
+    while (!heads.empty() && out.size() < max) {
+        const auto [at, symbol] = heads.top();
+        heads.pop();
+        auto& queue = queues_.at(symbol);
+        LegRecord leg = std::move(queue.begin()->second);
+        unsettled_[symbol].insert(at);  // in flight from now on
+        eraseLocked(symbol, at, leg.receivedMs);
+        out.push_back(std::move(leg));
+        if (const auto q = queues_.find(symbol); q != queues_.end()) heads.emplace(q->second.begin()->first, symbol);
     }
-    std::sort(out.begin(), out.end(),
-              [](const LegRecord& a, const LegRecord& b) { return positionOf(a) < positionOf(b); });
     return out;
 }
 

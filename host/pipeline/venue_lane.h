@@ -30,11 +30,11 @@ public:
     // Returns true when the change may let a queued leg go.
     bool track(const LegRecord& leg);
 
-    // The queued legs that may go now, in journal order: not while held; per symbol, the first
-    // legs of its queue when no earlier leg of the symbol is unsettled (each may go once the one
-    // before it has settled: the executor sends them one after the other and stops a symbol at
-    // the first that does not settle); at most `max` in all, shared fairly between symbols. They
-    // leave the queue and count as unsettled (in flight) until track() says otherwise.
+    // The queued legs that may go now, in journal order, at most `max`: not while held; of each
+    // symbol whose first queued leg has no earlier unsettled leg, that leg and the ones after it
+    // (each may go once the one before it has settled: the executor sends them one after the
+    // other and stops a symbol at the first that does not settle). They leave the queue and count
+    // as unsettled (in flight) until track() says otherwise.
     std::vector<LegRecord> takeRunnable(std::size_t max, std::int64_t nowMs);
     // Queued legs received at or before `receivedBeforeMs` (past the maximum signal age): they
     // leave the queue, held or not, for the executor to expire.

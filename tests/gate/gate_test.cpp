@@ -310,6 +310,13 @@ TEST_CASE("control: the kill switch and cancel requests carry who, when and why"
     g.closeCancelRequest(*id, "cancelled", 500);
     CHECK(g.openCancelRequests("bn").empty());
     CHECK(count(eventNames(g), "order_cancel_requested") == 1);
+    const auto closed = g.readAfter(0, 100).back();
+    CHECK(closed.event.event == "order_cancel_closed");
+    CHECK(closed.event.signalId == "w1");
+    CHECK(closed.event.clientOrderId == "w1:bn:0:0");
+    CHECK(closed.event.dataJson.find("\"outcome\":\"cancelled\"") != std::string::npos);
+    g.closeCancelRequest(*id, "again", 600);  // closed already: nothing more recorded
+    CHECK(count(eventNames(g), "order_cancel_closed") == 1);
 }
 
 TEST_CASE("retention forgets old signals whose legs are all final, never one still open", "[gate]") {

@@ -211,9 +211,10 @@ TEST_CASE("admitter: catchUp after a restart continues from the gate's position 
     CHECK(countOf(all, "signal_received") == 5);
     CHECK(countOf(all, "signal_duplicate") == 0);  // nothing was read twice
     const auto taken = fresh.takeRunnable(10, kT0);
-    REQUIRE(taken.size() == 1);  // one symbol: one at a time
+    REQUIRE(taken.size() == 2);  // each of the two new signals, once, in journal order
     CHECK(taken[0].signalId == "s4");
-    CHECK(fresh.queued() == 1);
+    CHECK(taken[1].signalId == "s5");
+    CHECK(fresh.queued() == 0);
 }
 
 TEST_CASE("admitter: a record older than the retention window is refused, never traded", "[pipeline][admitter]") {

@@ -83,24 +83,24 @@ TEST_CASE("executor: an order accepted and still open leaves the leg WORKING for
     r.admit(limit("s2", "BTCUSDT", "buy", "0.001", "59000"));
     auto ex = r.executor();
     r.venue.willPlace(rests());
+    r.venue.willPlace(rests());
     r.run(*ex);
-    REQUIRE(r.venue.placed.size() == 1);
+    // A resting order is settled as far as journal order goes: the next leg of its symbol goes in
+    // the same round, right after it.
+    REQUIRE(r.venue.placedIds() == Names{"s1:bn:0:0", "s2:bn:0:0"});
     CHECK(r.venue.placed[0].intent.price == Decimal::of("60000"));
     CHECK(r.venue.placed[0].intent.timeInForce == TimeInForce::GTC);
     const LegRecord leg = r.leg("s1");
     CHECK(leg.state == LegState::Working);
     CHECK(leg.filledQuantity == Decimal());
-    REQUIRE(r.toTracker.size() == 1);
+    REQUIRE(r.toTracker.size() == 2);
     CHECK(r.toTracker[0].key() == leg.key());
     CHECK(r.toTracker[0].state == LegState::Working);
+    CHECK(r.leg("s2").state == LegState::Working);
     CHECK(names(*r.gate, 0, "s1") == Names{"signal_received", "order_submitted", "order_ack"});
-    CHECK(field(theEvent(*r.gate, "order_ack"), "status") == "NEW");
+    CHECK(field(theEvent(*r.gate, "order_ack", "s1"), "status") == "NEW");
     CHECK(r.gate->expectedPositions().empty());
-    // A resting order is settled as far as journal order goes: the next leg of its symbol goes.
     CHECK(r.lane.unsettled() == 0);
-    r.venue.willPlace(rests());
-    r.run(*ex);
-    CHECK(r.venue.placedIds() == Names{"s1:bn:0:0", "s2:bn:0:0"});
 }
 
 TEST_CASE("executor: Rejected ends the leg REJECTED with the venue's code, and trade_fail", "[pipeline][executor]") {
@@ -227,7 +227,8 @@ TEST_CASE("executor: a leg the venue holds back past max_signal_age_s is EXPIRED
     const LegRecord leg = r.leg("s1");
     CHECK(leg.state == LegState::Expired);
     CHECK(leg.reason ==
-          "signal is 10 s old, past max_signal_age_s (10 s); never sent (the venue held it back: not connected)");
+          "signal is 10 s old, past max_signal_age_s (10 s); this attempt was never sent (the venue held it back: not "
+          "connected)");
     CHECK(names(*r.gate, 0, "s1") ==
           Names{"signal_received", "order_submitted", "order_deferred", "order_expired", "trade_fail"});
     CHECK(r.lane.queued() == 0);
@@ -249,7 +250,7 @@ TEST_CASE("executor: a leg waiting behind an unsettled leg of its symbol expires
     r.clock.setMs(kT0 + 60'001);
     r.run(*ex);
     CHECK(r.leg("s2").state == LegState::Expired);
-    CHECK(r.leg("s2").reason == "signal is 60 s old, past max_signal_age_s (60 s); never sent");
+    CHECK(r.leg("s2").reason == "signal is 60 s old, past max_signal_age_s (60 s); this attempt was never sent");
     CHECK(r.venue.placedIds() == Names{"s1:bn:0:0"});
     CHECK(r.leg("s1").state == LegState::Unknown);  // not the executor's to touch
 }
@@ -387,19 +388,20 @@ TEST_CASE(
     r.admit(market("b2", "BTCUSDT", "sell"));  // closes what b1 opens: must never overtake it
     r.admit(market("e3", "ETHUSDT", "buy"));
     auto ex = r.executor();
-    std::optional<std::int64_t> dueDuringB1;
     r.venue.duringPlace = [&](const OrderIntent& i) {
-        if (i.clientOrderId == "b1:bn:0:0") {
-            CHECK(r.gate->leg({"b1", 0})->state == LegState::Submitted);
-            dueDuringB1 = r.lane.nextDueMs(r.clock.nowMs(), r.options.maxSignalAgeMs);
-        }
+        if (i.clientOrderId == "b1:bn:0:0") CHECK(r.gate->leg({"b1", 0})->state == LegState::Submitted);
     };
     r.venue.willPlace(unknownOutcome("timeout"));
     r.venue.willPlace(fills("3200"));
     r.run(*ex);
+    // One round took all three in journal order; b1's outcome is unknown, so b2 is not sent: it
+    // goes back to the queue untried (it was committed SUBMITTED, never handed over).
     CHECK(r.venue.placedIds() == Names{"b1:bn:0:0", "e3:bn:0:0"});
-    CHECK(dueDuringB1 == kT0 + 60'001);  // while b1 was SUBMITTED, b2 was not runnable
     CHECK(r.leg("e3").state == LegState::Accepted);
+    CHECK(r.leg("b2").state == LegState::Pending);
+    CHECK(countOf(names(*r.gate, 0, "b2"), "order_requeued") == 1);
+    CHECK(r.lane.queued() == 1);
+    CHECK(r.lane.nextDueMs(r.clock.nowMs(), r.options.maxSignalAgeMs) == kT0 + 60'001);  // b2 waits for b1
 
     r.run(*ex);  // b1 UNKNOWN
     CHECK(r.venue.placed.size() == 2);
@@ -414,8 +416,6 @@ TEST_CASE(
         });
         r.lane.enqueue(r.leg("b1"));
         r.venue.willPlace(fills());
-        r.run(*ex);
-        CHECK(r.venue.placedIds() == Names{"b1:bn:0:0", "e3:bn:0:0", "b1:bn:0:1"});
         r.venue.willPlace(fills());
         r.run(*ex);
         CHECK(r.venue.placedIds() == Names{"b1:bn:0:0", "e3:bn:0:0", "b1:bn:0:1", "b2:bn:0:0"});

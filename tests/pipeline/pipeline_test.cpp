@@ -1,18 +1,17 @@
 // The pipeline end to end with the paper venue: real tradehost process, real HTTP, real files.
-#include <catch2/catch.hpp>
-
-#include <csignal>
-#include <filesystem>
-#include <fstream>
-#include <regex>
-#include <thread>
-
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
 
 #include "process_runner.h"
 #include "temp_dir.h"
@@ -33,11 +32,14 @@ struct Host {
     unsigned short port = 0;
 
     explicit Host(const std::string& extra = "", const std::string& venueRisk = "") {
-        dir.write("d.yaml", "webhook: {listen: \"127.0.0.1:0\", secret: \"${TH_SECRET}\"}\n"
-                            "storage: {dir: \"" + dir.file("var") + "\"}\n" + extra +
-                            "venues:\n  - name: paper\n    type: paper\n    settings: {prices: {BTCUSDT: '65000', ETHUSDT: '3200'}}\n" +
-                            venueRisk +
-                            "alerts:\n  - {name: local, type: file_alerts, settings: {path: \"" + dir.file("var/alerts.jsonl") + "\"}}\n");
+        dir.write("d.yaml",
+                  "webhook: {listen: \"127.0.0.1:0\", secret: \"${TH_SECRET}\"}\n"
+                  "storage: {dir: \"" +
+                      dir.file("var") + "\"}\n" + extra +
+                      "venues:\n  - name: paper\n    type: paper\n    settings: {prices: {BTCUSDT: '65000', ETHUSDT: "
+                      "'3200'}}\n" +
+                      venueRisk + "alerts:\n  - {name: local, type: file_alerts, settings: {path: \"" +
+                      dir.file("var/alerts.jsonl") + "\"}}\n");
         start();
     }
     void start() {
@@ -90,7 +92,8 @@ struct Host {
     }
 };
 
-const std::string kMarketBuy = "\"venue\":\"paper\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":\"0.002\"";
+const std::string kMarketBuy =
+    "\"venue\":\"paper\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":\"0.002\"";
 
 }  // namespace
 
@@ -109,9 +112,12 @@ TEST_CASE("a signal is journaled before 202, executed once, and its chain ends i
         CHECK_THAT(again.second, Contains("duplicate"));
     }
     SECTION("the same id with another payload is refused (422) and recorded") {
-        const auto other = h.post(h.signal("s1", "\"venue\":\"paper\",\"symbol\":\"BTCUSDT\",\"side\":\"sell\",\"type\":\"market\",\"quantity\":\"0.002\""));
+        const auto other = h.post(h.signal(
+            "s1",
+            "\"venue\":\"paper\",\"symbol\":\"BTCUSDT\",\"side\":\"sell\",\"type\":\"market\",\"quantity\":\"0.002\""));
         CHECK(other.first == 422);
-        CHECK(h.waitEvent("signal_rejected", "s1")->getValue<std::string>("reason") == "same signal_id, different payload");
+        CHECK(h.waitEvent("signal_rejected", "s1")->getValue<std::string>("reason") ==
+              "same signal_id, different payload");
     }
     h.stop();
     int acks = 0;
@@ -127,7 +133,8 @@ TEST_CASE("the secret is checked, stripped, and never stored") {
     CHECK(h.post("{\"secret\":\"wrong\",\"signal_id\":\"x\"," + kMarketBuy + "}").first == 401);
     CHECK(h.post("{\"signal_id\":\"x\"," + kMarketBuy + "}").first == 401);
     // With the right secret, a bad field is named (the sender is known, so it may be told).
-    const auto bad = h.post(h.signal("x", "\"venue\":\"paper\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":\"-1\""));
+    const auto bad = h.post(h.signal(
+        "x", "\"venue\":\"paper\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":\"-1\""));
     CHECK(bad.first == 400);
     CHECK_THAT(bad.second, Contains("\"field\":\"quantity\""));
     CHECK(h.post(h.signal("ok1", kMarketBuy)).first == 202);
@@ -164,12 +171,23 @@ TEST_CASE("the kill switch blocks legs, persists, and is set offline by 'tradeho
 }
 
 TEST_CASE("host risk limits block legs with a reason code, for any plugin") {
-    Host h("", "    risk: {symbols: [BTCUSDT], max_quantity: \"0.01\", max_notional: \"1000\", max_orders_per_minute: 3}\n");
-    CHECK(h.post(h.signal("r1", "\"venue\":\"paper\",\"symbol\":\"ETHUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":\"0.01\"")).first == 202);
+    Host h(
+        "",
+        "    risk: {symbols: [BTCUSDT], max_quantity: \"0.01\", max_notional: \"1000\", max_orders_per_minute: 3}\n");
+    CHECK(h.post(h.signal("r1",
+                          "\"venue\":\"paper\",\"symbol\":\"ETHUSDT\",\"side\":\"buy\",\"type\":\"market\","
+                          "\"quantity\":\"0.01\""))
+              .first == 202);
     CHECK_THAT(h.waitEvent("order_blocked", "r1")->getValue<std::string>("reason"), Contains("RISK_SYMBOL"));
-    CHECK(h.post(h.signal("r2", "\"venue\":\"paper\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":\"0.02\"")).first == 202);
+    CHECK(h.post(h.signal("r2",
+                          "\"venue\":\"paper\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\","
+                          "\"quantity\":\"0.02\""))
+              .first == 202);
     CHECK_THAT(h.waitEvent("order_blocked", "r2")->getValue<std::string>("reason"), Contains("RISK_MAX_QUANTITY"));
-    CHECK(h.post(h.signal("r3", "\"venue\":\"paper\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"limit\",\"price\":\"150000\",\"quantity\":\"0.01\"")).first == 202);
+    CHECK(h.post(h.signal("r3",
+                          "\"venue\":\"paper\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"limit\",\"price\":"
+                          "\"150000\",\"quantity\":\"0.01\""))
+              .first == 202);
     CHECK_THAT(h.waitEvent("order_blocked", "r3")->getValue<std::string>("reason"), Contains("RISK_MAX_NOTIONAL"));
     for (int i = 0; i < 4; ++i) CHECK(h.post(h.signal("rate" + std::to_string(i), kMarketBuy)).first == 202);
     h.waitEvent("order_ack", "rate2");
@@ -178,14 +196,19 @@ TEST_CASE("host risk limits block legs with a reason code, for any plugin") {
 
 TEST_CASE("a leg for a venue the deployment does not have is blocked and recorded, never sent") {
     Host h;
-    CHECK(h.post(h.signal("u1", "\"venue\":\"nowhere\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":\"0.002\"")).first == 202);
-    CHECK_THAT(h.waitEvent("order_blocked", "u1")->getValue<std::string>("reason"), Contains("no venue instance named 'nowhere'"));
+    CHECK(h.post(h.signal("u1",
+                          "\"venue\":\"nowhere\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\","
+                          "\"quantity\":\"0.002\""))
+              .first == 202);
+    CHECK_THAT(h.waitEvent("order_blocked", "u1")->getValue<std::string>("reason"),
+               Contains("no venue instance named 'nowhere'"));
 }
 
 TEST_CASE("a signal processed past max_signal_age_s is expired, not executed late") {
     Host h("risk: {max_signal_age_s: 0}\n");
     CHECK(h.post(h.signal("old1", kMarketBuy)).first == 202);
-    CHECK_THAT(h.waitEvent("order_expired", "old1")->getValue<std::string>("reason"), Contains("past max_signal_age_s"));
+    CHECK_THAT(h.waitEvent("order_expired", "old1")->getValue<std::string>("reason"),
+               Contains("past max_signal_age_s"));
 }
 
 TEST_CASE("a second tradehost on the same storage exits with a clear error") {
@@ -197,11 +220,15 @@ TEST_CASE("a second tradehost on the same storage exits with a clear error") {
 
 TEST_CASE("multi-leg signals and the Python bot's envelope are both executed per leg") {
     Host h;
-    const std::string legs = "\"legs\":[{\"venue\":\"paper\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":\"0.002\"},"
-                             "{\"venue\":\"paper\",\"symbol\":\"ETHUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":\"0.01\"}]";
+    const std::string legs =
+        "\"legs\":[{\"venue\":\"paper\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":\"0."
+        "002\"},"
+        "{\"venue\":\"paper\",\"symbol\":\"ETHUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":\"0.01\"}]";
     CHECK(h.post(h.signal("m1", legs)).first == 202);
-    CHECK(h.post("{\"secret\":\"" + kSecret + "\",\"signal_id\":\"env1\",\"payload\":{\"symbol\":\"BINANCE:ETHUSDT.P\",\"side\":\"SELL\","
-                 "\"type\":\"market\",\"quantity\":0.01,\"venue\":\"paper\"}}").first == 202);
+    CHECK(h.post("{\"secret\":\"" + kSecret +
+                 "\",\"signal_id\":\"env1\",\"payload\":{\"symbol\":\"BINANCE:ETHUSDT.P\",\"side\":\"SELL\","
+                 "\"type\":\"market\",\"quantity\":0.01,\"venue\":\"paper\"}}")
+              .first == 202);
     h.waitEvent("order_ack", "env1");
     for (int i = 0; i < 100; ++i) {
         int acks = 0;

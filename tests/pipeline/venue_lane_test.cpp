@@ -36,19 +36,31 @@ using Names = std::vector<std::string>;
 
 }  // namespace
 
-TEST_CASE("lane: one leg per symbol in journal order; a later leg waits for its symbol's unsettled leg",
+TEST_CASE("lane: a round takes legs in journal order across symbols, a symbol's legs one after another",
           "[pipeline][lane]") {
     VenueLane lane("bn");
-    LegRecord b1 = queued("b1", 1, "BTCUSDT");
     lane.enqueue(queued("b2", 2, "BTCUSDT"));
-    lane.enqueue(b1);  // queued after b2, still ahead of it: the journal position decides
+    lane.enqueue(queued("b1", 1, "BTCUSDT"));  // queued after b2, still ahead of it: the journal position decides
     lane.enqueue(queued("e3", 3, "ETHUSDT"));
     CHECK(lane.queued() == 3);
     CHECK(lane.nextDueMs(kT0, 60'000) == kT0);
+    CHECK(signalsOf(lane.takeRunnable(10, kT0)) == Names{"b1#0", "b2#0", "e3#0"});
+    CHECK(lane.queued() == 0);
+    CHECK(lane.unsettled() == 3);  // in flight from the moment they are taken
+    CHECK(lane.takeRunnable(10, kT0).empty());
+    CHECK_FALSE(lane.nextDueMs(kT0, 60'000));  // nothing queued
+}
 
-    CHECK(signalsOf(lane.takeRunnable(10, kT0)) == Names{"b1#0", "e3#0"});
-    CHECK(lane.queued() == 1);
-    CHECK(lane.unsettled() == 2);  // in flight from the moment they are taken
+TEST_CASE("lane: a leg queued behind an unsettled leg of its symbol waits for it; other symbols go past",
+          "[pipeline][lane]") {
+    VenueLane lane("bn");
+    LegRecord b1 = queued("b1", 1, "BTCUSDT");
+    lane.enqueue(b1);
+    REQUIRE(signalsOf(lane.takeRunnable(1, kT0)) == Names{"b1#0"});
+    // b1 is in flight when b2 (same symbol) and e3 arrive.
+    lane.enqueue(queued("b2", 2, "BTCUSDT"));
+    lane.enqueue(queued("e3", 3, "ETHUSDT"));
+    CHECK(signalsOf(lane.takeRunnable(10, kT0)) == Names{"e3#0"});
     CHECK(lane.takeRunnable(10, kT0).empty());
     // Nothing can go until b1 settles: the lane is next due when b2 passes the maximum age.
     CHECK(lane.nextDueMs(kT0, 60'000) == kT0 + 60'001);
@@ -70,8 +82,7 @@ TEST_CASE("lane: one leg per symbol in journal order; a later leg waits for its 
         b1.state = LegState::Pending;
         lane.track(b1);
         lane.enqueue(b1);
-        CHECK(signalsOf(lane.takeRunnable(10, kT0)) == Names{"b1#0"});
-        CHECK(lane.takeRunnable(10, kT0).empty());
+        CHECK(signalsOf(lane.takeRunnable(10, kT0)) == Names{"b1#0", "b2#0"});
     }
     SECTION("a settled leg of another symbol releases nothing here") {
         LegRecord e3 = queued("e3", 3, "ETHUSDT");
@@ -86,32 +97,29 @@ TEST_CASE("lane: two legs of one signal on one symbol go in leg order", "[pipeli
     VenueLane lane("bn");
     lane.enqueue(queued("s", 1, "BTCUSDT", kT0, 1));
     lane.enqueue(queued("s", 1, "BTCUSDT", kT0, 0));
-    CHECK(signalsOf(lane.takeRunnable(10, kT0)) == Names{"s#0"});
-    CHECK(lane.takeRunnable(10, kT0).empty());
-    LegRecord first = queued("s", 1, "BTCUSDT", kT0, 0);
-    first.state = LegState::Accepted;
-    CHECK(lane.track(first));
-    CHECK(signalsOf(lane.takeRunnable(10, kT0)) == Names{"s#1"});
+    CHECK(signalsOf(lane.takeRunnable(10, kT0)) == Names{"s#0", "s#1"});
 }
 
-TEST_CASE("lane: an ABSENT leg's next attempt goes although its own position is unsettled; later legs still wait",
+TEST_CASE("lane: an ABSENT leg's next attempt goes although its own position is unsettled; later legs after it",
           "[pipeline][lane]") {
     VenueLane lane("bn");
     LegRecord b1 = queued("b1", 1, "BTCUSDT");
     lane.enqueue(b1);
     lane.enqueue(queued("b2", 2, "BTCUSDT"));
-    REQUIRE(signalsOf(lane.takeRunnable(10, kT0)) == Names{"b1#0"});
+    REQUIRE(signalsOf(lane.takeRunnable(1, kT0)) == Names{"b1#0"});
     b1.state = LegState::Unknown;
     lane.track(b1);
+    CHECK(lane.takeRunnable(10, kT0).empty());  // b2 waits while b1 is unknown
     b1.state = LegState::Absent;
     lane.track(b1);
+    CHECK(lane.takeRunnable(10, kT0).empty());  // ... and while b1 awaits its next attempt
     b1.attempt = 1;
     b1.clientOrderId = "b1:bn:0:1";
     lane.enqueue(b1);
     const auto next = lane.takeRunnable(10, kT0);
-    REQUIRE(signalsOf(next) == Names{"b1#0"});
+    REQUIRE(signalsOf(next) == Names{"b1#0", "b2#0"});  // b2 is sent only once b1 settles
     CHECK(next[0].attempt == 1);
-    CHECK(lane.unsettled() == 1);
+    CHECK(lane.unsettled() == 2);
     CHECK(lane.takeRunnable(10, kT0).empty());
 }
 

@@ -200,9 +200,15 @@ public:
         return out;
     }
 
-    void closeCancelRequest(std::uint64_t id, const std::string&, std::int64_t) override {
+    void closeCancelRequest(std::uint64_t id, const std::string& outcome, std::int64_t nowMs) override {
         std::lock_guard<std::mutex> lock(mutex_);
-        cancels_.erase(id);
+        const auto it = cancels_.find(id);
+        if (it == cancels_.end()) return;
+        const auto leg = legs_.find(it->second.leg);
+        insertEvent(
+            gate_rules::cancelClosedEvent(it->second, leg == legs_.end() ? "" : leg->second.clientOrderId, outcome),
+            nowMs);
+        cancels_.erase(it);
     }
 
     std::string integrityCheck() override { return "ok"; }

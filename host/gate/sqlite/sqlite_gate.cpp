@@ -465,11 +465,24 @@ public:
     void closeCancelRequest(std::uint64_t id, const std::string& outcome, std::int64_t nowMs) override {
         std::lock_guard<std::mutex> lock(writeMutex_);
         writer_.transaction([&] {
+            CancelRequest r;
+            std::string clientOrderId;
+            {
+                auto q = writer_.query(
+                    "SELECT c.signal_id, c.leg, c.venue, c.by_who, c.why, c.at_ms, COALESCE(l.client_order_id, '')"
+                    " FROM cancel_requests c LEFT JOIN legs l ON l.signal_id = c.signal_id AND l.leg = c.leg"
+                    " WHERE c.id = ? AND c.closed_ms = 0");
+                q.bind(1, id);
+                if (!q.step()) return;  // unknown, or closed already
+                r = {id, {q.text(0), static_cast<int>(q.int64(1))}, q.text(2), {q.text(3), q.text(4)}, q.int64(5)};
+                clientOrderId = q.text(6);
+            }
             writer_.query("UPDATE cancel_requests SET closed_ms = ?, outcome = ? WHERE id = ?")
                 .bind(1, std::max<std::int64_t>(nowMs, 1))
                 .bind(2, outcome)
                 .bind(3, id)
                 .run();
+            insertEvent(gate_rules::cancelClosedEvent(r, clientOrderId, outcome), nowMs);
         });
     }
 
