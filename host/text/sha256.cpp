@@ -7,10 +7,26 @@
 
 namespace tradehost::host {
 
+namespace {
+
+// Fetched once: OpenSSL 3 looks the algorithm up in its providers on every EVP_sha256() use
+// otherwise, which costs more than hashing a short event line.
+const EVP_MD* sha256Algorithm() {
+    static const EVP_MD* const md = [] {
+        const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+        if (!fetched) throw std::runtime_error("OpenSSL has no SHA-256 (EVP_MD_fetch)");
+        return fetched;
+    }();
+    return md;
+}
+
+}  // namespace
+
 Sha256Digest sha256(std::string_view bytes) {
     Sha256Digest d{};
     unsigned int length = 0;
-    if (EVP_Digest(bytes.data(), bytes.size(), d.data(), &length, EVP_sha256(), nullptr) != 1 || length != d.size())
+    if (EVP_Digest(bytes.data(), bytes.size(), d.data(), &length, sha256Algorithm(), nullptr) != 1 ||
+        length != d.size())
         throw std::runtime_error("SHA-256 failed (OpenSSL EVP_Digest)");
     return d;
 }

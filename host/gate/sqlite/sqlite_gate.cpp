@@ -565,12 +565,19 @@ private:
             }
         }
         const LegRecord& a = c.after;
-        writer_
-            .query(
-                "UPDATE legs SET book_side = ?, attempt = ?, client_order_id = ?, state = ?, exchange_order_id = ?,"
-                " filled_qty = ?, avg_price = ?, reason = ?, updated_ms = ?, sent_ms = ?, unknown_since_ms = ?,"
-                " next_check_ms = ?, not_found_count = ? WHERE signal_id = ? AND leg = ?")
-            .bind(1, toString(a.bookSide))
+        // sent_ms is indexed and changes only when a leg is handed to the venue: SQLite updates an
+        // index whenever its column is SET, so the other changes leave it out.
+        static constexpr const char* kUpdate =
+            "UPDATE legs SET book_side = ?, attempt = ?, client_order_id = ?, state = ?, exchange_order_id = ?,"
+            " filled_qty = ?, avg_price = ?, reason = ?, updated_ms = ?, unknown_since_ms = ?, next_check_ms = ?,"
+            " not_found_count = ? WHERE signal_id = ? AND leg = ?";
+        static constexpr const char* kUpdateSent =
+            "UPDATE legs SET book_side = ?, attempt = ?, client_order_id = ?, state = ?, exchange_order_id = ?,"
+            " filled_qty = ?, avg_price = ?, reason = ?, updated_ms = ?, unknown_since_ms = ?, next_check_ms = ?,"
+            " not_found_count = ?, sent_ms = ? WHERE signal_id = ? AND leg = ?";
+        const bool sent = a.sentMs != c.before.sentMs;
+        auto update = writer_.query(sent ? kUpdateSent : kUpdate);
+        update.bind(1, toString(a.bookSide))
             .bind(2, a.attempt)
             .bind(3, a.clientOrderId)
             .bind(4, toString(a.state))
@@ -579,13 +586,12 @@ private:
             .bind(7, a.averagePrice.toString())
             .bind(8, a.reason)
             .bind(9, nowMs)
-            .bind(10, a.sentMs)
-            .bind(11, a.unknownSinceMs)
-            .bind(12, a.nextCheckMs)
-            .bind(13, a.notFoundCount)
-            .bind(14, a.signalId)
-            .bind(15, a.leg)
-            .run();
+            .bind(10, a.unknownSinceMs)
+            .bind(11, a.nextCheckMs)
+            .bind(12, a.notFoundCount);
+        int next = 13;
+        if (sent) update.bind(next++, a.sentMs);
+        update.bind(next, a.signalId).bind(next + 1, a.leg).run();
         if (const auto move = gate_rules::fillMove(c)) {
             ExpectedPosition p = position(move->first);
             p.fills += move->second;
