@@ -103,6 +103,7 @@ void EventTail::poll() {
             const auto o = parser.parse(line).extract<Poco::JSON::Object::Ptr>();
             EventLine e;
             e.id = o->getValue<std::uint64_t>("id");
+            if (o->has("ts_ms")) e.tsMs = o->getValue<std::int64_t>("ts_ms");
             e.event = o->getValue<std::string>("event");
             e.signalId = o->getValue<std::string>("signal_id");
             e.clientOrderId = o->getValue<std::string>("client_order_id");

@@ -15,6 +15,7 @@ namespace tradehost::test {
 // One line of events.jsonl, as far as the checker cares.
 struct EventLine {
     std::uint64_t id = 0;
+    std::int64_t tsMs = 0;
     std::string event;
     std::string signalId;
     std::string clientOrderId;
