@@ -1,11 +1,6 @@
 // The Binance futures emulator as a real process over HTTPS: the venue that outlives a crashed host.
 #include "emulator_process.h"
 
-#include <csignal>
-#include <random>
-#include <regex>
-#include <stdexcept>
-
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -14,6 +9,14 @@
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/StreamCopier.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <chrono>
+#include <csignal>
+#include <random>
+#include <regex>
+#include <stdexcept>
 
 #include "crash_paths.h"
 #include "process_runner.h"
@@ -45,7 +48,7 @@ std::string randomHex(std::size_t bytes) {
     return out;
 }
 
-EmulatorProcess::EmulatorProcess(const std::filesystem::path& dir)
+EmulatorProcess::EmulatorProcess(const std::filesystem::path& dir, EmulatorOptions options)
     : dir_(dir), apiKey_("crash-key-" + randomHex(8)), apiSecret_("crash-secret-" + randomHex(16)) {
     std::filesystem::create_directories(dir_);
     const auto cert = runProcess(kOpenSslBin, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
@@ -54,13 +57,17 @@ EmulatorProcess::EmulatorProcess(const std::filesystem::path& dir)
     if (cert.exitCode != 0) throw std::runtime_error("openssl could not make a test certificate: " + cert.err);
 
     // Limits far above any test's load: rate limiting has its own tests; here it would only
-    // shape timings. The secret travels in the environment, never on the command line.
+    // shape timings (a test about limits sets them through /control/limits). The secret travels
+    // in the environment, never on the command line.
+    std::vector<std::string> args{"--listen", "127.0.0.1:0", "--cert", caFile(), "--key", (dir_ / "key.pem").string()};
+    for (const char* limit : {"--orders-per-10s", "1000000", "--orders-per-minute", "10000000", "--weight-per-minute",
+                              "10000000", "--sliding-window"})
+        args.emplace_back(limit);
+    if (options.hedgeMode) args.push_back("--hedge-mode");
     process_ = std::make_unique<BackgroundProcess>(
-        kEmulatorBin,
-        std::vector<std::string>{"--listen", "127.0.0.1:0", "--cert", caFile(), "--key", (dir_ / "key.pem").string(),
-                                 "--orders-per-10s", "1000000", "--orders-per-minute", "10000000", "--weight-per-minute",
-                                 "10000000", "--sliding-window"},
-        std::map<std::string, std::string>{{"BINANCE_EMULATOR_API_KEY", apiKey_}, {"BINANCE_EMULATOR_API_SECRET", apiSecret_}});
+        kEmulatorBin, args,
+        std::map<std::string, std::string>{{"BINANCE_EMULATOR_API_KEY", apiKey_},
+                                           {"BINANCE_EMULATOR_API_SECRET", apiSecret_}});
     if (!process_->waitFor("listening on https://"))
         throw std::runtime_error("the emulator did not start: " + process_->err());
     std::smatch m;
@@ -73,8 +80,8 @@ EmulatorProcess::EmulatorProcess(const std::filesystem::path& dir)
 
     Poco::Net::initializeSSL();
     // Trusts exactly the test certificate and checks the peer against it.
-    tls_ = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", caFile(), Poco::Net::Context::VERIFY_RELAXED,
-                                  9, false, "HIGH:!aNULL:!MD5");
+    tls_ = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", caFile(),
+                                  Poco::Net::Context::VERIFY_RELAXED, 9, false, "HIGH:!aNULL:!MD5");
 }
 
 EmulatorProcess::~EmulatorProcess() {
@@ -119,6 +126,9 @@ std::vector<VenueOrder> EmulatorProcess::ledger() {
         v.quantity = textOf(o, "quantity");
         v.executedQty = textOf(o, "executedQty");
         v.fault = textOf(o, "fault");
+        v.positionSide = textOf(o, "positionSide");
+        v.type = textOf(o, "type");
+        if (o->has("acceptedAt") && !o->isNull("acceptedAt")) v.acceptedAt = o->getValue<Poco::Int64>("acceptedAt");
         out.push_back(std::move(v));
     }
     return out;
@@ -140,6 +150,48 @@ long EmulatorProcess::faultsFiredTotal() {
 
 long EmulatorProcess::pendingLateOrders() {
     return parseObject(control("GET", "/control/state"))->getValue<long>("pendingLateOrders");
+}
+
+long EmulatorProcess::outages() { return parseObject(control("GET", "/control/state"))->getValue<long>("outages"); }
+
+std::map<std::string, std::string> EmulatorProcess::positionRisk() {
+    const std::int64_t nowMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    const std::string query = "recvWindow=5000&timestamp=" + std::to_string(nowMs);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int macLength = 0;
+    HMAC(EVP_sha256(), apiSecret_.data(), static_cast<int>(apiSecret_.size()),
+         reinterpret_cast<const unsigned char*>(query.data()), query.size(), mac, &macLength);
+    static const char* kHex = "0123456789abcdef";
+    std::string signature;
+    for (unsigned int i = 0; i < macLength; ++i) {
+        signature += kHex[mac[i] >> 4];
+        signature += kHex[mac[i] & 15u];
+    }
+    Poco::Net::HTTPSClientSession session(host_, port_, tls_);
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest request("GET", "/fapi/v2/positionRisk?" + query + "&signature=" + signature,
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    request.set("X-MBX-APIKEY", apiKey_);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::string body;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+    if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
+        throw std::runtime_error("emulator GET /fapi/v2/positionRisk: HTTP " +
+                                 std::to_string(static_cast<int>(response.getStatus())) + " " + body);
+    Poco::JSON::Parser parser;
+    const auto rows = parser.parse(body).extract<Poco::JSON::Array::Ptr>();
+    std::map<std::string, std::string> out;
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+        const auto row = rows->getObject(static_cast<unsigned>(i));
+        const std::string amount = textOf(row, "positionAmt");
+        if (amount.find_first_not_of("0.-") == std::string::npos) continue;  // zero: no position
+        const std::string side = textOf(row, "positionSide");
+        out[side == "BOTH" || side.empty() ? textOf(row, "symbol") : textOf(row, "symbol") + "/" + side] = amount;
+    }
+    return out;
 }
 
 }  // namespace tradehost::test

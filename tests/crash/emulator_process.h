@@ -1,6 +1,8 @@
 // The Binance futures emulator as a real process over HTTPS: the venue that outlives a crashed host.
 #pragma once
 
+#include <Poco/Net/Context.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -8,8 +10,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <Poco/Net/Context.h>
 
 namespace tradehost::test {
 
@@ -25,7 +25,15 @@ struct VenueOrder {
     std::string status;
     std::string quantity;
     std::string executedQty;
-    std::string fault;  // the fault that fired on the request that created it ("" for none)
+    std::string fault;            // the fault that fired on the request that created it ("" for none)
+    std::string positionSide;     // BOTH in one-way mode; LONG / SHORT (the book used) in hedge mode
+    std::string type;             // MARKET / LIMIT
+    std::int64_t acceptedAt = 0;  // emulator-clock ms when the order's POST was accepted
+};
+
+// How the emulator process starts (defaults: what every scenario so far needs).
+struct EmulatorOptions {
+    bool hedgeMode = false;  // --hedge-mode: accounts start with dualSidePosition=true
 };
 
 class EmulatorProcess {
@@ -33,7 +41,7 @@ public:
     // Makes a self-signed certificate for 127.0.0.1 in `dir`, starts the emulator on a free
     // loopback port with canary credentials and order/weight limits high enough that rate
     // limiting never shapes a test, and waits for its "listening on" line. Throws on failure.
-    explicit EmulatorProcess(const std::filesystem::path& dir);
+    explicit EmulatorProcess(const std::filesystem::path& dir, EmulatorOptions options = {});
     ~EmulatorProcess();
     EmulatorProcess(const EmulatorProcess&) = delete;
     EmulatorProcess& operator=(const EmulatorProcess&) = delete;
@@ -54,6 +62,11 @@ public:
     std::map<std::string, long> faultsFired();
     long faultsFiredTotal();
     long pendingLateOrders();
+    // How many outages (/control/outage) the emulator has served since it started.
+    long outages();
+    // GET /fapi/v2/positionRisk, signed with the account's key as a client would ask: positionAmt
+    // per "SYMBOL" (one-way BOTH) or "SYMBOL/LONG", "SYMBOL/SHORT" (hedge mode), non-zero ones only.
+    std::map<std::string, std::string> positionRisk();
 
 private:
     std::filesystem::path dir_;

@@ -82,6 +82,11 @@ void HostProcess::writeDeployment() {
     if (!y) throw std::runtime_error("cannot write " + deploymentFile());
 }
 
+CommandResult HostProcess::command(const std::vector<std::string>& args) const {
+    const RunResult r = runProcess(kTradehostBin, args, environment());
+    return {r.exitCode, r.out, r.err};
+}
+
 bool HostProcess::start(const std::map<std::string, std::string>& env, std::chrono::milliseconds timeout) {
     if (running()) throw std::logic_error("tradehost is already running");
     finish();

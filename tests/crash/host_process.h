@@ -44,6 +44,13 @@ struct HostConfig {
     int connectTimeoutMs = 3000;
 };
 
+// What a one-shot tradehost command (pause, resume, cancel, ...) did.
+struct CommandResult {
+    int exitCode = -1;
+    std::string out;
+    std::string err;
+};
+
 // The late-execution delay the tests inject; must stay below settleWindowS (see HostConfig).
 constexpr int kLateExecuteMs = 1200;
 
@@ -84,6 +91,9 @@ public:
     bool waitForOutput(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(10));
     // The environment every run gets (secrets as the deployment's ${VAR} references expect).
     std::map<std::string, std::string> environment() const;
+    // Runs `tradehost ARGS...` to completion with that environment, beside the running host (an
+    // operator's command: pause, resume, cancel; give it --config deploymentFile()).
+    CommandResult command(const std::vector<std::string>& args) const;
 
     // The exit code a process killed by `signal` reports through Poco (256 + signal).
     static int killedBy(int signal) { return 256 + signal; }

@@ -15,12 +15,20 @@ namespace tradehost::test {
 // One line of events.jsonl, as far as the checker cares.
 struct EventLine {
     std::uint64_t id = 0;
+    std::int64_t tsMs = 0;
     std::string event;
     std::string signalId;
     std::string clientOrderId;
     std::string outcome;  // data.outcome of order_resolved: "found" | "absent"
     std::string status;   // data.status: the order's status as the venue reported it (order_ack, ...)
     int legs = 0;         // data.legs of signal_received
+    // Every member of data, as text (numbers and booleans converted): by/why of operator events,
+    // reason, fill_qty/filled of order_fill, state of order_closed, ...
+    std::map<std::string, std::string> data;
+    std::string dataText(const std::string& key) const {
+        const auto it = data.find(key);
+        return it == data.end() ? std::string() : it->second;
+    }
 };
 
 // Reads events.jsonl incrementally: each poll() parses only the complete lines added since.
@@ -39,12 +47,26 @@ private:
 };
 
 // What one sender run looked like: signal ids are `prefix` + digits, each with `legs` legs of
-// `quantity` on `venue`. Orders and events of other prefixes (other runs) are ignored.
+// `quantity` (at most: no leg may fill more) on `venue`. Orders and events of other prefixes
+// (other runs) are ignored.
 struct RunSpec {
+    RunSpec() = default;
+    RunSpec(std::string signalPrefix, std::string venueName = "bn", int legCount = 2, std::string legQuantity = "0.002")
+        : prefix(std::move(signalPrefix)),
+          venue(std::move(venueName)),
+          legs(legCount),
+          quantity(std::move(legQuantity)) {}
+
     std::string prefix;
     std::string venue = "bn";
     int legs = 2;
     std::string quantity = "0.002";
+    // Signal ids of any shape (adversarial ones): when not empty, the run is exactly these ids
+    // and `prefix` only marks foreign orders as phantom.
+    std::set<std::string> signalIds;
+    // The {signal} part of a client order id -> the signal id, where the host used a digest
+    // (ClientOrderIdCodec::encode): without it an order of a digested id would not be attributed.
+    std::map<std::string, std::string> signalParts;
 };
 
 // {signal}:{venue}:{leg}:{attempt} split from the right; false when the id is not of that shape.
@@ -78,9 +100,10 @@ struct CheckReport {
     int rejected = 0;
     int blocked = 0;
     // What this run's orders did at the venue: executed quantity per leg ("signal#leg"), and the
-    // net position per symbol (BUY +, SELL -). SignalRun::check compares them with the host's own
-    // book (the gate's per-leg fills and expected positions, which the reconciler trusts) and
-    // counts each leg or symbol they disagree on.
+    // net position per symbol (BUY +, SELL -) and side ("SYMBOL" for one-way BOTH, "SYMBOL/LONG"
+    // and "SYMBOL/SHORT" in hedge mode, as the gate keys its expected positions). SignalRun::check
+    // compares them with the host's own book (the gate's per-leg fills and expected positions,
+    // which the reconciler trusts) and counts each leg or book they disagree on.
     std::map<std::string, std::string> venueFills;
     std::map<std::string, std::string> venuePositions;
     int bookMismatches = 0;

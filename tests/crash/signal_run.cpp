@@ -1,6 +1,11 @@
 // One stream of signals against a host: send (and resend), drain, then check every invariant.
 #include "signal_run.h"
 
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/SHA2Engine.h>
+#include <Poco/StreamCopier.h>
 #include <tradehost/decimal.h>
 
 #include <iostream>
@@ -12,7 +17,11 @@
 namespace tradehost::test {
 
 SignalRun::SignalRun(HostProcess& host, EmulatorProcess& emulator, RunSpec spec, std::filesystem::path ledger)
-    : host_(host), emulator_(emulator), spec_(std::move(spec)), ledger_(std::move(ledger)), events_(host.eventsFile()) {}
+    : host_(host),
+      emulator_(emulator),
+      spec_(std::move(spec)),
+      ledger_(std::move(ledger)),
+      events_(host.eventsFile()) {}
 
 tools::SenderOptions SignalRun::options(int count) const {
     tools::SenderOptions o;
@@ -42,6 +51,52 @@ tools::SenderSummary SignalRun::resendUnsettled(tools::SenderOptions options) {
     options.duplicates = 1;
     options.race = false;
     return send(options);
+}
+
+tools::DeliveryRecord SignalRun::post(const std::string& signalId, const std::string& fieldsJson) {
+    // JSON string escaping for the two strings the harness puts in: the secret and the id.
+    const auto quoted = [](const std::string& text) {
+        std::string out = "\"";
+        for (const char c : text) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        return out + "\"";
+    };
+    std::string body = "{";
+    if (!host_.config().webhookSecret.empty()) body += "\"secret\":" + quoted(host_.config().webhookSecret) + ",";
+    body += "\"signal_id\":" + quoted(signalId) + "," + fieldsJson + "}";
+
+    tools::DeliveryRecord d;
+    d.signalId = signalId;
+    d.attempts = 1;
+    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+    sha.update(body);
+    d.bodySha256 = Poco::DigestEngine::digestToHex(sha.digest());
+    try {
+        Poco::Net::HTTPClientSession session("127.0.0.1", host_.port());
+        session.setTimeout(Poco::Timespan(3, 0));  // TradingView's patience
+        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/webhook", Poco::Net::HTTPMessage::HTTP_1_1);
+        request.setContentType("application/json");
+        request.setContentLength(static_cast<std::streamsize>(body.size()));
+        session.sendRequest(request) << body;
+        Poco::Net::HTTPResponse response;
+        Poco::StreamCopier::copyToString(session.receiveResponse(response), d.answer);
+        d.status = static_cast<int>(response.getStatus());
+    } catch (const Poco::Exception& e) {
+        d.error = e.displayText();
+    }
+    d.statuses.push_back(d.status);
+    d.outcome = d.status >= 200 && d.status < 300   ? tools::Outcome::Ok
+                : d.status >= 400 && d.status < 500 ? tools::Outcome::Fail
+                                                    : tools::Outcome::Indeterminate;
+    deliveries_.push_back(d);
+    return d;
+}
+
+const std::vector<EventLine>& SignalRun::events() {
+    events_.poll();
+    return events_.events();
 }
 
 bool SignalRun::drain(std::chrono::milliseconds timeout) {
@@ -78,7 +133,8 @@ CheckReport SignalRun::check() {
             const auto h = Decimal::parse(host);
             if (v && h && *v == *h) continue;
             ++r.bookMismatches;
-            r.problems.push_back("book: " + what + " " + key + ": " + venue + " at the venue, " + host + " booked by the host");
+            r.problems.push_back("book: " + what + " " + key + ": " + venue + " at the venue, " + host +
+                                 " booked by the host");
         }
     };
     compare("filled", r.venueFills, gateLegFills(host_.gateFile(), spec_.venue, spec_.prefix));
@@ -92,11 +148,13 @@ StorageReport SignalRun::checkStorage() const {
 
 void printReport(const std::string& test, const std::string& label, const CheckReport& check,
                  const StorageReport* storage, const std::string& extra) {
-    std::cout << "[" << test << "] " << label << (extra.empty() ? "" : " | " + extra) << "\n    " << check.summary() << "\n";
+    std::cout << "[" << test << "] " << label << (extra.empty() ? "" : " | " + extra) << "\n    " << check.summary()
+              << "\n";
     if (storage) std::cout << "    " << storage->summary() << "\n";
     // The first findings say what went wrong; the rest would only bury the summary.
     constexpr std::size_t kShown = 12;
-    for (std::size_t i = 0; i < check.problems.size() && i < kShown; ++i) std::cout << "    ! " << check.problems[i] << "\n";
+    for (std::size_t i = 0; i < check.problems.size() && i < kShown; ++i)
+        std::cout << "    ! " << check.problems[i] << "\n";
     if (check.problems.size() > kShown) std::cout << "    ! ... and " << (check.problems.size() - kShown) << " more\n";
     std::cout << std::flush;
 }

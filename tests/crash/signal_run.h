@@ -28,6 +28,12 @@ public:
     // Sends again every signal of `options` that has no ok/fail delivery yet (what a sender that
     // was never told would try again).
     tools::SenderSummary resendUnsettled(tools::SenderOptions options);
+    // One signal of any shape, once (no resend): the body is {"secret": ..., "signal_id": id,
+    // FIELDS} where `fieldsJson` is the rest of the object's members ("\"venue\":\"bn\",...").
+    // The delivery is kept for the checker like the sender's and returned.
+    tools::DeliveryRecord post(const std::string& signalId, const std::string& fieldsJson);
+    // The host's event log as read so far (read up to its end now).
+    const std::vector<EventLine>& events();
 
     // Waits until every accepted or admitted leg has a terminal event and the venue has no late
     // order pending; false after `timeout` or if the host stopped.

@@ -90,6 +90,25 @@ std::map<std::string, std::string> gateLegFills(const std::string& gateFile, con
     }
 }
 
+std::map<std::string, std::string> gateLegStates(const std::string& gateFile, const std::string& venue,
+                                                 const std::string& prefix) {
+    Poco::Data::SQLite::Connector::registerConnector();
+    try {
+        Poco::Data::Session session("SQLite", "file:" + gateFile + "?mode=ro");
+        std::vector<std::string> signals, venues, states;
+        std::vector<int> legs;
+        session << "SELECT signal_id, leg, venue, state FROM legs", into(signals), into(legs), into(venues),
+            into(states), now;
+        std::map<std::string, std::string> out;
+        for (std::size_t i = 0; i < signals.size(); ++i)
+            if (venues[i] == venue && signals[i].compare(0, prefix.size(), prefix) == 0)
+                out[signals[i] + "#" + std::to_string(legs[i])] = states[i];
+        return out;
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("cannot read the gate's legs: " + e.displayText());
+    }
+}
+
 bool rereadJournal(const std::filesystem::path& journalDir, std::uint64_t& records, std::string& detail) {
     records = 0;
     try {

@@ -39,6 +39,13 @@ std::map<std::string, std::string> gatePositions(const std::string& gateFile, co
 std::map<std::string, std::string> gateLegFills(const std::string& gateFile, const std::string& venue,
                                                 const std::string& prefix);
 
-StorageReport checkStorage(const std::string& eventsFile, const std::string& gateFile, const std::filesystem::path& journalDir);
+// The state the gate recorded per leg ("signal#leg" -> PENDING, WORKING, ACCEPTED, CANCELLED, ...)
+// of venue instance `venue`, for signals whose id starts with `prefix`. Read-only; throws
+// std::runtime_error on failure.
+std::map<std::string, std::string> gateLegStates(const std::string& gateFile, const std::string& venue,
+                                                 const std::string& prefix);
+
+StorageReport checkStorage(const std::string& eventsFile, const std::string& gateFile,
+                           const std::filesystem::path& journalDir);
 
 }  // namespace tradehost::test
