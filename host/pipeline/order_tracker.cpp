@@ -69,16 +69,24 @@ bool OrderTracker::absorb(Tracked& t, const OrderState& order, std::int64_t nowM
 }
 
 void OrderTracker::handleCancels(std::int64_t nowMs) {
-    for (const auto& request : control_.openCancelRequests(lane_.venue())) {
+    const auto requests = control_.openCancelRequests(lane_.venue());
+    for (auto r = cancelRetries_.begin(); r != cancelRetries_.end();)  // closed elsewhere, or gone
+        r = std::any_of(requests.begin(), requests.end(), [&](const CancelRequest& q) { return q.id == r->first; })
+                ? std::next(r)
+                : cancelRetries_.erase(r);
+    for (const auto& request : requests) {
         const auto it = tracked_.find(request.leg);
         if (it == tracked_.end()) {
             const auto leg = legs_.leg(request.leg);
             const std::string state = leg ? toString(leg->state) : "gone";
             control_.closeCancelRequest(request.id, "nothing to cancel: the leg is " + state, nowMs);
+            cancelRetries_.erase(request.id);
             log().information("cancel request " + std::to_string(request.id) + " for " + request.leg.signalId + "#" +
                               std::to_string(request.leg.leg) + ": nothing to cancel, the leg is " + state);
             continue;
         }
+        CancelRetry& retry = cancelRetries_[request.id];
+        if (nowMs < retry.nextTryMs) continue;
         Tracked& t = it->second;
         const CancelResult result = venue_.cancelOrder(t.leg.clientOrderId, t.leg.intent.symbol);
         const std::int64_t now = clock_.nowMs();
@@ -90,19 +98,29 @@ void OrderTracker::handleCancels(std::int64_t nowMs) {
             // Filled or gone meanwhile: ask what became of it, right away.
             outcome = "the order was no longer open";
             t.nextPollMs = now;
-        } else if (const auto* r = std::get_if<Rejected>(&result)) {
-            outcome = "the venue refused the cancel: " + r->code + " " + r->message;
-            legs_.apply(LegChange{t.leg,
-                                  t.leg,
-                                  {legEvent("order_cancel_failed", t.leg,
-                                            jsonObject({{"request", std::to_string(request.id)},
-                                                        {"code", r->code},
-                                                        {"message", r->message}}))}},
-                        now);
         } else {
-            continue;  // no answer: the request stays open and is tried again
+            // Refused (a rate limit, the venue out of reach) or no answer: the operator asked for a
+            // cancel, so it stays asked and is tried again, less often, until the order ends. The
+            // first refusal is recorded; the retries are not.
+            const auto* refused = std::get_if<Rejected>(&result);
+            if (refused && !retry.recorded) {
+                retry.recorded = true;
+                legs_.apply(LegChange{t.leg,
+                                      t.leg,
+                                      {legEvent("order_cancel_failed", t.leg,
+                                                jsonObject({{"request", std::to_string(request.id)},
+                                                            {"code", refused->code},
+                                                            {"message", refused->message},
+                                                            {"next", "tried again until the order ends"}}))}},
+                            now);
+                if (hooks_.recorded) hooks_.recorded();
+            }
+            retry.failures += 1;
+            retry.nextTryMs = now + std::min<std::int64_t>(kCancelCheckMs << std::min(retry.failures - 1, 6), 60'000);
+            continue;
         }
         control_.closeCancelRequest(request.id, outcome, now);
+        cancelRetries_.erase(request.id);
         if (hooks_.recorded) hooks_.recorded();
     }
 }
@@ -148,6 +166,8 @@ std::optional<std::int64_t> OrderTracker::runOnce(std::int64_t nowMs) {
     if (nowMs >= nextCancelCheckMs_) {
         nextCancelCheckMs_ = nowMs + kCancelCheckMs;
         handleCancels(nowMs);
+        for (const auto& [id, retry] : cancelRetries_)
+            nextCancelCheckMs_ = std::min(nextCancelCheckMs_, std::max(retry.nextTryMs, nowMs + 1));
     }
 
     // Due polls, the longest-waiting first, within the venue's query budget (per rolling second).

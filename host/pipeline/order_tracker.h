@@ -22,7 +22,8 @@ namespace tradehost::host {
 // asks the venue about it every workingPollMs (or only every pushedPollMs when the venue pushes
 // updates through watchOrders), within trackerQueriesPerSecond, and books what it learns: fills
 // by cumulative filled quantity (so a repeated report changes nothing), and the final state. It
-// also looks for operators' cancel requests (ControlState) about once a second.
+// also looks for operators' cancel requests (ControlState) about once a second, and keeps trying
+// one the venue refused or did not answer (backing off up to a minute) until the order ends.
 class OrderTracker : public Worker, public OrderUpdateSink {
 public:
     struct Hooks {
@@ -77,7 +78,13 @@ private:
     std::map<LegKey, Tracked> tracked_;              // the worker thread's own
     std::map<std::string, LegKey> byClientOrderId_;  // for pushed updates
     std::int64_t nextCancelCheckMs_ = 0;
-    std::deque<std::int64_t> queries_;  // when the last second's queries went out
+    struct CancelRetry {
+        int failures = 0;
+        std::int64_t nextTryMs = 0;
+        bool recorded = false;  // order_cancel_failed written for this request
+    };
+    std::map<std::uint64_t, CancelRetry> cancelRetries_;  // open requests the venue did not carry out yet
+    std::deque<std::int64_t> queries_;                    // when the last second's queries went out
 };
 
 }  // namespace tradehost::host

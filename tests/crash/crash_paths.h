@@ -1,4 +1,5 @@
-// Where the executables (and the preload shim) the crash tests start live (compile definitions set by tests/crash/CMakeLists.txt).
+// Where the executables (and the preload shim) the crash tests start live (compile definitions set by
+// tests/crash/CMakeLists.txt).
 #pragma once
 
 #include <string>

@@ -1,18 +1,17 @@
 // A1/A2: duplicate storms and same-key races: exactly one order per leg, and every copy gets a 2xx.
-#include <catch2/catch.hpp>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <iostream>
 #include <map>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 
 #include "crash_env.h"
 #include "emulator_process.h"
@@ -26,8 +25,8 @@ using namespace tradehost::test;
 namespace {
 
 // The checks both cases share: one order per leg, and no copy of a signal was refused or lost.
-void checkExactlyOnce(const std::string& label, SignalRun& run, HostProcess& host, int signals, const tradehost::tools::SenderSummary& sent,
-                      const std::string& extra) {
+void checkExactlyOnce(const std::string& label, SignalRun& run, HostProcess& host, int signals,
+                      const tradehost::tools::SenderSummary& sent, const std::string& extra) {
     const bool drained = run.drain();
     const int stopped = host.stop();
     const auto check = run.check();
@@ -79,7 +78,8 @@ TEST_CASE("same-key race: each signal sent on 8 connections at the same moment",
     options.concurrency = 8;
     const auto sent = run.send(options);
     CHECK(sent.deliveries == signals * 8);
-    checkExactlyOnce("race", run, host, signals, sent, "races=" + std::to_string(signals) + " " + secondsSince(started));
+    checkExactlyOnce("race", run, host, signals, sent,
+                     "races=" + std::to_string(signals) + " " + secondsSince(started));
 }
 
 // A3 under a race: one signal id with two different payloads (say a buy and a sell alert that
@@ -115,7 +115,8 @@ TEST_CASE("same id, different payloads, at the same moment: only one payload is 
                 ++ready;
                 while (!go) std::this_thread::yield();
                 try {
-                    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/webhook", Poco::Net::HTTPMessage::HTTP_1_1);
+                    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/webhook",
+                                                   Poco::Net::HTTPMessage::HTTP_1_1);
                     request.setContentType("application/json");
                     request.setContentLength(static_cast<std::streamsize>(bodies[c % 2].size()));
                     session.sendRequest(request) << bodies[c % 2];
@@ -148,8 +149,10 @@ TEST_CASE("same id, different payloads, at the same moment: only one payload is 
     for (const auto& [coid, n] : perId) orders += n;
     std::string answerText;
     for (const auto& [status, n] : statuses) answerText += " " + std::to_string(status) + "=" + std::to_string(n);
-    std::cout << "[crash.duplicates] conflicting payloads: " << signals << " ids x 8 connections (4 per payload); answers:" << answerText
-              << "; ids where both payloads got a 2xx: " << bothAcknowledged << "; orders=" << orders << " doubled=" << doubled << std::endl;
+    std::cout << "[crash.duplicates] conflicting payloads: " << signals
+              << " ids x 8 connections (4 per payload); answers:" << answerText
+              << "; ids where both payloads got a 2xx: " << bothAcknowledged << "; orders=" << orders
+              << " doubled=" << doubled << std::endl;
     CHECK(orders == signals);
     CHECK(doubled == 0);
     CHECK(bothAcknowledged == 0);
@@ -196,7 +199,8 @@ TEST_CASE("a duplicate is told 2xx only once its first copy is durable: kill -9 
                 ++ready;
                 while (!go) std::this_thread::yield();
                 try {
-                    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/webhook", Poco::Net::HTTPMessage::HTTP_1_1);
+                    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/webhook",
+                                                   Poco::Net::HTTPMessage::HTTP_1_1);
                     request.setContentType("application/json");
                     request.setContentLength(static_cast<std::streamsize>(body.size()));
                     session.sendRequest(request) << body;
@@ -217,7 +221,7 @@ TEST_CASE("a duplicate is told 2xx only once its first copy is durable: kill -9 
             tradehost::tools::DeliveryRecord r;
             r.signalId = ids[static_cast<std::size_t>(c % kIds)];
             r.status = answers[static_cast<std::size_t>(c)];
-            r.outcome = r.status >= 200 && r.status < 300 ? tradehost::tools::Outcome::Ok
+            r.outcome = r.status >= 200 && r.status < 300   ? tradehost::tools::Outcome::Ok
                         : r.status >= 400 && r.status < 500 ? tradehost::tools::Outcome::Fail
                                                             : tradehost::tools::Outcome::Indeterminate;
             told.push_back(r);
@@ -250,7 +254,8 @@ TEST_CASE("a duplicate is told 2xx only once its first copy is durable: kill -9 
     const auto storage = run.checkStorage();
     printReport("crash.duplicates", "kill -9 on the first 200", check, &storage,
                 std::to_string(rounds) + " rounds of " + std::to_string(kIds) + " ids x " + std::to_string(kCopies) +
-                    " copies; kills=" + std::to_string(kills) + "; ids told 200 with no copy told 202=" + std::to_string(early200));
+                    " copies; kills=" + std::to_string(kills) +
+                    "; ids told 200 with no copy told 202=" + std::to_string(early200));
     INFO(check.summary());
     CHECK(kills > 0);
     CHECK(check.lost == 0);

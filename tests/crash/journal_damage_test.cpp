@@ -1,6 +1,5 @@
 // B5 end to end: a torn journal tail is repaired at restart; damage in the middle stops startup.
 #include <catch2/catch.hpp>
-
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -23,7 +22,8 @@ std::vector<std::filesystem::path> segments(const std::filesystem::path& dir) {
     std::vector<std::filesystem::path> out;
     for (const auto& e : std::filesystem::directory_iterator(dir)) {
         const std::string name = e.path().filename().string();
-        if (name.rfind("journal-", 0) == 0 && name.size() > 6 && name.substr(name.size() - 6) == ".jsonl") out.push_back(e.path());
+        if (name.rfind("journal-", 0) == 0 && name.size() > 6 && name.substr(name.size() - 6) == ".jsonl")
+            out.push_back(e.path());
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -40,7 +40,8 @@ void appendBytes(const std::filesystem::path& p, const std::string& bytes) {
 
 }  // namespace
 
-TEST_CASE("journal damage end to end: torn tails are repaired at restart, a damaged middle record refuses startup", "[journal_damage]") {
+TEST_CASE("journal damage end to end: torn tails are repaired at restart, a damaged middle record refuses startup",
+          "[journal_damage]") {
     TempDir dir;
     EmulatorProcess emulator(dir.path() / "emulator");
     HostConfig config;
@@ -52,7 +53,8 @@ TEST_CASE("journal damage end to end: torn tails are repaired at restart, a dama
     // line whose checksum is wrong, and zeroes (a file extended but never written).
     const std::vector<std::pair<std::string, std::string>> tails = {
         {"unterminated garbage", "{\"seq\":999,\"crc32c\":\"0000"},
-        {"last record with a bad checksum", "{\"seq\":@SEQ@,\"crc32c\":\"deadbeef\",\"rec\":{\"received_ms\":1,\"signal\":{}}}\n"},
+        {"last record with a bad checksum",
+         "{\"seq\":@SEQ@,\"crc32c\":\"deadbeef\",\"rec\":{\"received_ms\":1,\"signal\":{}}}\n"},
         {"zero-filled tail", std::string(512, '\0')},
     };
     int sent = 0;
@@ -78,7 +80,8 @@ TEST_CASE("journal damage end to end: torn tails are repaired at restart, a dama
         CHECK(out.find("torn tail repaired") != std::string::npos);  // ...and says it repaired the tail
         if (out.find("torn tail repaired") != std::string::npos) ++repaired;
         std::cout << "[crash.journal_damage] " << what << ": host started, "
-                  << (out.find("torn tail repaired") != std::string::npos ? "torn tail repaired" : "NO REPAIR REPORTED") << std::endl;
+                  << (out.find("torn tail repaired") != std::string::npos ? "torn tail repaired" : "NO REPAIR REPORTED")
+                  << std::endl;
     }
     // The host keeps working after the repairs: new signals, exactly once.
     auto options = run.options(5);
@@ -115,7 +118,8 @@ TEST_CASE("journal damage end to end: torn tails are repaired at restart, a dama
     CHECK(*exit < 256);  // an exit with a code, not killed by a signal (no crash)
     CHECK(out.find(journal.front().filename().string()) != std::string::npos);
     CHECK(out.find("corrupt") != std::string::npos);
-    std::cout << "[crash.journal_damage] middle record damaged: host refused to start, exit " << (exit ? *exit : -1) << ": "
-              << out.substr(out.find("tradehost:") == std::string::npos ? 0 : out.find("tradehost:"), 300) << std::endl;
+    std::cout << "[crash.journal_damage] middle record damaged: host refused to start, exit " << (exit ? *exit : -1)
+              << ": " << out.substr(out.find("tradehost:") == std::string::npos ? 0 : out.find("tradehost:"), 300)
+              << std::endl;
     CHECK(repaired == static_cast<int>(tails.size()));
 }

@@ -1,16 +1,4 @@
 // tradehost-sender: records ok/fail/indeterminate truthfully and resends exactly like TradingView.
-#include <catch2/catch.hpp>
-
-#include <algorithm>
-#include <atomic>
-#include <fstream>
-#include <map>
-#include <mutex>
-#include <regex>
-#include <string>
-#include <thread>
-#include <vector>
-
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -19,6 +7,17 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "crash_paths.h"
 #include "process_runner.h"
@@ -70,7 +69,8 @@ private:
             std::string body;
             Poco::StreamCopier::copyToString(request.stream(), body);
             std::smatch m;
-            const std::string id = std::regex_search(body, m, std::regex("\"signal_id\":\"([^\"]*)\"")) ? std::string(m[1]) : "";
+            const std::string id =
+                std::regex_search(body, m, std::regex("\"signal_id\":\"([^\"]*)\"")) ? std::string(m[1]) : "";
             int status = 202;
             {
                 std::lock_guard<std::mutex> lock(s_->mutex);
@@ -94,7 +94,9 @@ private:
     class Factory : public Poco::Net::HTTPRequestHandlerFactory {
     public:
         explicit Factory(std::shared_ptr<State> s) : s_(std::move(s)) {}
-        Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override { return new Handler(s_); }
+        Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+            return new Handler(s_);
+        }
 
     private:
         std::shared_ptr<State> s_;
@@ -214,7 +216,8 @@ TEST_CASE("duplicates are shuffled copies; a race sends every copy at once; --ra
     // Shuffled: the copies of one signal do not all arrive back to back.
     bool interleaved = false;
     for (std::size_t i = 1; i < storm.records().size(); ++i)
-        if (storm.records()[i].signalId != storm.records()[i - 1].signalId && copies[storm.records()[i].signalId] > 1) interleaved = true;
+        if (storm.records()[i].signalId != storm.records()[i - 1].signalId && copies[storm.records()[i].signalId] > 1)
+            interleaved = true;
     CHECK(interleaved);
 
     SenderOptions race;
@@ -241,8 +244,9 @@ TEST_CASE("duplicates are shuffled copies; a race sends every copy at once; --ra
 TEST_CASE("the tradehost-sender executable: --help, usage errors, a run with a ledger and --skip-settled", "[sender]") {
     const auto help = runProcess(kSenderBin, {"--help"});
     CHECK(help.exitCode == 0);
-    for (const char* option : {"--url", "--secret", "--count", "--legs", "--venue", "--symbol", "--quantity", "--concurrency",
-                               "--rate", "--duplicates", "--resend-on-5xx", "--resend-delay-ms", "--ledger", "--prefix"})
+    for (const char* option :
+         {"--url", "--secret", "--count", "--legs", "--venue", "--symbol", "--quantity", "--concurrency", "--rate",
+          "--duplicates", "--resend-on-5xx", "--resend-delay-ms", "--ledger", "--prefix"})
         CHECK(help.out.find(option) != std::string::npos);
     CHECK(runProcess(kSenderBin, {"--count", "3"}).exitCode == 64);  // no --url
     CHECK(runProcess(kSenderBin, {"--url", "http://127.0.0.1:1/webhook", "--count", "x"}).exitCode == 64);
@@ -251,15 +255,16 @@ TEST_CASE("the tradehost-sender executable: --help, usage errors, a run with a l
     ScriptedWebhook hook({{"c-2", {400}}});
     TempDir dir;
     const std::string ledger = dir.file("ledger.jsonl");
-    const auto run = runProcess(kSenderBin, {"--url", hook.url(), "--count", "4", "--prefix", "c-", "--legs", "2", "--ledger", ledger,
-                                             "--resend-on-5xx", "--resend-delay-ms", "10"});
+    const auto run = runProcess(kSenderBin, {"--url", hook.url(), "--count", "4", "--prefix", "c-", "--legs", "2",
+                                             "--ledger", ledger, "--resend-on-5xx", "--resend-delay-ms", "10"});
     INFO(run.out << run.err);
     CHECK(run.exitCode == 1);  // c-2 was refused
     CHECK(run.out.find("tradehost-sender: 4 signals") != std::string::npos);
     CHECK(run.out.find("signals ok=3/4") != std::string::npos);
     CHECK(tradehost::tools::readLedger(ledger).size() == 4);
 
-    const auto again = runProcess(kSenderBin, {"--url", hook.url(), "--count", "4", "--prefix", "c-", "--skip-settled", ledger});
+    const auto again =
+        runProcess(kSenderBin, {"--url", hook.url(), "--count", "4", "--prefix", "c-", "--skip-settled", ledger});
     INFO(again.out << again.err);
     CHECK(again.exitCode == 0);
     CHECK(again.out.find("tradehost-sender: 0 signals") != std::string::npos);

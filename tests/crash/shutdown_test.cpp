@@ -1,6 +1,5 @@
 // A supervisor's SIGTERM stops the host cleanly whenever it comes, even right after startup.
 #include <catch2/catch.hpp>
-
 #include <csignal>
 #include <iostream>
 #include <map>
@@ -31,8 +30,9 @@ TEST_CASE("SIGTERM as soon as the host says it is ready stops it cleanly", "[shu
     }
     std::string text;
     for (const auto& [code, n] : exits)
-        text += " " + (code >= 256 ? "killed-by-signal-" + std::to_string(code - 256) : "exit-" + std::to_string(code)) + "=" +
-                std::to_string(n);
+        text += " " +
+                (code >= 256 ? "killed-by-signal-" + std::to_string(code - 256) : "exit-" + std::to_string(code)) +
+                "=" + std::to_string(n);
     std::cout << "[crash.shutdown] " << rounds << " starts, SIGTERM on the ready line:" << text << std::endl;
     CHECK(exits[0] == rounds);
 }

@@ -39,7 +39,8 @@ std::string pathOf(int fd) {
 
 bool isJournalSegment(int fd) {
     const std::string p = pathOf(fd);
-    return p.find("/journal/journal-") != std::string::npos && p.size() > 6 && p.compare(p.size() - 6, 6, ".jsonl") == 0;
+    return p.find("/journal/journal-") != std::string::npos && p.size() > 6 &&
+           p.compare(p.size() - 6, 6, ".jsonl") == 0;
 }
 
 void announce(const std::string& what) {

@@ -2,7 +2,6 @@
 // write), injected into the real process by an LD_PRELOAD shim. The batch it hit is answered 503,
 // never 2xx; the host fail-stops; a restart recovers; resends go through; nothing lost or doubled.
 #include <catch2/catch.hpp>
-
 #include <iostream>
 #include <string>
 #include <vector>
@@ -26,7 +25,8 @@ struct StorageFault {
 
 }  // namespace
 
-TEST_CASE("a journal the disk refuses: 503 for that batch, fail-stop, restart, nothing lost or doubled", "[storage_faults]") {
+TEST_CASE("a journal the disk refuses: 503 for that batch, fail-stop, restart, nothing lost or doubled",
+          "[storage_faults]") {
     const int signals = 12;
     TempDir dir;
     EmulatorProcess emulator(dir.path() / "emulator");
@@ -38,7 +38,8 @@ TEST_CASE("a journal the disk refuses: 503 for that batch, fail-stop, restart, n
     for (const auto& fault : faults) {
         SECTION(fault.name) {
             HostProcess host(dir.path() / fault.name, emulator, config);
-            SignalRun run(host, emulator, {fault.name + "-", config.venue, 2, "0.002"}, dir.path() / (fault.name + ".ledger"));
+            SignalRun run(host, emulator, {fault.name + "-", config.venue, 2, "0.002"},
+                          dir.path() / (fault.name + ".ledger"));
             // The 4th journal write / sync of this run fails (the first happen at open and for the
             // first signals): mid-stream, with acknowledged signals before it.
             REQUIRE(host.start({{"LD_PRELOAD", kStorageFaultShim}, {fault.variable, "4"}}));

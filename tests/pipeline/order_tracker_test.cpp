@@ -297,19 +297,35 @@ TEST_CASE("tracker: an operator's cancel request is carried out at the venue", "
         CHECK(control.closed ==
               std::vector<std::pair<std::uint64_t, std::string>>{{*request, "the order was no longer open"}});
     }
-    SECTION("refused by the venue: order_cancel_failed, the order still followed") {
+    SECTION("refused by the venue: order_cancel_failed once, the request kept and tried again until it works") {
         r.venue.willCancel(Rejected{"-1003", "Too many requests."});
         r.run(*tr);
-        CHECK(names(*r.gate, mark) == Names{"order_cancel_failed", "order_cancel_closed"});
+        CHECK(names(*r.gate, mark) == Names{"order_cancel_failed"});
         const auto failed = theEvent(*r.gate, "order_cancel_failed", "s1");
         CHECK(field(failed, "code") == "-1003");
         CHECK(field(failed, "message") == "Too many requests.");
         CHECK(field(failed, "request") == std::to_string(*request));
         CHECK(r.leg("s1").state == LegState::Working);
         CHECK(tr->working() == 1);
-        CHECK(control.closed == std::vector<std::pair<std::uint64_t, std::string>>{
-                                    {*request, "the venue refused the cancel: -1003 Too many requests."}});
+        CHECK(control.closed.empty());
+        CHECK(r.gate->openCancelRequests("bn").size() == 1);
+        // Backing off: 1 s after the first refusal, then 2 s, 4 s ... up to a minute.
+        r.clock.setMs(kT0 + 1999);
+        r.run(*tr);
+        CHECK(r.venue.cancelled.size() == 1);
+        r.clock.setMs(kT0 + 2000);
+        r.venue.willCancel(Rejected{"-1003", "Too many requests."});
+        r.run(*tr);
+        CHECK(r.venue.cancelled.size() == 2);
+        CHECK(countOf(names(*r.gate, mark), "order_cancel_failed") == 1);  // refusals after the first are not logged
+        r.clock.setMs(kT0 + 10'000);
+        r.venue.willCancel(Canceled{orderFor(intentOf(w), OrderStatus::Canceled, "0")});
+        r.run(*tr);
+        CHECK(r.venue.cancelled.size() == 3);
+        CHECK(r.leg("s1").state == LegState::Cancelled);
+        CHECK(control.closed == std::vector<std::pair<std::uint64_t, std::string>>{{*request, "cancelled"}});
     }
+
     SECTION("no answer: the request stays open and is tried again at the next look") {
         r.venue.willCancel(Unknown{"timeout"});
         r.run(*tr);
