@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -54,7 +55,7 @@ constexpr int kExitIo = 74;
 
 // Bumped whenever what `prefill` builds changes (ids, times, states, events, schema of the stamp):
 // a cached dir with another stamp is rebuilt, never reused.
-constexpr int kPrefillVersion = 1;
+constexpr int kPrefillVersion = 2;
 constexpr const char* kStampFile = "bench-prefill.json";
 constexpr const char* kVenue = "paper";
 constexpr std::int64_t kDayMs = 24 * 3600'000LL;
@@ -86,8 +87,9 @@ prefill: builds DIR as the storage of a host that admitted and traded N signals 
   tradehost creates both. Built in DIR.building and renamed, with DIR/bench-prefill.json as its
   stamp; a DIR whose stamp matches (tool version, N, B, D) and whose oldest signal is still at
   least a day inside the retention is reused (--force rebuilds).
-  Prints one JSON line: reused, seconds (of the build, also when reused), admit_seconds,
-  apply_seconds, signals, bytes {...}.
+  Prints one JSON line: reused, then the stamp's fields (also when reused: the build's figures):
+  signals, batch, days, built_ms, oldest/newest_received_ms, seconds, admit_seconds,
+  apply_seconds, admit_per_s, bytes {...}.
 
 Exit codes: 0 ok, 1 a check failed (a signal not admitted, a change not applied), 64 usage,
 74 I/O or gate error.
@@ -354,13 +356,16 @@ struct PrefillOptions {
     bool force = false;
 };
 
-// The stamp of a cached dir, if it is there and still usable; nullopt means build it again.
-std::optional<Poco::JSON::Object::Ptr> reusableStamp(const PrefillOptions& o, std::int64_t nowMs) {
+// The stamp of a cached dir (one JSON object: what was built, and the build's figures), if it is
+// there and the dir is still usable; nullopt means build it again.
+std::optional<std::string> reusableStamp(const PrefillOptions& o, std::int64_t nowMs) {
     std::ifstream in(o.dir / kStampFile);
     if (!in || !fs::exists(o.dir / "gate.sqlite")) return std::nullopt;
+    std::string text;
+    std::getline(in, text);
     try {
         Poco::JSON::Parser parser;
-        auto stamp = parser.parse(in).extract<Poco::JSON::Object::Ptr>();
+        auto stamp = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
         const std::int64_t retentionMs = PipelineOptions{}.retentionMs;
         if (stamp->getValue<int>("version") != kPrefillVersion || stamp->getValue<long>("signals") != o.signals ||
             stamp->getValue<long>("batch") != o.batch || stamp->getValue<int>("days") != o.days)
@@ -368,7 +373,7 @@ std::optional<Poco::JSON::Object::Ptr> reusableStamp(const PrefillOptions& o, st
         // Signals about to leave the retention window would make the host's janitor start by
         // forgetting them: that is not the gate this scenario means to measure.
         if (stamp->getValue<std::int64_t>("oldest_received_ms") < nowMs - retentionMs + kDayMs) return std::nullopt;
-        return stamp;
+        return text;
     } catch (const Poco::Exception&) {
         return std::nullopt;
     }
@@ -377,13 +382,12 @@ std::optional<Poco::JSON::Object::Ptr> reusableStamp(const PrefillOptions& o, st
 int runPrefill(const PrefillOptions& o) {
     const WallClock clock;
     const std::int64_t startMs = clock.nowMs();
+    std::string dir;
+    appendJsonString(dir, o.dir.string());
     if (!o.force) {
         if (const auto stamp = reusableStamp(o, startMs)) {
-            std::cout << "{\"mode\":\"prefill\",\"reused\":true,\"dir\":";
-            std::string dir;
-            appendJsonString(dir, o.dir.string());
-            std::cout << dir << ",\"signals\":" << o.signals << ",\"seconds\":" << (*stamp)->getValue<double>("seconds")
-                      << ",\"built_ms\":" << (*stamp)->getValue<std::int64_t>("built_ms") << "}" << std::endl;
+            std::cout << "{\"mode\":\"prefill\",\"reused\":true,\"dir\":" << dir << "," << stamp->substr(1)
+                      << std::endl;
             return 0;
         }
     }
@@ -495,23 +499,22 @@ int runPrefill(const PrefillOptions& o) {
     }
     const GateBytes bytes = measureGate(gatePath, 0);
     const double seconds = secondsSince(t0);
+    std::ostringstream figures;
+    figures << "\"tool\":\"admission_bench prefill\",\"version\":" << kPrefillVersion << ",\"signals\":" << o.signals
+            << ",\"batch\":" << o.batch << ",\"days\":" << o.days << ",\"built_ms\":" << startMs
+            << ",\"oldest_received_ms\":" << firstMs << ",\"newest_received_ms\":" << lastMs
+            << ",\"seconds\":" << number(seconds) << ",\"admit_seconds\":" << number(admitSeconds)
+            << ",\"apply_seconds\":" << number(applySeconds)
+            << ",\"admit_per_s\":" << number(admitSeconds > 0 ? static_cast<double>(o.signals) / admitSeconds : 0, 0)
+            << ",\"bytes\":" << gateBytesJson(bytes, 0, 0) << "}";
     {
         std::ofstream stamp(building / kStampFile);
-        stamp << "{\"tool\":\"admission_bench prefill\",\"version\":" << kPrefillVersion << ",\"signals\":" << o.signals
-              << ",\"batch\":" << o.batch << ",\"days\":" << o.days << ",\"built_ms\":" << startMs
-              << ",\"oldest_received_ms\":" << firstMs << ",\"newest_received_ms\":" << lastMs
-              << ",\"seconds\":" << number(seconds) << "}\n";
+        stamp << "{" << figures.str() << "\n";
         if (!stamp.flush()) throw std::runtime_error("cannot write " + (building / kStampFile).string());
     }
     fs::remove_all(o.dir);
     fs::rename(building, o.dir);
-    std::string dir;
-    appendJsonString(dir, o.dir.string());
-    std::cout << "{\"mode\":\"prefill\",\"reused\":false,\"dir\":" << dir << ",\"signals\":" << o.signals
-              << ",\"batch\":" << o.batch << ",\"seconds\":" << number(seconds)
-              << ",\"admit_seconds\":" << number(admitSeconds) << ",\"apply_seconds\":" << number(applySeconds)
-              << ",\"admit_per_s\":" << number(admitSeconds > 0 ? static_cast<double>(o.signals) / admitSeconds : 0, 0)
-              << ",\"bytes\":" << gateBytesJson(bytes, 0, 0) << "}" << std::endl;
+    std::cout << "{\"mode\":\"prefill\",\"reused\":false,\"dir\":" << dir << "," << figures.str() << std::endl;
     return 0;
 }
 
