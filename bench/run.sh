@@ -768,7 +768,7 @@ scenario_gate_admission() {
 
 scenario_gate_backlog() {
   local cache=$CACHE_DIR/gate-prefill-$BACKLOG_SIGNALS prefill=$TMP/backlog.prefill.json
-  local r v dir hwm rss ready rcs_empty="" rcs_prefilled=""
+  local r v dir hwm rss ready order rcs_empty="" rcs_prefilled=""
   local rate_opts=(--rate "$FIXED_RATE" --duration "$DURATION_S" --symbols BTCUSDT:0.002,ETHUSDT:0.01)
   log "gate_backlog: storage with $BACKLOG_SIGNALS signals in the gate (admission_bench prefill, cached in ${cache#"$PWD"/})"
   mkdir -p "$CACHE_DIR"
@@ -779,7 +779,9 @@ scenario_gate_backlog() {
   start_nginx
   for r in $(seq "$RUNS"); do
     log " run $r/$RUNS"
-    for v in empty prefilled; do
+    # Which storage goes first alternates between runs, so that neither always follows the other.
+    if [ $((r % 2)) = 1 ]; then order="empty prefilled"; else order="prefilled empty"; fi
+    for v in $order; do
       if [ "$v" = prefilled ]; then TH_SEED=$cache; else TH_SEED=""; fi
       start_tradehost "backlog-intake-$v" "$PAPER_VENUES"
       echo "{\"ready_ms\":$TH_READY_MS}" >>"$TMP/backlog.$v.ready.jsonl"
@@ -790,14 +792,14 @@ scenario_gate_backlog() {
     done
     run_wrk "$NGINX_URL" "ng$r" "$TMP/backlog.nginx.jsonl"
 
-    for v in empty prefilled; do
+    for v in $order; do
       dir=$TMP/backlog-admit-$v-$r
       if [ "$v" = prefilled ]; then copy_storage "$cache" "$dir"; fi
       admission_run "$dir" "$v$r" "$TMP/backlog.$v.admission.jsonl"
     done
     fsync_reference "$TMP/backlog.fsync.jsonl"
 
-    for v in empty prefilled; do
+    for v in $order; do
       if [ "$v" = prefilled ]; then TH_SEED=$cache; else TH_SEED=""; fi
       start_tradehost "backlog-rss-$v" "$PAPER_VENUES"
       echo "{\"ready_ms\":$TH_READY_MS}" >>"$TMP/backlog.$v.ready.jsonl"
@@ -862,7 +864,8 @@ scenario_gate_backlog() {
   report "journal: the host's \"gate ahead of the journal\" check passes on the empty journal), received over"
   report "the last 3 days (inside the 7-day retention), then moves each leg PENDING → SUBMITTED → ACCEPTED with"
   report "its fill through \`LegStore::apply\`, and consumes and prunes the event outbox (cursor \`event_log\`)."
-  report "VmHWM is read from \`/proc/<tradehost pid>/status\` at ready and after the rate_sender run."
+  report "VmHWM is read from \`/proc/<tradehost pid>/status\` at ready and after the rate_sender run. Within a run,"
+  report "each measurement runs on both storages, empty first in odd runs and prefilled first in even ones."
   report ""
   report "    $BUILD_DIR/bench/admission_bench prefill ${cache#"$PWD"/} --signals $BACKLOG_SIGNALS   # reused while its stamp matches"
   report "    cp -a ${cache#"$PWD"/} <tmp>/<run>/storage; sync <every file of the copy>; $BUILD_DIR/tradehost --config <tmp>/<run>/deployment.yaml --log-level warning"
