@@ -22,18 +22,28 @@
 #                within 1 s, every leg terminal (events.jsonl) within 3 s; nginx acks as reference
 #   emulator     BENCH_EMULATOR_RATE/s for BENCH_EMULATOR_S s through a binance_futures venue to
 #                the Binance emulator over HTTPS: webhook -> order latency from the emulator's ledger
-#   gate_admission, gate_backlog   placeholders for the new core (see "Scenarios to come" below)
+#   gate_admission  build/bench/admission_bench admit: BENCH_ADMISSION_SIGNALS one-leg signals
+#                journaled by 16 writers, then the host's Admitter drains them into a new SQLite
+#                gate (catchUp() timed): admitted/s vs serial fdatasyncs/s (fdatasync_bench, same
+#                run); records per gate transaction; gate and journal bytes per signal
+#   gate_backlog BENCH_BACKLOG_SIGNALS signals already in the gate (admission_bench prefill, built
+#                once and cached in BENCH_CACHE_DIR), an empty and a prefilled storage side by side:
+#                wrk intake 202/s (nginx as reference), admission rate (as gate_admission), and
+#                tradehost's peak RSS (VmHWM) over a BENCH_FIXED_RATE/s rate_sender run
 #
 # Environment (defaults in brackets):
 #   BENCH_RUNS [3]  BENCH_DURATION_S [10] (wrk and fixed-rate runs)  BENCH_SCENARIOS [all above]
 #   BENCH_WRK_THREADS [2]  BENCH_CONNECTIONS [16]  BENCH_FIXED_RATE [1000]
 #   BENCH_BURST_SIGNALS [2000]  BENCH_BURST_S [2]  BENCH_EMULATOR_RATE [100]  BENCH_EMULATOR_S [20]
+#   BENCH_ADMISSION_SIGNALS [50000]  BENCH_BACKLOG_SIGNALS [1000000]
+#   BENCH_CACHE_DIR [<build>/bench-cache: prefilled storage dirs, kept between runs]
 #   BENCH_STRACE [1]  BENCH_OUT [<build>/bench-report.md]  BENCH_KEEP [0: 1 keeps the temp dir]
 #   BUILD_DIR [build]
 #
 # Nothing here uses a fixed port or a system service: tradehost listens on port 0 and prints its
 # URL; nginx runs as the current user from a config generated in the temp dir, on a free port.
-# Storage and temp files live in <build>/bench-tmp.XXXXXX (the build dir's disk), removed on exit.
+# Storage and temp files live in <build>/bench-tmp.XXXXXX (the build dir's disk), removed on exit;
+# prefilled storage dirs are cached in BENCH_CACHE_DIR (same disk) and copied per run.
 set -euo pipefail
 
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
@@ -54,7 +64,9 @@ BURST_S=${BENCH_BURST_S:-2}
 EMULATOR_RATE=${BENCH_EMULATOR_RATE:-100}
 EMULATOR_S=${BENCH_EMULATOR_S:-20}
 STRACE=${BENCH_STRACE:-1}
-SCENARIOS=${BENCH_SCENARIOS:-journal fsync intake fixed_rate burst emulator}
+ADMISSION_SIGNALS=${BENCH_ADMISSION_SIGNALS:-50000}
+BACKLOG_SIGNALS=${BENCH_BACKLOG_SIGNALS:-1000000}
+SCENARIOS=${BENCH_SCENARIOS:-journal fsync intake fixed_rate burst emulator gate_admission gate_backlog}
 REPORT=${BENCH_OUT:-$BUILD_DIR/bench-report.md}
 KEEP=${BENCH_KEEP:-0}
 
@@ -66,6 +78,9 @@ TARGET_BURST_ACK_MS=1000      # every signal of the burst acknowledged within 1 
 TARGET_BURST_TERMINAL_MS=3000 # every leg terminal within 3 s of the first send
 TARGET_ORDER_P50_MS=2         # webhook -> order at the emulator
 TARGET_ORDER_P99_MS=10
+TARGET_ADMITTED_PER_S=5000    # journal -> gate admission, so that a backlog drains
+TARGET_BACKLOG_RATIO=0.8      # prefilled gate / empty gate: intake 202/s and admission/s within 20 %
+TARGET_RSS_MIB=60             # tradehost's peak RSS (VmHWM) at BENCH_FIXED_RATE/s on the paper venue
 
 TRADEHOST=$BUILD_DIR/tradehost
 BENCH_BIN=$BUILD_DIR/bench
@@ -89,10 +104,13 @@ need_cmd() { command -v "$1" >/dev/null || die "$1 is not installed: run tools/i
 
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer (got '$RUNS')"
 [[ $DURATION_S =~ ^[1-9][0-9]*$ ]] || die "BENCH_DURATION_S must be a positive integer (got '$DURATION_S')"
+[[ $ADMISSION_SIGNALS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ADMISSION_SIGNALS must be a positive integer (got '$ADMISSION_SIGNALS')"
+[[ $BACKLOG_SIGNALS =~ ^[1-9][0-9]*$ ]] || die "BENCH_BACKLOG_SIGNALS must be a positive integer (got '$BACKLOG_SIGNALS')"
 
 mkdir -p "$BUILD_DIR"
 ABS_BUILD=$(cd "$BUILD_DIR" && pwd)
 TMP=$(mktemp -d "$ABS_BUILD/bench-tmp.XXXXXX")
+CACHE_DIR=${BENCH_CACHE_DIR:-$ABS_BUILD/bench-cache}
 RUN_TAG=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')  # unique signal ids across runs on one storage
 # The webhook secret: made for this run, handed over in the environment only, never written down.
 BENCH_WEBHOOK_SECRET=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
@@ -192,6 +210,17 @@ clean_exits() { if [ -z "$(echo "$1" | tr -d "0, ")" ]; then echo PASS; else ech
 # ---------------------------------------------------------------------------------------------
 # tradehost: a deployment generated per run, fresh storage, ready when /readyz says 200.
 
+# copy_storage SRC DST: copies a storage dir (cp -a) and fsyncs every file of the copy. Without the
+# fsync, the copy's dirty pages (hundreds of MB for a prefilled gate) are written back by the first
+# fdatasync the host makes on the file, or by the kernel's writeback in the middle of the
+# measurement: a prefilled run then showed p99 acks of 270-400 ms where the synced copy and an
+# empty storage showed 9-40 ms.
+copy_storage() {
+  cp -a "$1" "$2" || die "could not copy $1 to $2"
+  find "$2" -type f -exec sync {} + || die "could not fsync the copy in $2"
+  sync "$2"
+}
+
 # Paper prices for every symbol the scenarios send (the paper venue rejects unknown symbols).
 BURST_SYMBOLS="BTCUSDT:0.002,ETHUSDT:0.01"
 PAPER_PRICES='BTCUSDT: "65000", ETHUSDT: "3200"'
@@ -208,13 +237,17 @@ PAPER_VENUES="venues:
 # start_tradehost NAME VENUES_YAML [WRAPPER...]: starts tradehost on a new deployment and storage
 # (optionally under WRAPPER, e.g. strace) and waits until it is ready. Sets TH_DIR, TH_LOG, TH_PID
 # (tradehost itself), TH_WAIT (the process to wait for: tradehost or its wrapper), TH_URL.
-# TH_ENV (an array of VAR=value) is added to its environment.
+# TH_ENV (an array of VAR=value) is added to its environment. TH_SEED, when set, is a storage dir
+# copied in as the run's storage before the start (a prefilled gate; see copy_storage). Sets TH_READY_MS: launch to
+# ready, in ms (at the readiness poll's 0.1 s resolution).
 TH_ENV=()
+TH_SEED=""
 start_tradehost() {
-  local name=$1 venues=$2
+  local name=$1 venues=$2 launched
   shift 2
   TH_DIR=$(mktemp -d "$TMP/$name.XXXX")
   TH_LOG=$TH_DIR/tradehost.log
+  [ -z "$TH_SEED" ] || copy_storage "$TH_SEED" "$TH_DIR/storage"
   cat >"$TH_DIR/deployment.yaml" <<EOF
 # Generated by bench/run.sh for one run.
 webhook:
@@ -235,6 +268,7 @@ EOF
       "$TRADEHOST" --config "$TH_DIR/deployment.yaml" --log-level warning
   ) >"$TH_LOG" 2>&1 &
   TH_WAIT=$!
+  launched=$(date +%s%N)
   TRACKED+=("$TH_WAIT")
   local deadline=$((SECONDS + 30)) url=""
   TH_PID=""
@@ -249,6 +283,7 @@ EOF
     [ "$SECONDS" -lt "$deadline" ] || die_with_log "tradehost was not ready (GET /readyz -> 200) within 30 s" "$TH_LOG"
     sleep 0.1
   done
+  TH_READY_MS=$((($(date +%s%N) - launched) / 1000000))
   TRACKED+=("$TH_PID")
   TH_URL=$url
 }
@@ -662,25 +697,182 @@ scenario_emulator() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Scenarios to come (the core rewrite adds them; keep one function each, and the same pattern:
-# runs inside, a reference where one exists, medians, a table with targets).
-#
-# scenario_gate_admission: how fast journaled signals are admitted into the gate (signals/s),
-#   e.g. a journal prefilled with N signals replayed at start-up, timed to readiness.
-# scenario_gate_backlog: intake throughput and ack latency with 1,000,000 signals already in the
-#   gate (prefill a storage dir once, copy it per run, then run the intake scenario against it).
+# The gate: how fast journaled signals enter it, and what a big one costs. Both scenarios drive the
+# host's own components (journal, Admitter, SQLite gate) through bench/admission_bench.cpp; the
+# second also runs tradehost itself on a copy of a prefilled storage dir.
+
+# admission_run DIR LABEL OUTFILE: one `admission_bench admit` on storage dir DIR (new, or a copy
+# of a prefilled one); its JSON line is appended to OUTFILE; DIR is removed afterwards (BENCH_KEEP=1
+# keeps it).
+admission_run() {
+  local dir=$1 label=$2 out=$3 json text
+  json=$TMP/admission.$label.$(date +%s%N).json
+  text=${json%.json}.log
+  "$BENCH_BIN/admission_bench" admit "$dir" --signals "$ADMISSION_SIGNALS" --label "$label" >"$json" 2>"$text" ||
+    { cat "$json" >>"$text"; die_with_log "admission_bench admit failed ($label)" "$text"; }
+  tail -n 1 "$json" >>"$out"
+  log "  $label: $(tail -n 1 "$json" | jq -c '{admitted_per_s: .catch_up.per_s, transactions: .catch_up.transactions, gate_open_ms, append_per_s: .append.per_s, gate_per_signal: .bytes.gate_per_signal}')"
+  [ "$KEEP" = 1 ] || rm -rf "$dir"
+}
+
+# fsync_reference OUTFILE: one fdatasync_bench run on the storage filesystem (the disk reference).
+fsync_reference() {
+  "$BENCH_BIN/fdatasync_bench" "$TMP" 2000 300 >>"$1" || die "fdatasync_bench failed on $TMP"
+  log "  fsync: $(tail -n 1 "$1" | jq -c '{ops_per_s, p99: .latency_ms.p99}')"
+}
+
+# thousands N: 1000000 -> 1,000,000.
+thousands() { echo "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }
+# mib KIB: kibibytes as mebibytes with one decimal ("–" for null).
+mib() { if [ "$1" = null ] || [ -z "$1" ]; then echo "–"; else awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; fi; }
 
 scenario_gate_admission() {
-  report "### Gate admission rate"
+  local th=$TMP/admission.jsonl ref=$TMP/admission.fsync.jsonl r
+  log "gate_admission: admission_bench admit ($ADMISSION_SIGNALS signals, new gate), then fdatasync_bench, $RUNS runs"
+  for r in $(seq "$RUNS"); do
+    log " run $r/$RUNS"
+    admission_run "$TMP/admission-$r" "a$r" "$th"
+    fsync_reference "$ref"
+  done
+
+  local rate ops per_tx signals
+  rate=$(median "$th" .catch_up.per_s)
+  ops=$(median "$ref" .ops_per_s)
+  per_tx=$(median "$th" .catch_up.records_per_transaction)
+  signals=$(jq -s 'map(.signals) | add' "$th")
+  report "### Gate admission rate (\`admission_bench admit\`, $ADMISSION_SIGNALS one-leg signals into a new gate)"
   report ""
-  report "Not written yet: added with the new core."
+  report "| figure (median of $RUNS runs) | value (runs) | reference, same runs | ratio | target | result |"
+  report "|---|---|---|---|---|---|"
+  report "| admitted signals/s: journal → Admitter → SQLite gate, \`catchUp()\` timed | $(fmt "$rate") ($(runs "$th" .catch_up.per_s 0)) | serial write+fdatasync ops/s: $(fmt "$ops") ($(runs "$ref" .ops_per_s 0)) | $(ratio "$rate" "$ops") | ≥ $TARGET_ADMITTED_PER_S/s | $(verdict "$rate" '>=' $TARGET_ADMITTED_PER_S) |"
+  report "| records per gate transaction (Admitter batch $(jq -s -r '.[0].catch_up.admit_batch' "$th")) | $(fmt "$per_tx" 1) ($(runs "$th" .catch_up.transactions 0) transactions) | | | | |"
+  report "| signals admitted and queued / journaled, all runs | $(jq -s -r '"\(map(.catch_up.admitted) | add) and \(map(.catch_up.queued) | add) / \(map(.signals) | add)"' "$th") | | | all | $([ "$(jq -s 'map(.catch_up.admitted) | add' "$th")" = "$signals" ] && echo PASS || echo FAIL) |"
+  report "| journal phase: appends/s with $(jq -s -r '.[0].append.threads' "$th") writers (appends per fdatasync) | $(fmt "$(median "$th" .append.per_s)") ($(fmt "$(median "$th" .append.per_sync)" 2)) | | | | |"
+  report "| gate open / Admitter construction ms | $(fmt "$(median "$th" .gate_open_ms)" 1) / $(fmt "$(median "$th" .admitter_ms)" 1) | | | | |"
+  report "| gate after a checkpoint: bytes per signal (gate.sqlite + WAL) | $(fmt "$(median "$th" .bytes.gate_per_signal)") ($(mib "$(median "$th" '.bytes.gate / 1024')") MiB + WAL $(fmt "$(median "$th" .bytes.wal)") B) | | | | |"
+  report "| WAL before the checkpoint MiB | $(mib "$(median "$th" '.bytes.wal_before_checkpoint / 1024')") | | | | |"
+  report "| gate bytes per signal by table and index, more than a page (last run) | $(jq -s -r '.[-1] | .bytes as $b | $b.tables | to_entries | map(select(.value > $b.page_size) | "\(.key) \(.value / $b.gate_signals | round)") | join(", ")' "$th") | | | | |"
+  report "| journal bytes per signal | $(fmt "$(median "$th" .bytes.journal_per_signal)") ($(mib "$(median "$th" '.bytes.journal / 1024')") MiB) | | | | |"
+  report ""
+  report "Each run: a new storage dir under \`$BUILD_DIR/\`; $ADMISSION_SIGNALS records \`encodeSignalRecord(now, canonical)\`"
+  report "(flat one-leg bodies through \`parseSignal\`, venue \`paper\`) appended to a real \`Journal\` by 16"
+  report "threads; then \`openSqliteGate\` and the host's \`Admitter\` with one route (\`paper\`: a \`VenueLane\`,"
+  report "\`ClientOrderIdCodec(ClientOrderIdRules{}, \"paper\")\`, no executor), and only \`catchUp()\` is timed."
+  report "Transactions are counted by a \`SignalAdmission\` wrapper (one \`admit()\` call, one transaction)."
+  report "Bytes: the gate closed, then \`PRAGMA wal_checkpoint(TRUNCATE)\`; tables and indexes from SQLite's \`dbstat\`."
+  report ""
+  report "    $BUILD_DIR/bench/admission_bench admit <tmp>/admission-<run> --signals $ADMISSION_SIGNALS"
+  report "    $BUILD_DIR/bench/fdatasync_bench <storage fs tmp dir> 2000 300"
   report ""
 }
 
 scenario_gate_backlog() {
-  report "### 1,000,000 signals already in the gate"
+  local cache=$CACHE_DIR/gate-prefill-$BACKLOG_SIGNALS prefill=$TMP/backlog.prefill.json
+  local r v dir hwm rss ready order rcs_empty="" rcs_prefilled=""
+  local rate_opts=(--rate "$FIXED_RATE" --duration "$DURATION_S" --symbols BTCUSDT:0.002,ETHUSDT:0.01)
+  log "gate_backlog: storage with $BACKLOG_SIGNALS signals in the gate (admission_bench prefill, cached in ${cache#"$PWD"/})"
+  mkdir -p "$CACHE_DIR"
+  "$BENCH_BIN/admission_bench" prefill "$cache" --signals "$BACKLOG_SIGNALS" >"$prefill" 2>"$TMP/backlog.prefill.log" ||
+    { cat "$prefill" >>"$TMP/backlog.prefill.log"; die_with_log "admission_bench prefill failed" "$TMP/backlog.prefill.log"; }
+  log "  prefill: $(jq -c '{reused, seconds, admit_seconds, apply_seconds, gate_bytes: .bytes.gate}' "$prefill")"
+  log "gate_backlog: empty vs prefilled storage, $RUNS runs of: wrk intake (then nginx), admission_bench admit (then fdatasync_bench), rate_sender ${FIXED_RATE}/s for ${DURATION_S} s with VmHWM"
+  start_nginx
+  for r in $(seq "$RUNS"); do
+    log " run $r/$RUNS"
+    # Which storage goes first alternates between runs, so that neither always follows the other.
+    if [ $((r % 2)) = 1 ]; then order="empty prefilled"; else order="prefilled empty"; fi
+    for v in $order; do
+      if [ "$v" = prefilled ]; then TH_SEED=$cache; else TH_SEED=""; fi
+      start_tradehost "backlog-intake-$v" "$PAPER_VENUES"
+      echo "{\"ready_ms\":$TH_READY_MS}" >>"$TMP/backlog.$v.ready.jsonl"
+      run_wrk "$TH_URL" "$v$r" "$TMP/backlog.$v.intake.jsonl"
+      stop_tradehost
+      if [ "$v" = empty ]; then rcs_empty+="${rcs_empty:+, }$TH_RC"; else rcs_prefilled+="${rcs_prefilled:+, }$TH_RC"; fi
+      [ "$KEEP" = 1 ] || rm -rf "$TH_DIR/storage"
+    done
+    run_wrk "$NGINX_URL" "ng$r" "$TMP/backlog.nginx.jsonl"
+
+    for v in $order; do
+      dir=$TMP/backlog-admit-$v-$r
+      if [ "$v" = prefilled ]; then copy_storage "$cache" "$dir"; fi
+      admission_run "$dir" "$v$r" "$TMP/backlog.$v.admission.jsonl"
+    done
+    fsync_reference "$TMP/backlog.fsync.jsonl"
+
+    for v in $order; do
+      if [ "$v" = prefilled ]; then TH_SEED=$cache; else TH_SEED=""; fi
+      start_tradehost "backlog-rss-$v" "$PAPER_VENUES"
+      echo "{\"ready_ms\":$TH_READY_MS}" >>"$TMP/backlog.$v.ready.jsonl"
+      ready=$(awk '/^VmHWM:/ { print $2 }' "/proc/$TH_PID/status")
+      run_sender "$v$r" "$TMP/backlog.$v.rate.jsonl" --url "$TH_URL" --prefix "g$RUN_TAG$v$r-" "${rate_opts[@]}"
+      hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$TH_PID/status")
+      rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$TH_PID/status")
+      echo "{\"ready_hwm_kib\":${ready:-null},\"hwm_kib\":${hwm:-null},\"rss_kib\":${rss:-null}}" >>"$TMP/backlog.$v.rss.jsonl"
+      log "  $v$r: VmHWM at ready $(mib "$ready") MiB, after the run $(mib "$hwm") MiB (VmRSS $(mib "$rss") MiB)"
+      stop_tradehost
+      if [ "$v" = empty ]; then rcs_empty+="${rcs_empty:+, }$TH_RC"; else rcs_prefilled+="${rcs_prefilled:+, }$TH_RC"; fi
+      [ "$KEEP" = 1 ] || rm -rf "$TH_DIR/storage"
+    done
+  done
+  TH_SEED=""
+  stop_nginx
+
+  local e=$TMP/backlog.empty p=$TMP/backlog.prefilled
+  local e_in p_in ng e_ad p_ad ops e_hwm p_hwm
+  e_in=$(median "$e.intake.jsonl" .accepted_per_s)
+  p_in=$(median "$p.intake.jsonl" .accepted_per_s)
+  ng=$(median "$TMP/backlog.nginx.jsonl" .accepted_per_s)
+  e_ad=$(median "$e.admission.jsonl" .catch_up.per_s)
+  p_ad=$(median "$p.admission.jsonl" .catch_up.per_s)
+  ops=$(median "$TMP/backlog.fsync.jsonl" .ops_per_s)
+  e_hwm=$(median_worst "$e.rss.jsonl" .hwm_kib)
+  p_hwm=$(median_worst "$p.rss.jsonl" .hwm_kib)
+  local in_ratio ad_ratio
+  in_ratio=$(ratio "$p_in" "$e_in")
+  ad_ratio=$(ratio "$p_ad" "$e_ad")
+  # backlog_pair FILE_SUFFIX JQ_PATH DECIMALS: "empty | prefilled | prefilled / empty" cells, medians with runs.
+  backlog_pair() {
+    local a b
+    a=$(median "$e.$1" "$2")
+    b=$(median "$p.$1" "$2")
+    echo "$(fmt "$a" "$3") ($(runs "$e.$1" "$2" "$3")) | $(fmt "$b" "$3") ($(runs "$p.$1" "$2" "$3")) | $(ratio "$b" "$a")"
+  }
+  report "### $(thousands "$BACKLOG_SIGNALS") signals already in the gate: empty vs prefilled storage"
   report ""
-  report "Not written yet: added with the new core."
+  report "Prefilled storage: $(jq -r '"\(.signals) one-leg signals, all ACCEPTED and filled, outbox consumed; gate \(.bytes.gate / 1048576 | floor) MiB (\(.bytes.gate_per_signal) bytes per signal, \(.bytes.freelist_bytes / 1048576 | floor) MiB of them free pages); " + (if .reused then "reused from the cache (built in \(.seconds) s)" else "built in \(.seconds) s (admit \(.admit_seconds) s, leg changes \(.apply_seconds) s)" end)' "$prefill")."
+  report ""
+  report "| figure (median of $RUNS runs) | empty gate | prefilled gate | prefilled / empty | reference, same runs | target | result |"
+  report "|---|---|---|---|---|---|---|"
+  report "| (a) intake 202/s (wrk) | $(fmt "$e_in") ($(runs "$e.intake.jsonl" .accepted_per_s 0)) | $(fmt "$p_in") ($(runs "$p.intake.jsonl" .accepted_per_s 0)) | $in_ratio | nginx $(fmt "$ng")/s; empty / nginx $(ratio "$e_in" "$ng"), prefilled / nginx $(ratio "$p_in" "$ng") | prefilled / empty ≥ $TARGET_BACKLOG_RATIO | $(verdict "$in_ratio" '>=' $TARGET_BACKLOG_RATIO) |"
+  report "| (a) wrk latency p50 / p99 ms | $(fmt "$(median "$e.intake.jsonl" .latency_ms.p50)" 2) / $(fmt "$(median "$e.intake.jsonl" .latency_ms.p99)" 2) | $(fmt "$(median "$p.intake.jsonl" .latency_ms.p50)" 2) / $(fmt "$(median "$p.intake.jsonl" .latency_ms.p99)" 2) | $(ratio "$(median "$p.intake.jsonl" .latency_ms.p99)" "$(median "$e.intake.jsonl" .latency_ms.p99)") (p99) | nginx $(fmt "$(median "$TMP/backlog.nginx.jsonl" .latency_ms.p50)" 2) / $(fmt "$(median "$TMP/backlog.nginx.jsonl" .latency_ms.p99)" 2) | | |"
+  report "| (a) answers, all runs | $(statuses "$e.intake.jsonl") | $(statuses "$p.intake.jsonl") | | nginx $(statuses "$TMP/backlog.nginx.jsonl") | only 202 counts | |"
+  report "| (b) admitted signals/s (\`catchUp()\`, $ADMISSION_SIGNALS signals) | $(fmt "$e_ad") ($(runs "$e.admission.jsonl" .catch_up.per_s 0)) | $(fmt "$p_ad") ($(runs "$p.admission.jsonl" .catch_up.per_s 0)) | $ad_ratio | serial write+fdatasync ops/s $(fmt "$ops"); empty / disk $(ratio "$e_ad" "$ops"), prefilled / disk $(ratio "$p_ad" "$ops") | prefilled / empty ≥ $TARGET_BACKLOG_RATIO; ≥ $TARGET_ADMITTED_PER_S/s | $(verdict "$ad_ratio" '>=' $TARGET_BACKLOG_RATIO) / $(verdict "$p_ad" '>=' $TARGET_ADMITTED_PER_S) |"
+  report "| (b) records per gate transaction | $(backlog_pair admission.jsonl .catch_up.records_per_transaction 1) | | | |"
+  report "| (b) gate open ms (\`openSqliteGate\`) | $(backlog_pair admission.jsonl .gate_open_ms 1) | | | |"
+  report "| (b) gate bytes per signal after the run (checkpointed) | $(backlog_pair admission.jsonl .bytes.gate_per_signal 0) | | | |"
+  report "| (c) peak RSS, VmHWM MiB after ${FIXED_RATE}/s for ${DURATION_S} s (paper venue) | $(mib "$e_hwm") ($(runs "$e.rss.jsonl" '.hwm_kib / 1024' 1)) | $(mib "$p_hwm") ($(runs "$p.rss.jsonl" '.hwm_kib / 1024' 1)) | $(ratio "$p_hwm" "$e_hwm") | | ≤ $TARGET_RSS_MIB MiB | $(verdict "$(awk -v k="$e_hwm" 'BEGIN { print (k == "null") ? "null" : k / 1024 }')" '<=' $TARGET_RSS_MIB) / $(verdict "$(awk -v k="$p_hwm" 'BEGIN { print (k == "null") ? "null" : k / 1024 }')" '<=' $TARGET_RSS_MIB) |"
+  report "| (c) VmHWM at ready MiB | $(backlog_pair rss.jsonl '.ready_hwm_kib / 1024' 1) | | | |"
+  report "| (c) VmRSS at the end of the run MiB | $(backlog_pair rss.jsonl '.rss_kib / 1024' 1) | | | |"
+  report "| (c) ack latency p99 ms (from the intended send) | $(backlog_pair rate.jsonl .latency_ms.p99 2) | | | |"
+  report "| (c) answers, all runs | $(statuses "$e.rate.jsonl"); no answer or unsent: $(jq -s 'map(.no_answer + .unsent) | add' "$e.rate.jsonl") | $(statuses "$p.rate.jsonl"); no answer or unsent: $(jq -s 'map(.no_answer + .unsent) | add' "$p.rate.jsonl") | | | all 202 | |"
+  report "| tradehost start → ready ms (every start) | $(backlog_pair ready.jsonl .ready_ms 0) | | | |"
+  report "| tradehost exit code on SIGTERM | $rcs_empty | $rcs_prefilled | | | 0 | $(clean_exits "$rcs_empty, $rcs_prefilled") |"
+  report ""
+  report "Each tradehost run and each admission run gets its own storage: a new dir (empty) or a fresh copy of"
+  report "the cached prefilled dir (prefilled), made and fsynced before the process starts. The prefill admits its signals"
+  report "through \`SignalAdmission::admit\` in batches of 10,000 with journal position 0 (history without a"
+  report "journal: the host's \"gate ahead of the journal\" check passes on the empty journal), received over"
+  report "the last 3 days (inside the 7-day retention), then moves each leg PENDING → SUBMITTED → ACCEPTED with"
+  report "its fill through \`LegStore::apply\`, and consumes and prunes the event outbox (cursor \`event_log\`)."
+  report "VmHWM is read from \`/proc/<tradehost pid>/status\` at ready and after the rate_sender run. Within a run,"
+  report "each measurement runs on both storages, empty first in odd runs and prefilled first in even ones."
+  report ""
+  report "    $BUILD_DIR/bench/admission_bench prefill ${cache#"$PWD"/} --signals $BACKLOG_SIGNALS   # reused while its stamp matches"
+  report "    cp -a ${cache#"$PWD"/} <tmp>/<run>/storage; sync <every file of the copy>; $BUILD_DIR/tradehost --config <tmp>/<run>/deployment.yaml --log-level warning"
+  report "    wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION_S}s --latency -s bench/wrk/signals.lua http://127.0.0.1:<port>/webhook"
+  report "    $BUILD_DIR/bench/admission_bench admit <copy of the cache or new dir> --signals $ADMISSION_SIGNALS"
+  report "    $BUILD_DIR/bench/rate_sender --url http://127.0.0.1:<port>/webhook --secret-env BENCH_WEBHOOK_SECRET \\"
+  report "      --connections $CONNECTIONS --rate $FIXED_RATE --duration $DURATION_S --symbols BTCUSDT:0.002,ETHUSDT:0.01"
   report ""
 }
 
@@ -692,6 +884,7 @@ need "$BENCH_BIN/rate_sender"
 need "$BENCH_BIN/bench_report"
 need "$BENCH_BIN/fdatasync_bench"
 need "$BENCH_BIN/journal_bench"
+need "$BENCH_BIN/admission_bench"
 for c in nginx wrk jq curl openssl; do need_cmd "$c"; done
 [ "$STRACE" != 1 ] || need_cmd strace
 for s in $SCENARIOS; do
