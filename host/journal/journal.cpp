@@ -386,20 +386,26 @@ void Journal::createSegment(std::uint64_t firstSeq) {
     segments_.push_back({firstSeq, path});
 }
 
-std::uint64_t Journal::append(const std::string& payload) {
-    if (payload.size() < 2 || payload.front() != '{' || payload.back() != '}')
-        throw std::invalid_argument("journal: a payload must be one JSON object text ({...})");
-    if (payload.find('\n') != std::string::npos)
-        throw std::invalid_argument("journal: a payload must not contain a newline (it separates records)");
+std::uint64_t Journal::append(const std::string& payload) { return appendAll({payload}); }
+
+std::uint64_t Journal::appendAll(const std::vector<std::string>& payloads) {
+    if (payloads.empty()) throw std::invalid_argument("journal: appendAll needs at least one payload");
+    for (const auto& payload : payloads) {
+        if (payload.size() < 2 || payload.front() != '{' || payload.back() != '}')
+            throw std::invalid_argument("journal: a payload must be one JSON object text ({...})");
+        if (payload.find('\n') != std::string::npos)
+            throw std::invalid_argument("journal: a payload must not contain a newline (it separates records)");
+    }
 
     std::unique_lock<std::mutex> lock(mutex_);
     if (failed_) throwFailed();
-    // The number is taken only once the line is queued: a throw in between must not leave a gap.
-    const std::uint64_t seq = lastAssigned_ + 1;
-    pending_.push_back(JournalRecord::format(seq, payload));
-    lastAssigned_ = seq;
+    // The numbers are taken only once the lines are queued: a throw in between must not leave a gap.
+    const std::uint64_t first = lastAssigned_ + 1;
+    for (std::size_t i = 0; i < payloads.size(); ++i) pending_.push_back(JournalRecord::format(first + i, payloads[i]));
+    lastAssigned_ = first + payloads.size() - 1;
+    const std::uint64_t seq = lastAssigned_;  // durable once this one is
     for (;;) {
-        if (durable_ >= seq) return seq;
+        if (durable_ >= seq) return first;
         if (failed_) throwFailed();
         if (!leaderActive_) {
             // Lead the next batch: everything queued by now (our own record included) goes out in

@@ -105,6 +105,12 @@ public:
     // restarts the process; recovery then finds each unacknowledged record either whole or absent.
     std::uint64_t append(const std::string& payload);
 
+    // The same for several records at once (a caller that gathers its own batch, like the webhook's
+    // committer): they get consecutive sequence numbers, go out in one write() and one fdatasync
+    // (with whatever else is queued), and the call returns the first one's number once all are
+    // durable. Nothing is written if any payload is invalid (std::invalid_argument) or none given.
+    std::uint64_t appendAll(const std::vector<std::string>& payloads);
+
     // Calls fn(seq, payload) for every durable record with seq > after, in order, across segments.
     // Safe while appends run: sees every record durable when it started (and stops there). Does
     // not hold the journal's lock while calling fn, so fn may append. Segments pruned while it

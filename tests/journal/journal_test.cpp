@@ -75,6 +75,22 @@ TEST_CASE("payloads that are not one single-line JSON object are refused and not
     CHECK(journal->append("{}") == 1);
 }
 
+TEST_CASE("appendAll: a batch gets consecutive numbers and one fdatasync; an invalid one writes nothing", "[journal]") {
+    TempDir tmp;
+    auto journal = Journal::open(optionsFor(tmp.path()), fastIo());
+    REQUIRE(journal->append(payloadFor(1)) == 1);
+    const std::uint64_t syncs = journal->syncCount();
+    CHECK(journal->appendAll({payloadFor(2), payloadFor(3), payloadFor(4)}) == 2);
+    CHECK(journal->syncCount() == syncs + 1);
+    CHECK(journal->lastSequence() == 4);
+    CHECK_THROWS_AS(journal->appendAll({payloadFor(5), "not json"}), std::invalid_argument);
+    CHECK_THROWS_AS(journal->appendAll({}), std::invalid_argument);
+    CHECK(journal->lastSequence() == 4);
+    const auto all = readAll(*journal, 0);
+    REQUIRE(all.size() == 4);
+    for (std::uint64_t i = 1; i <= 4; ++i) CHECK(all[i - 1] == std::make_pair(i, payloadFor(i)));
+}
+
 TEST_CASE("the directory is created with its parents, and each new entry's parent is fsynced", "[journal]") {
     TempDir tmp;
     const auto dir = tmp.path() / "a" / "b" / "c";
