@@ -312,6 +312,7 @@ IntakeOptions intakeOptions(const Deployment& d) {
     if (d.webhook.has("signing_secret")) o.signingSecret = d.webhook.string("signing_secret");
     for (const auto& ip : d.webhook.list("allow_ips")) o.allowIps.insert(ip);
     o.maxBodyBytes = static_cast<std::size_t>(d.webhook.integer("max_body_bytes"));
+    o.maxConnections = static_cast<std::size_t>(std::max<std::int64_t>(1, d.webhook.integer("max_connections")));
     return o;
 }
 

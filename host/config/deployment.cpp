@@ -81,7 +81,10 @@ const std::vector<HostSection>& hostSectionSchemas() {
               .describe("source addresses allowed to send signals; empty allows any"),
           SettingSpec("max_body_bytes", T::Integer)
               .byDefault(std::int64_t{65536})
-              .describe("larger bodies are refused with 413 without being read")},
+              .describe("larger bodies are refused with 413 without being read"),
+          SettingSpec("max_connections", T::Integer)
+              .byDefault(std::int64_t{512})
+              .describe("open connections at once; one more is answered 503 (Retry-After: 1) and closed")},
          &Deployment::webhook},
         {"admin",
          {SettingSpec("listen", T::String)

@@ -1,9 +1,9 @@
 // Intake's memory of signal ids in flight: journaled (or being journaled) but not yet in the gate.
 #include "intake/recent_signals.h"
 
-#include "text/sha256.h"
-
 #include <cstring>
+
+#include "text/sha256.h"
 
 namespace tradehost::host {
 

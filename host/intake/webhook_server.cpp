@@ -1,395 +1,570 @@
-// The HTTP listener signals arrive on: authenticate, bound, parse, journal durably, then answer.
+// The HTTP listener signals arrive on: one event loop reads, bounds and answers every connection;
+// one committer thread journals what it accepted, many requests per fdatasync.
 #include "intake/webhook_server.h"
 
-#include <Poco/HMACEngine.h>
 #include <Poco/Logger.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/HTTPServerResponseImpl.h>
-#include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/TCPServerConnection.h>
-#include <Poco/Net/TCPServerConnectionFactory.h>
-#include <Poco/String.h>
-#include <Poco/Timestamp.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
-#include <algorithm>
-#include <chrono>
+#include <atomic>
+#include <cerrno>
 #include <condition_variable>
-#include <map>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <vector>
 
-#include "events/json_text.h"
-#include "intake/recent_signals.h"
-#include "intake/signal/signal_parser.h"
+#include "intake/http/request_reader.h"
 #include "journal/journal.h"
-#include "pipeline/journal_record.h"
 #include "testing/crash_point.h"
 
 namespace tradehost::host {
-
-struct WebhookServer::State {
-    IntakeOptions options;
-    Journal* journal = nullptr;
-    std::unique_ptr<RecentSignals> recent;  // null when there is no journal (signals refused)
-    std::function<void()> onJournaled;
-    std::function<std::int64_t()> nowMs;
-    std::atomic<bool> ready{false};
-    // The server, for its queue length (load shedding); null once stopped.
-    std::atomic<const Poco::Net::TCPServer*> server{nullptr};
-    // Open connections and whether each is handling a request, so stop() can close the idle ones
-    // at once and let the busy ones finish their answer (keep-alive clients would otherwise hold
-    // a handler thread until their idle timeout).
-    std::mutex connectionsMutex;
-    std::map<Poco::Net::StreamSocket*, bool> connections;  // socket -> busy
-    bool stopping = false;
-    // Over capacity: so many connections wait for a handler thread that answering each one in
-    // turn would keep senders waiting for seconds. Those are answered 503 at once (TradingView
-    // and the sender resend), without reading the body, until the queue is short again.
-    bool overloaded() const {
-        const auto* srv = server.load();
-        return srv && srv->queuedConnections() >= std::max(1, options.maxQueued / 2);
-    }
-};
-
 namespace {
 
-using Poco::Net::HTTPResponse;
+Poco::Logger& log() { return Poco::Logger::get("intake"); }
 
-bool equalsConstantTime(const std::string& a, const std::string& b) {
-    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kMaxUnread = 256 * 1024;  // pipelined bytes a connection may have waiting
+constexpr std::size_t kMaxShed = 64;            // over-capacity connections being answered 503 at once
+constexpr std::int64_t kWriteTimeoutMs = 5000;
+constexpr std::int64_t kScanEveryMs = 50;
+constexpr std::int64_t kStopWaitMs = 5000;  // stop(): the longest a journal record is waited for
+constexpr std::uint64_t kListenerTag = 0;
+constexpr std::uint64_t kWakeTag = 1;
+
+const char* reasonPhrase(int status) {
+    switch (status) {
+        case 100:
+            return "Continue";
+        case 200:
+            return "OK";
+        case 202:
+            return "Accepted";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 408:
+            return "Request Timeout";
+        case 413:
+            return "Content Too Large";
+        case 414:
+            return "URI Too Long";
+        case 417:
+            return "Expectation Failed";
+        case 422:
+            return "Unprocessable Entity";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 500:
+            return "Internal Server Error";
+        case 503:
+            return "Service Unavailable";
+        case 505:
+            return "HTTP Version Not Supported";
+    }
+    return "Unknown";
 }
 
-std::string hmacHex(const std::string& key, const std::string& body) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(body.data()),
-         body.size(), digest, &length);
-    static const char* kHex = "0123456789abcdef";
-    std::string hex;
-    for (unsigned i = 0; i < length; ++i) {
-        hex += kHex[digest[i] >> 4];
-        hex += kHex[digest[i] & 15];
-    }
-    return hex;
+std::string httpResponse(const IntakeAnswer& a, bool keepAlive, int minorVersion) {
+    std::string out = "HTTP/1." + std::to_string(minorVersion) + " " + std::to_string(a.status) + " " +
+                      reasonPhrase(a.status) +
+                      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(a.body.size()) + "\r\n";
+    if (a.retryAfterS > 0) out += "Retry-After: " + std::to_string(a.retryAfterS) + "\r\n";
+    if (!keepAlive)
+        out += "Connection: close\r\n";
+    else if (minorVersion == 0)
+        out += "Connection: keep-alive\r\n";
+    return out + "\r\n" + a.body;
 }
 
-void reply(Poco::Net::HTTPServerResponse& response, HTTPResponse::HTTPStatus status, const std::string& body,
-           bool close = false) {
-    response.setStatusAndReason(status);
-    response.setContentType("application/json");
-    response.setContentLength(static_cast<std::streamsize>(body.size()));
-    if (close) response.setKeepAlive(false);
-    response.send() << body;
+std::string peerAddress(const sockaddr_storage& addr) {
+    char text[INET6_ADDRSTRLEN] = {0};
+    if (addr.ss_family == AF_INET)
+        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr, text, sizeof text);
+    else if (addr.ss_family == AF_INET6)
+        ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr, text, sizeof text);
+    return text;
 }
-
-std::string errorBody(const std::string& error, const std::string& field = "") {
-    std::string out = "{\"error\":";
-    appendJsonString(out, error);
-    if (!field.empty()) {
-        out += ",\"field\":";
-        appendJsonString(out, field);
-    }
-    return out + "}";
-}
-
-class Probe : public Poco::Net::HTTPRequestHandler {
-public:
-    explicit Probe(std::shared_ptr<WebhookServer::State> s, bool readiness) : s_(std::move(s)), readiness_(readiness) {}
-    void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
-        if (!readiness_) return reply(response, HTTPResponse::HTTP_OK, "{\"status\":\"alive\"}");
-        const bool ok = s_->ready && s_->journal && !s_->journal->failed();
-        reply(response, ok ? HTTPResponse::HTTP_OK : HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-              ok ? "{\"status\":\"ready\"}" : "{\"status\":\"not ready\"}");
-    }
-
-private:
-    std::shared_ptr<WebhookServer::State> s_;
-    bool readiness_;
-};
-
-class Simple : public Poco::Net::HTTPRequestHandler {
-public:
-    Simple(HTTPResponse::HTTPStatus status, std::string body, int retryAfterS = 0)
-        : status_(status), body_(std::move(body)), retryAfterS_(retryAfterS) {}
-    void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) override {
-        if (retryAfterS_ > 0) response.set("Retry-After", std::to_string(retryAfterS_));
-        reply(response, status_, body_, true);
-    }
-
-private:
-    HTTPResponse::HTTPStatus status_;
-    std::string body_;
-    int retryAfterS_;
-};
-
-class SignalHandler : public Poco::Net::HTTPRequestHandler {
-public:
-    SignalHandler(std::shared_ptr<WebhookServer::State> s, std::string token)
-        : s_(std::move(s)), token_(std::move(token)) {}
-
-    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
-        const IntakeOptions& o = s_->options;
-        // Source address first, from the real peer (never a forwarded-for header).
-        if (!o.allowIps.empty() && !o.allowIps.count(request.clientAddress().host().toString()))
-            return reply(response, HTTPResponse::HTTP_FORBIDDEN, errorBody("source address not allowed"), true);
-
-        // Framing (RFC 9112 §6.3): both Content-Length and Transfer-Encoding, or two different
-        // Content-Length values, are how requests get smuggled.
-        int lengths = 0;
-        std::string firstLength;
-        for (auto it = request.find("Content-Length");
-             it != request.end() && Poco::icompare(it->first, "Content-Length") == 0; ++it) {
-            if (lengths++ == 0)
-                firstLength = it->second;
-            else if (it->second != firstLength)
-                return reply(response, HTTPResponse::HTTP_BAD_REQUEST,
-                             errorBody("conflicting Content-Length headers", "body"), true);
-        }
-        // Text Poco could not parse never gets here (the connection loop answers it); what Poco
-        // does parse but RFC 9110 forbids (a sign, "-5") stops here.
-        if (lengths > 0 && (firstLength.empty() || firstLength.size() > 18 ||
-                            firstLength.find_first_not_of("0123456789") != std::string::npos))
-            return reply(response, HTTPResponse::HTTP_BAD_REQUEST,
-                         errorBody("Content-Length is not a number", "Content-Length"), true);
-        if (lengths > 0 && request.has("Transfer-Encoding"))
-            return reply(response, HTTPResponse::HTTP_BAD_REQUEST,
-                         errorBody("both Content-Length and Transfer-Encoding", "body"), true);
-        if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(o.maxBodyBytes))
-            return reply(response, HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
-                         errorBody("body larger than " + std::to_string(o.maxBodyBytes) + " bytes", "body"), true);
-
-        // Read what the sender announced (or, chunked, up to the limit), one byte more to notice
-        // a body longer than its length; never a buffer of the limit's size per request.
-        std::string body;
-        std::istream& in = request.stream();
-        if (request.hasContentLength()) {
-            body.resize(static_cast<std::size_t>(request.getContentLength64()) + 1);
-            in.read(body.data(), static_cast<std::streamsize>(body.size()));
-            body.resize(static_cast<std::size_t>(in.gcount()));
-        } else {
-            char chunk[4096];
-            while (body.size() <= o.maxBodyBytes && in.read(chunk, sizeof chunk).gcount() > 0)
-                body.append(chunk, static_cast<std::size_t>(in.gcount()));
-        }
-        if (body.size() > o.maxBodyBytes)
-            return reply(response, HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
-                         errorBody("body larger than " + std::to_string(o.maxBodyBytes) + " bytes", "body"), true);
-        if (request.hasContentLength() && static_cast<Poco::Int64>(body.size()) != request.getContentLength64())
-            return reply(response, HTTPResponse::HTTP_BAD_REQUEST,
-                         errorBody("body shorter than its Content-Length", "body"), true);
-
-        // Authentication before parsing anything the sender controls beyond the framing.
-        bool authenticated = o.secret.empty() && o.pathToken.empty() && o.signingSecret.empty();
-        if (!o.pathToken.empty() && !token_.empty() && equalsConstantTime(token_, o.pathToken)) authenticated = true;
-        if (!o.signingSecret.empty() && request.has("X-Signature")) {
-            const std::string given = request.get("X-Signature");
-            if (given.rfind("sha256=", 0) == 0 && equalsConstantTime(given.substr(7), hmacHex(o.signingSecret, body)))
-                authenticated = true;
-        }
-        const auto parsed = parseSignal(body);
-        const std::optional<std::string>& secret = std::holds_alternative<Parsed>(parsed)
-                                                       ? std::get<Parsed>(parsed).secret
-                                                       : std::get<ParseError>(parsed).secret;
-        if (!o.secret.empty() && secret && equalsConstantTime(*secret, o.secret)) authenticated = true;
-        if (!authenticated)
-            return reply(response, HTTPResponse::HTTP_UNAUTHORIZED, errorBody("authentication failed"), true);
-        if (const auto* e = std::get_if<ParseError>(&parsed))
-            return reply(response, static_cast<HTTPResponse::HTTPStatus>(e->httpStatus),
-                         errorBody(e->message, e->field));
-
-        const Signal& signal = std::get<Parsed>(parsed).signal;
-        if (!s_->journal || !s_->recent || !s_->ready)
-            return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-                         errorBody("not ready: recovery is still running"));
-        switch (s_->recent->claim(signal)) {
-            case RecentSignals::Verdict::Duplicate: {
-                std::string out = "{\"status\":\"duplicate\",\"signal_id\":";
-                appendJsonString(out, signal.signalId);
-                return reply(response, HTTPResponse::HTTP_OK, out + "}");
-            }
-            case RecentSignals::Verdict::NotYetDurable:
-                return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-                             errorBody("the first delivery of this signal is not recorded yet; send it again later"));
-            case RecentSignals::Verdict::Full:
-                response.set("Retry-After", "1");
-                return reply(
-                    response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-                    errorBody("over capacity: signals are being admitted more slowly than they arrive; nothing "
-                              "was recorded, retry shortly"));
-            case RecentSignals::Verdict::Conflict:
-                return refuseConflict(signal, response);
-            case RecentSignals::Verdict::New:
-                break;
-        }
-        std::uint64_t seq = 0;
-        try {
-            seq = s_->journal->append(encodeSignalRecord(s_->nowMs(), signal.canonical));
-        } catch (const std::exception& e) {
-            s_->recent->abandon(signal.signalId);
-            Poco::Logger::get("intake").error(std::string("signal not recorded: ") + e.what());
-            return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-                         errorBody("the signal could not be recorded; send it again later"));
-        }
-        s_->recent->durable(signal.signalId, seq);
-        TRADEHOST_CRASH_POINT("intake.after_journal_append");
-        if (s_->onJournaled) s_->onJournaled();
-        std::string out = "{\"status\":\"accepted\",\"signal_id\":";
-        appendJsonString(out, signal.signalId);
-        return reply(response, HTTPResponse::HTTP_ACCEPTED, out + ",\"journal_seq\":" + std::to_string(seq) + "}");
-    }
-
-private:
-    // Same id, another payload: refused, and the refusal journaled so the admitter records it.
-    void refuseConflict(const Signal& signal, Poco::Net::HTTPServerResponse& response) {
-        try {
-            s_->journal->append(encodeRefusalRecord(
-                {s_->nowMs(), signal.signalId, "same signal_id, different payload", signal.canonical}));
-        } catch (const std::exception& e) {
-            Poco::Logger::get("intake").error(std::string("refusal not recorded: ") + e.what());
-            return reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-                         errorBody("the signal could not be recorded; send it again later"));
-        }
-        if (s_->onJournaled) s_->onJournaled();
-        reply(response, HTTPResponse::HTTP_UNPROCESSABLE_ENTITY,
-              errorBody("signal_id already used with a different payload", "signal_id"));
-    }
-
-private:
-    std::shared_ptr<WebhookServer::State> s_;
-    std::string token_;
-};
-
-class Routes : public Poco::Net::HTTPRequestHandlerFactory {
-public:
-    explicit Routes(std::shared_ptr<WebhookServer::State> s) : s_(std::move(s)) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override {
-        const std::string path = request.getURI().substr(0, request.getURI().find('?'));
-        if (path == "/healthz") return new Probe(s_, false);
-        if (path == "/readyz") return new Probe(s_, true);
-        if (path == "/webhook" || path.rfind("/webhook/", 0) == 0) {
-            if (request.getMethod() != "POST")
-                return new Simple(HTTPResponse::HTTP_METHOD_NOT_ALLOWED, errorBody("use POST"));
-            if (s_->overloaded())
-                return new Simple(
-                    HTTPResponse::HTTP_SERVICE_UNAVAILABLE,
-                    errorBody("over capacity: too many connections waiting; nothing was recorded, retry shortly"), 1);
-            return new SignalHandler(s_, path.size() > 9 ? path.substr(9) : "");
-        }
-        return new Simple(HTTPResponse::HTTP_NOT_FOUND, errorBody("no such route"));
-    }
-
-private:
-    std::shared_ptr<WebhookServer::State> s_;
-};
-
-// One client connection: Poco's HTTP request loop, written out so that every malformed request
-// gets an answer. Poco 1.11's own loop drops the connection without one when the request cannot
-// even be built, e.g. a Content-Length that is not a number (RFC 9112 §6.3 wants 400 + close).
-class Connection : public Poco::Net::TCPServerConnection {
-public:
-    Connection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
-               std::shared_ptr<WebhookServer::State> state)
-        : TCPServerConnection(socket), params_(std::move(params)), state_(std::move(state)), routes_(state_) {}
-
-    void run() override {
-        {
-            const std::lock_guard<std::mutex> lock(state_->connectionsMutex);
-            if (state_->stopping) return;
-            state_->connections[&socket()] = false;
-        }
-        serve();
-        const std::lock_guard<std::mutex> lock(state_->connectionsMutex);
-        state_->connections.erase(&socket());
-    }
-
-private:
-    void serve() {
-        using namespace Poco::Net;
-        HTTPServerSession session(socket(), params_);
-        while (session.hasMoreRequests()) {
-            try {
-                HTTPServerResponseImpl response(session);
-                HTTPServerRequestImpl request(response, session, params_.get());
-                if (!markBusy(true)) return;  // stopping: this request was not read in time
-                response.setDate(Poco::Timestamp());
-                response.setVersion(request.getVersion());
-                response.setKeepAlive(params_->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive());
-                std::unique_ptr<HTTPRequestHandler> handler(routes_.createRequestHandler(request));
-                if (request.getExpectContinue()) response.sendContinue();
-                try {
-                    handler->handleRequest(request, response);
-                } catch (...) {
-                    // Handlers answer every expected failure themselves; anything else is a bug.
-                    if (!response.sent())
-                        sendError(session, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "internal error", "");
-                    return;
-                }
-                session.setKeepAlive(params_->getKeepAlive() && response.getKeepAlive() && session.canKeepAlive());
-                if (!markBusy(false)) return;  // stopping: the answer is out, close
-            } catch (const NoMessageException&) {
-                return;  // the client closed, or sent nothing before the timeout
-            } catch (const MessageException&) {
-                return sendError(session, HTTPResponse::HTTP_BAD_REQUEST, "malformed request", "");
-            } catch (const Poco::SyntaxException&) {
-                // The only number Poco parses while building a request is its Content-Length.
-                return sendError(session, HTTPResponse::HTTP_BAD_REQUEST, "Content-Length is not a number",
-                                 "Content-Length");
-            } catch (const Poco::Exception&) {
-                return;  // the connection failed (reset, timeout while reading): nobody to answer
-            }
-        }
-    }
-
-    // Records whether this connection is handling a request; false once the server is stopping.
-    bool markBusy(bool busy) {
-        const std::lock_guard<std::mutex> lock(state_->connectionsMutex);
-        state_->connections[&socket()] = busy;
-        return !state_->stopping;
-    }
-
-    static void sendError(Poco::Net::HTTPServerSession& session, HTTPResponse::HTTPStatus status,
-                          const std::string& error, const std::string& field) {
-        try {
-            Poco::Net::HTTPServerResponseImpl response(session);
-            response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
-            response.setDate(Poco::Timestamp());
-            session.setKeepAlive(false);
-            reply(response, status, errorBody(error, field), true);
-        } catch (const Poco::Exception&) {
-            // the client is gone
-        }
-    }
-
-    Poco::Net::HTTPServerParams::Ptr params_;
-    std::shared_ptr<WebhookServer::State> state_;
-    Routes routes_;
-};
-
-class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
-public:
-    ConnectionFactory(Poco::Net::HTTPServerParams::Ptr params, std::shared_ptr<WebhookServer::State> state)
-        : params_(std::move(params)), state_(std::move(state)) {}
-    Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
-        return new Connection(socket, params_, state_);
-    }
-
-private:
-    Poco::Net::HTTPServerParams::Ptr params_;
-    std::shared_ptr<WebhookServer::State> state_;
-};
 
 }  // namespace
+
+struct WebhookServer::Impl {
+    Impl(IntakeOptions options, Journal* journal, SignalLookup* lookup, std::function<void()> onJournaled,
+         std::function<std::int64_t()> nowMs)
+        : service_(std::move(options), journal, lookup),
+          journal_(journal),
+          onJournaled_(std::move(onJournaled)),
+          nowMs_(std::move(nowMs)) {}
+
+    // ---- the loop's own state -------------------------------------------------------------
+    enum class Phase { Reading, Journaling, Parked, Writing };
+    struct Connection {
+        int fd = -1;
+        std::string peer;
+        std::string in;  // read, not yet taken by the reader
+        std::unique_ptr<HttpRequestReader> reader;
+        std::string out;  // to write
+        Phase phase = Phase::Reading;
+        bool closeAfterWrite = false;
+        bool shed = false;  // over capacity: answered 503 whatever it asks
+        bool keepAlive = true;
+        int minorVersion = 1;
+        std::uint32_t interest = EPOLLIN;
+        std::int64_t requestStartMs = 0;  // first byte of the request being read (0: none)
+        std::int64_t idleSinceMs = 0;
+        std::int64_t writeSinceMs = 0;
+        std::string claimedId;  // Journaling: the signal id claimed (empty: a refusal record)
+        std::optional<Signal> parked;
+        std::int64_t parkedSinceMs = 0;
+    };
+
+    IntakeService service_;
+    Journal* journal_;
+    std::function<void()> onJournaled_;
+    std::function<std::int64_t()> nowMs_;
+
+    Poco::Net::ServerSocket listener_;
+    int listenFd_ = -1;
+    int epollFd_ = -1;
+    int wakeFd_ = -1;
+    std::unordered_map<std::uint64_t, Connection> connections_;
+    std::uint64_t nextId_ = 2;  // 0 and 1 tag the listener_ and the wake-up descriptor
+    std::size_t shedding_ = 0;
+    std::atomic<bool> stopping_{false};
+    bool listening_ = true;
+    std::thread loopThread_;
+
+    // ---- between the loop and the committer --------------------------------------------
+    struct Job {
+        std::uint64_t connection = 0;
+        std::string record;
+        std::string signalId;
+    };
+    struct Done {
+        std::uint64_t connection = 0;
+        std::uint64_t seq = 0;
+        bool ok = false;
+    };
+    std::mutex jobsMutex_;
+    std::condition_variable jobsChanged_;
+    std::vector<Job> jobs_;
+    bool committerStop_ = false;
+    std::mutex doneMutex_;
+    std::vector<Done> done_;
+    std::atomic<std::size_t> inFlight_{0};
+    std::thread committerThread_;
+
+    // ---- setup ---------------------------------------------------------------------------
+    void bind(const std::string& host, unsigned short port) {
+        // No SO_REUSEPORT: a second tradehost on this address must fail here, not share it.
+        listener_.bind(Poco::Net::SocketAddress(host, port), true, false);
+        listener_.listen(256);
+        listener_.setBlocking(false);
+        listenFd_ = listener_.impl()->sockfd();
+        epollFd_ = ::epoll_create1(EPOLL_CLOEXEC);
+        wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (epollFd_ < 0 || wakeFd_ < 0) throw std::runtime_error("cannot create the webhook's event loop");
+        watch(listenFd_, kListenerTag, EPOLLIN);
+        watch(wakeFd_, kWakeTag, EPOLLIN);
+    }
+
+    void watch(int fd, std::uint64_t tag, std::uint32_t events) {
+        epoll_event ev{};
+        ev.events = events;
+        ev.data.u64 = tag;
+        if (::epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &ev) != 0) throw std::runtime_error("epoll_ctl failed");
+    }
+
+    void wake() {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const auto n = ::write(wakeFd_, &one, sizeof one);
+    }
+
+    // ---- the loop --------------------------------------------------------------------------
+    void run() {
+        epoll_event events[64];
+        std::int64_t nextScanMs = 0;
+        std::int64_t stopDeadlineMs = 0;
+        for (;;) {
+            const int n = ::epoll_wait(epollFd_, events, 64, static_cast<int>(kScanEveryMs));
+            for (int i = 0; i < n; ++i) {
+                const std::uint64_t tag = events[i].data.u64;
+                if (tag == kListenerTag) {
+                    acceptAll();
+                } else if (tag == kWakeTag) {
+                    std::uint64_t count = 0;
+                    [[maybe_unused]] const auto r = ::read(wakeFd_, &count, sizeof count);
+                    completions();
+                } else {
+                    onEvent(tag, events[i].events);
+                }
+            }
+            const std::int64_t now = nowMs_();
+            if (now >= nextScanMs) {
+                nextScanMs = now + kScanEveryMs;
+                scan(now);
+            }
+            if (stopping_) {
+                if (stopDeadlineMs == 0) {
+                    stopDeadlineMs = now + kStopWaitMs;
+                    stopListening();
+                }
+                // Idle connections_ go now; requests already read are answered first.
+                std::vector<std::uint64_t> idle;
+                for (auto& [id, c] : connections_)
+                    if (c.phase == Phase::Reading) idle.push_back(id);
+                for (const auto id : idle) close(id);
+                if ((connections_.empty() && inFlight_ == 0) || now > stopDeadlineMs) break;
+            }
+        }
+        std::vector<std::uint64_t> all;
+        for (auto& [id, c] : connections_) all.push_back(id);
+        for (const auto id : all) close(id);
+    }
+
+    void stopListening() {
+        if (!listening_) return;
+        listening_ = false;
+        ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, listenFd_, nullptr);
+        listener_.close();
+    }
+
+    void acceptAll() {
+        for (;;) {
+            sockaddr_storage addr{};
+            socklen_t length = sizeof addr;
+            const int fd =
+                ::accept4(listenFd_, reinterpret_cast<sockaddr*>(&addr), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd < 0) {
+                if (errno == EINTR || errno == ECONNABORTED) continue;
+                if (errno == EMFILE || errno == ENFILE)
+                    log().warning("webhook: out of file descriptors; connections_ wait in the backlog");
+                return;  // EAGAIN: none left
+            }
+            const bool shed = connections_.size() - shedding_ >= service_.options().maxConnections;
+            if (stopping_ || (shed && shedding_ >= kMaxShed)) {
+                ::close(fd);
+                continue;
+            }
+            const int one = 1;
+            ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            const std::uint64_t id = nextId_++;
+            Connection& c = connections_[id];
+            c.fd = fd;
+            c.peer = peerAddress(addr);
+            c.shed = shed;
+            if (shed) ++shedding_;
+            HttpRequestReader::Limits limits;
+            limits.maxBodyBytes = service_.options().maxBodyBytes;
+            c.reader = std::make_unique<HttpRequestReader>(limits);
+            c.idleSinceMs = nowMs_();
+            watch(fd, id, EPOLLIN);
+        }
+    }
+
+    void setInterest(std::uint64_t id, Connection& c, std::uint32_t events) {
+        if (c.interest == events) return;
+        epoll_event ev{};
+        ev.events = events;
+        ev.data.u64 = id;
+        ::epoll_ctl(epollFd_, EPOLL_CTL_MOD, c.fd, &ev);
+        c.interest = events;
+    }
+
+    void close(std::uint64_t id) {
+        const auto it = connections_.find(id);
+        if (it == connections_.end()) return;
+        if (it->second.shed) --shedding_;
+        ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
+        ::close(it->second.fd);
+        connections_.erase(it);
+    }
+
+    void onEvent(std::uint64_t id, std::uint32_t events) {
+        const auto it = connections_.find(id);
+        if (it == connections_.end()) return;
+        Connection& c = it->second;
+        if ((events & (EPOLLHUP | EPOLLERR)) && c.phase != Phase::Reading) {
+            // Gone while its request is journaled or its answer written: nobody to answer (a
+            // journaled signal stays accepted; its sender will resend and be told "duplicate").
+            close(id);
+            return;
+        }
+        if (events & EPOLLOUT) {
+            flush(id, c);
+            if (!connections_.count(id)) return;
+        }
+        if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && c.phase == Phase::Reading) {
+            if (!readSome(id, c)) return;
+        }
+        resume(id);
+    }
+
+    // Goes on with a connection's buffered requests once it is reading again.
+    void resume(std::uint64_t id) {
+        const auto it = connections_.find(id);
+        if (it != connections_.end() && it->second.phase == Phase::Reading && !it->second.in.empty())
+            process(id, it->second);
+    }
+
+    // Reads what the socket has; false if the connection was closed.
+    bool readSome(std::uint64_t id, Connection& c) {
+        char buffer[kReadChunk];
+        while (c.in.size() < kMaxUnread) {
+            const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
+            if (n > 0) {
+                c.in.append(buffer, static_cast<std::size_t>(n));
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+            if (n < 0 && errno == EINTR) continue;
+            // The peer closed its side (or the connection failed): what it sent whole is still
+            // answered, then the connection closes.
+            if (!c.in.empty()) {
+                process(id, c);
+                const auto still = connections_.find(id);
+                if (still != connections_.end() && still->second.phase != Phase::Reading) {
+                    still->second.keepAlive = false;
+                    still->second.closeAfterWrite = true;
+                    return false;
+                }
+            }
+            close(id);
+            return false;
+        }
+        return true;
+    }
+
+    void process(std::uint64_t id, Connection& c) {
+        while (c.phase == Phase::Reading && !c.in.empty()) {
+            if (c.requestStartMs == 0) c.requestStartMs = nowMs_();
+            std::size_t consumed = 0;
+            const auto status = c.reader->feed(c.in, consumed);
+            c.in.erase(0, consumed);
+            if (status == HttpRequestReader::Status::NeedMore) {
+                if (c.reader->wantsContinue()) {
+                    c.reader->continueSent();
+                    c.out += "HTTP/1.1 100 Continue\r\n\r\n";
+                    flushBytes(id, c);
+                }
+                return;
+            }
+            if (status == HttpRequestReader::Status::Failed) {
+                const HttpError& e = c.reader->error();
+                answer(id, c, {e.status, IntakeService::errorBody(e.message, e.field), true, 0});
+                return;
+            }
+            HttpRequest request = std::move(c.reader->request());
+            c.reader->reset();
+            c.requestStartMs = 0;
+            c.keepAlive = request.keepAlive;
+            c.minorVersion = request.minorVersion;
+            if (c.shed) {
+                answer(id, c,
+                       {503,
+                        IntakeService::errorBody(
+                            "over capacity: too many open connections_; nothing was recorded, retry shortly"),
+                        true, 1});
+                return;
+            }
+            dispatch(id, c, service_.decide(request, c.peer, nowMs_()));
+            if (!connections_.count(id)) return;
+        }
+    }
+
+    void dispatch(std::uint64_t id, Connection& c, IntakeDecision d) {
+        switch (d.kind) {
+            case IntakeDecision::Kind::Answer:
+                answer(id, c, d.answer);
+                return;
+            case IntakeDecision::Kind::Parked:
+                c.phase = Phase::Parked;
+                if (!c.parked) c.parkedSinceMs = nowMs_();
+                c.parked = std::move(d.signal);
+                setInterest(id, c, 0);
+                return;
+            case IntakeDecision::Kind::Journal:
+                c.phase = Phase::Journaling;
+                c.parked.reset();
+                c.claimedId = d.signalId;
+                setInterest(id, c, 0);
+                ++inFlight_;
+                {
+                    std::lock_guard<std::mutex> lock(jobsMutex_);
+                    jobs_.push_back({id, std::move(d.record), std::move(d.signalId)});
+                }
+                jobsChanged_.notify_one();
+                return;
+        }
+    }
+
+    void answer(std::uint64_t id, Connection& c, const IntakeAnswer& a) {
+        const bool keep = c.keepAlive && !a.close && !stopping_;
+        c.out += httpResponse(a, keep, c.minorVersion);
+        c.closeAfterWrite = !keep;
+        c.phase = Phase::Writing;
+        c.parked.reset();
+        flush(id, c);
+    }
+
+    // Writes what is queued; false if the connection was closed (an error, or done_ and not kept).
+    bool flushBytes(std::uint64_t id, Connection& c) {
+        while (!c.out.empty()) {
+            const ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+            if (n > 0) {
+                c.out.erase(0, static_cast<std::size_t>(n));
+                continue;
+            }
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                if (c.writeSinceMs == 0) c.writeSinceMs = nowMs_();
+                setInterest(id, c, EPOLLOUT);
+                return true;
+            }
+            close(id);
+            return false;
+        }
+        c.writeSinceMs = 0;
+        return true;
+    }
+
+    // Writes what is queued; once all is out, the connection closes (if its answer said so) or
+    // reads again. Never processes the next request itself: resume() does.
+    void flush(std::uint64_t id, Connection& c) {
+        if (!flushBytes(id, c) || !c.out.empty()) return;
+        if (c.phase == Phase::Writing) {
+            if (c.closeAfterWrite) {
+                // Half-close first, so the answer is not lost to a reset while unread request
+                // bytes sit in our receive buffer.
+                ::shutdown(c.fd, SHUT_WR);
+                close(id);
+                return;
+            }
+            c.phase = Phase::Reading;
+            c.idleSinceMs = nowMs_();
+        }
+        if (c.phase == Phase::Reading) setInterest(id, c, EPOLLIN);
+    }
+
+    void completions() {
+        std::vector<Done> finished;
+        {
+            std::lock_guard<std::mutex> lock(doneMutex_);
+            finished.swap(done_);
+        }
+        for (const Done& d : finished) {
+            const auto it = connections_.find(d.connection);
+            if (it == connections_.end() || it->second.phase != Phase::Journaling) continue;
+            Connection& c = it->second;
+            const IntakeAnswer a = !d.ok                 ? IntakeService::notRecorded()
+                                   : c.claimedId.empty() ? IntakeService::refused()
+                                                         : IntakeService::accepted(c.claimedId, d.seq);
+            answer(d.connection, c, a);
+            resume(d.connection);
+        }
+        retryParked(nowMs_());
+    }
+
+    // A duplicate of a signal still being journaled waits for that commit (never 200 before it).
+    void retryParked(std::int64_t now) {
+        std::vector<std::uint64_t> parked;
+        for (auto& [id, c] : connections_)
+            if (c.phase == Phase::Parked) parked.push_back(id);
+        for (const auto id : parked) {
+            Connection& c = connections_.at(id);
+            IntakeDecision d = service_.retry(*c.parked, now);
+            if (d.kind == IntakeDecision::Kind::Parked && now - c.parkedSinceMs > service_.options().durableWaitMs)
+                answer(id, c, IntakeService::notYetRecorded());
+            else
+                dispatch(id, c, std::move(d));
+            resume(id);
+        }
+    }
+
+    void scan(std::int64_t now) {
+        const IntakeOptions& o = service_.options();
+        std::vector<std::uint64_t> slow, idle, stuck;
+        for (auto& [id, c] : connections_) {
+            if (c.phase == Phase::Reading && c.requestStartMs != 0 && now - c.requestStartMs > o.requestTimeoutMs)
+                slow.push_back(id);
+            else if (c.phase == Phase::Reading && c.requestStartMs == 0 && now - c.idleSinceMs > o.keepAliveMs)
+                idle.push_back(id);
+            else if (c.phase == Phase::Writing && c.writeSinceMs != 0 && now - c.writeSinceMs > kWriteTimeoutMs)
+                stuck.push_back(id);
+        }
+        for (const auto id : slow) {
+            Connection& c = connections_.at(id);
+            answer(id, c,
+                   {408,
+                    IntakeService::errorBody(
+                        "the request did not arrive whole within " + std::to_string(o.requestTimeoutMs / 1000) + " s",
+                        "request"),
+                    true, 0});
+        }
+        for (const auto id : idle) close(id);
+        for (const auto id : stuck) close(id);
+        retryParked(now);
+    }
+
+    // ---- the committer ---------------------------------------------------------------------
+    void commit() {
+        for (;;) {
+            std::vector<Job> batch;
+            {
+                std::unique_lock<std::mutex> lock(jobsMutex_);
+                jobsChanged_.wait(lock, [&] { return !jobs_.empty() || committerStop_; });
+                if (jobs_.empty()) return;
+                batch.swap(jobs_);
+            }
+            std::vector<std::string> records;
+            records.reserve(batch.size());
+            for (const auto& job : batch) records.push_back(job.record);
+            std::uint64_t first = 0;
+            bool ok = true;
+            try {
+                first = journal_->appendAll(records);
+            } catch (const std::exception& e) {
+                ok = false;
+                log().error(std::string("signals not recorded: ") + e.what());
+            }
+            RecentSignals* recent = service_.recent();
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                if (batch[i].signalId.empty() || !recent) continue;
+                if (ok)
+                    recent->durable(batch[i].signalId, first + i);
+                else
+                    recent->abandon(batch[i].signalId);
+            }
+            if (ok) {
+                TRADEHOST_CRASH_POINT("intake.after_journal_append");
+                if (onJournaled_) onJournaled_();
+            }
+            {
+                std::lock_guard<std::mutex> lock(doneMutex_);
+                for (std::size_t i = 0; i < batch.size(); ++i) done_.push_back({batch[i].connection, first + i, ok});
+            }
+            inFlight_ -= batch.size();
+            wake();
+        }
+    }
+};
 
 std::pair<std::string, unsigned short> parseListenAddress(const std::string& listen) {
     const auto colon = listen.rfind(':');
@@ -408,61 +583,49 @@ std::pair<std::string, unsigned short> parseListenAddress(const std::string& lis
 }
 
 WebhookServer::WebhookServer(IntakeOptions options, Journal* journal, SignalLookup* lookup,
-                             std::function<void()> onJournaled, std::function<std::int64_t()> nowMs)
-    : state_(std::make_shared<State>()) {
+                             std::function<void()> onJournaled, std::function<std::int64_t()> nowMs) {
     const auto [host, port] = parseListenAddress(options.listen);
     host_ = host;
-    state_->options = std::move(options);
-    state_->journal = journal;
-    if (journal && lookup)
-        state_->recent =
-            std::make_unique<RecentSignals>(*lookup, state_->options.maxClaims, std::chrono::milliseconds(2500));
-    state_->onJournaled = std::move(onJournaled);
-    state_->nowMs = std::move(nowMs);
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(host, port), 64);
-    // Reference-counted: the connection factory and the server each hold a reference.
-    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-    // Bounded on purpose: a few handler threads and a queue; slow clients time out (slowloris),
-    // headers are size-limited by Poco (8 KiB a field, 100 fields).
-    params->setMaxThreads(state_->options.maxThreads);
-    params->setMaxQueued(state_->options.maxQueued);
-    params->setTimeout(Poco::Timespan(5, 0));
-    params->setKeepAlive(true);
-    params->setKeepAliveTimeout(Poco::Timespan(5, 0));
-    pool_ = std::make_unique<Poco::ThreadPool>("webhook", 2, state_->options.maxThreads);
-    server_ = std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(params, state_), *pool_, socket, params);
-    state_->server = server_.get();
+    impl_ = std::make_unique<Impl>(std::move(options), journal, lookup, std::move(onJournaled), std::move(nowMs));
+    try {
+        impl_->bind(host, port);
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error(host + ":" + std::to_string(port) + ": " + e.displayText());
+    }
+    port_ = impl_->listener_.address().port();
 }
 
-WebhookServer::~WebhookServer() { stop(); }
+WebhookServer::~WebhookServer() {
+    stop();
+    if (impl_) {
+        if (impl_->epollFd_ >= 0) ::close(impl_->epollFd_);
+        if (impl_->wakeFd_ >= 0) ::close(impl_->wakeFd_);
+    }
+}
 
-void WebhookServer::start() { server_->start(); }
-
-void WebhookServer::setReady(bool ready) { state_->ready = ready; }
+void WebhookServer::start() {
+    impl_->committerThread_ = std::thread([this] { impl_->commit(); });
+    impl_->loopThread_ = std::thread([this] { impl_->run(); });
+}
 
 void WebhookServer::stop() {
-    if (!server_ || state_->server == nullptr) return;
-    server_->stop();  // no new connections
+    if (!impl_ || impl_->stopping_.exchange(true)) return;
+    impl_->service_.setReady(false);
+    impl_->wake();
+    if (impl_->loopThread_.joinable()) impl_->loopThread_.join();
     {
-        const std::lock_guard<std::mutex> lock(state_->connectionsMutex);
-        state_->stopping = true;
-        state_->server = nullptr;
-        for (auto& [socket, busy] : state_->connections) {
-            if (busy) continue;  // finishes its answer, then closes (markBusy)
-            try {
-                socket->shutdownReceive();  // an idle keep-alive connection stops waiting
-            } catch (const Poco::Exception&) {
-                // already closed
-            }
-        }
+        std::lock_guard<std::mutex> lock(impl_->jobsMutex_);
+        impl_->committerStop_ = true;
     }
-    pool_->joinAll();  // every handler has answered and returned
+    impl_->jobsChanged_.notify_all();
+    if (impl_->committerThread_.joinable()) impl_->committerThread_.join();
+    impl_->stopListening();
 }
 
 void WebhookServer::admittedThrough(std::uint64_t seq) {
-    if (state_->recent) state_->recent->admittedThrough(seq);
+    if (RecentSignals* recent = impl_->service_.recent()) recent->admittedThrough(seq);
 }
 
-unsigned short WebhookServer::port() const { return server_->port(); }
+void WebhookServer::setReady(bool ready) { impl_->service_.setReady(ready); }
 
 }  // namespace tradehost::host

@@ -66,6 +66,7 @@ void HostProcess::writeDeployment() {
         y << "]\n";
     }
     if (c.maxBodyBytes) y << "  max_body_bytes: " << *c.maxBodyBytes << "\n";
+    if (c.maxConnections) y << "  max_connections: " << *c.maxConnections << "\n";
     y << "storage:\n  dir: \"" << storageDir().string() << "\"\n";
     y << "risk:\n  max_signal_age_s: " << c.maxSignalAgeS << "\n";
     y << "resolver:\n  settle_window_s: " << c.settleWindowS << "\n  unresolved_alert_s: " << c.unresolvedAlertS

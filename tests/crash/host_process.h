@@ -26,6 +26,7 @@ struct HostConfig {
     std::string signingSecret;  // X-Signature; empty: none
     std::vector<std::string> allowIps;
     std::optional<long> maxBodyBytes;
+    std::optional<long> maxConnections;
     // The resolver declares an order absent only after NotFound answers spanning this window.
     // Production uses 30 s (> Binance's 10 s internal timeout). Tests use 2 s, which stays safe
     // because every late execution the tests inject (the emulator's stand-in for that internal
