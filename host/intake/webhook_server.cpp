@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -169,6 +170,7 @@ struct WebhookServer::Impl {
     std::mutex doneMutex_;
     std::vector<Done> done_;
     std::atomic<std::size_t> inFlight_{0};
+    std::vector<Job> gathered_;  // the loop's jobs of this turn, handed over together
     std::thread committerThread_;
 
     // ---- setup ---------------------------------------------------------------------------
@@ -221,12 +223,13 @@ struct WebhookServer::Impl {
                 nextScanMs = now + kScanEveryMs;
                 scan(now);
             }
+            handOver();
             if (stopping_) {
                 if (stopDeadlineMs == 0) {
                     stopDeadlineMs = now + kStopWaitMs;
                     stopListening();
                 }
-                // Idle connections_ go now; requests already read are answered first.
+                // Idle connections go now; requests already read are answered first.
                 std::vector<std::uint64_t> idle;
                 for (auto& [id, c] : connections_)
                     if (c.phase == Phase::Reading) idle.push_back(id);
@@ -237,6 +240,20 @@ struct WebhookServer::Impl {
         std::vector<std::uint64_t> all;
         for (auto& [id, c] : connections_) all.push_back(id);
         for (const auto id : all) close(id);
+    }
+
+    // Gives the committer this turn's requests at once: one lock and one wake-up, not one each.
+    void handOver() {
+        if (gathered_.empty()) return;
+        {
+            std::lock_guard<std::mutex> lock(jobsMutex_);
+            if (jobs_.empty())
+                jobs_.swap(gathered_);
+            else
+                for (auto& job : gathered_) jobs_.push_back(std::move(job));
+        }
+        gathered_.clear();
+        jobsChanged_.notify_one();
     }
 
     void stopListening() {
@@ -255,7 +272,7 @@ struct WebhookServer::Impl {
             if (fd < 0) {
                 if (errno == EINTR || errno == ECONNABORTED) continue;
                 if (errno == EMFILE || errno == ENFILE)
-                    log().warning("webhook: out of file descriptors; connections_ wait in the backlog");
+                    log().warning("webhook: out of file descriptors; connections wait in the backlog");
                 return;  // EAGAIN: none left
             }
             const bool shed = connections_.size() - shedding_ >= service_.options().maxConnections;
@@ -313,6 +330,11 @@ struct WebhookServer::Impl {
         }
         if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && c.phase == Phase::Reading) {
             if (!readSome(id, c)) return;
+        } else if ((events & EPOLLIN) && c.phase != Phase::Reading) {
+            // Bytes (or the peer's close) while its request is being journaled: read them once
+            // it reads again. Interest is dropped only now, not for every request: most senders
+            // wait for the answer, and two epoll_ctl calls per request are a measurable cost.
+            setInterest(id, c, c.out.empty() ? 0u : static_cast<std::uint32_t>(EPOLLOUT));
         }
         resume(id);
     }
@@ -331,6 +353,9 @@ struct WebhookServer::Impl {
             const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
             if (n > 0) {
                 c.in.append(buffer, static_cast<std::size_t>(n));
+                // A short read took all the socket had: the next bytes raise a new event (the
+                // descriptor is level-triggered), so no second recv just to hear EAGAIN.
+                if (static_cast<std::size_t>(n) < sizeof buffer) return true;
                 continue;
             }
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
@@ -380,7 +405,7 @@ struct WebhookServer::Impl {
                 answer(id, c,
                        {503,
                         IntakeService::errorBody(
-                            "over capacity: too many open connections_; nothing was recorded, retry shortly"),
+                            "over capacity: too many open connections; nothing was recorded, retry shortly"),
                         true, 1});
                 return;
             }
@@ -398,19 +423,13 @@ struct WebhookServer::Impl {
                 c.phase = Phase::Parked;
                 if (!c.parked) c.parkedSinceMs = nowMs_();
                 c.parked = std::move(d.signal);
-                setInterest(id, c, 0);
                 return;
             case IntakeDecision::Kind::Journal:
                 c.phase = Phase::Journaling;
                 c.parked.reset();
                 c.claimedId = d.signalId;
-                setInterest(id, c, 0);
                 ++inFlight_;
-                {
-                    std::lock_guard<std::mutex> lock(jobsMutex_);
-                    jobs_.push_back({id, std::move(d.record), std::move(d.signalId)});
-                }
-                jobsChanged_.notify_one();
+                gathered_.push_back({id, std::move(d.record), std::move(d.signalId)});
                 return;
         }
     }
@@ -424,7 +443,7 @@ struct WebhookServer::Impl {
         flush(id, c);
     }
 
-    // Writes what is queued; false if the connection was closed (an error, or done_ and not kept).
+    // Writes what is queued; false if the connection was closed (an error).
     bool flushBytes(std::uint64_t id, Connection& c) {
         while (!c.out.empty()) {
             const ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
@@ -604,8 +623,14 @@ WebhookServer::~WebhookServer() {
 }
 
 void WebhookServer::start() {
-    impl_->committerThread_ = std::thread([this] { impl_->commit(); });
-    impl_->loopThread_ = std::thread([this] { impl_->run(); });
+    impl_->committerThread_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "intake commit");
+        impl_->commit();
+    });
+    impl_->loopThread_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "intake loop");
+        impl_->run();
+    });
 }
 
 void WebhookServer::stop() {

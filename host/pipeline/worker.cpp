@@ -1,6 +1,8 @@
 // The shape every pipeline component shares: one thread running runOnce() until stopped.
 #include "pipeline/worker.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 namespace tradehost::host {
@@ -12,7 +14,11 @@ Worker::~Worker() { stop(); }
 
 void Worker::start() {
     if (running_.exchange(true)) return;
-    thread_ = std::thread([this] { loop(); });
+    thread_ = std::thread([this] {
+        // Named for ps, top -H and debuggers (15 characters at most).
+        pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
+        loop();
+    });
 }
 
 void Worker::stop() noexcept {
