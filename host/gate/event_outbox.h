@@ -22,7 +22,9 @@ public:
 
     // Records events that belong to no state change (an observation, an operator's note).
     virtual void append(const std::vector<EventRecord>& events, std::int64_t nowMs) = 0;
-    // Events with id > afterId, oldest first, at most `limit`.
+    // Events with id > afterId, oldest first, at most `limit`; only events a power loss cannot
+    // undo (an implementation with deferred commits syncs them first), so no consumer ever
+    // publishes an event the gate could forget and then hand out again under the same id.
     virtual std::vector<StoredEvent> readAfter(std::uint64_t afterId, std::size_t limit) = 0;
     // The highest id ever handed out (0 for a new gate).
     virtual std::uint64_t lastEventId() = 0;

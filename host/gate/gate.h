@@ -48,8 +48,8 @@ struct SqliteGateOptions {
     int busyTimeoutMs = 10'000;
 };
 
-// The SQLite gate (WAL, synchronous=FULL, BEGIN IMMEDIATE, statements prepared once per
-// connection). Creates the file and schema if missing, upgrades an older schema. Throws GateError.
+// The SQLite gate (WAL, synchronous=FULL except admission's deferred commits, BEGIN IMMEDIATE, statements prepared once
+// per connection). Creates the file and schema if missing, upgrades an older schema. Throws GateError.
 std::unique_ptr<Gate> openSqliteGate(const std::string& path, const SqliteGateOptions& options = {});
 
 // The in-memory gate: the same semantics, nothing durable. For the processor's unit tests.

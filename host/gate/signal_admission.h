@@ -47,10 +47,18 @@ public:
     // journal position (the last request's). A signal id already known with the same payload is a
     // Duplicate, with another payload a Conflict (both recorded as events, nothing else); a signal
     // received before `oldestAcceptedMs` (the retention window) is TooOld. `owner` goes on every leg.
+    //
+    // Durable through the journal: an implementation may return before the transaction is on
+    // disk, as long as a power loss can only undo a suffix of admissions (never a process crash)
+    // and nothing leaves the gate before it is durable: processedSeq() and EventOutbox::readAfter
+    // return only durable state, and every leg change (LegStore::apply) is durable with everything
+    // admitted before it. What a power loss undoes is admitted again from the journal, which keeps
+    // every record past the durable processedSeq().
     virtual std::vector<AdmissionResult> admit(const std::vector<AdmissionRequest>& batch, const std::string& owner,
                                                std::int64_t oldestAcceptedMs, std::int64_t nowMs) = 0;
 
-    // The last journal record admitted or skipped; 0 for a new gate.
+    // The last journal record admitted or skipped, durably (journal segments are deleted up to
+    // it); 0 for a new gate.
     virtual std::uint64_t processedSeq() = 0;
 
     // Retention: forgets signals received before `beforeMs` whose every leg is final, with their

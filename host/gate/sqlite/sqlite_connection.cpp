@@ -93,6 +93,37 @@ void SqliteConnection::fail(int rc, const std::string& what) const {
     throw GateError(text);
 }
 
+std::int64_t SqliteConnection::totalChanges() const { return sqlite3_total_changes64(db_); }
+
+void SqliteConnection::commitAs(Commit commit, std::int64_t changesBefore) {
+    exec("COMMIT");
+    if (commit == Commit::Deferred) {
+        deferred_ = true;
+        restoreSynced();
+    } else if (totalChanges() != changesBefore) {
+        // A synced commit that wrote something synced the whole WAL, deferred frames included. One
+        // that changed nothing wrote no frame and synced nothing.
+        deferred_ = false;
+    }
+}
+
+void SqliteConnection::restoreSynced() noexcept {
+    sqlite3_exec(db_, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr);
+}
+
+void SqliteConnection::syncDeferred() {
+    if (!deferred_) return;
+    // In WAL mode the "journal" SQLite hands out is the WAL file itself.
+    sqlite3_file* wal = nullptr;
+    int rc = sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+    if (rc != SQLITE_OK || wal == nullptr || wal->pMethods == nullptr)
+        throw GateError("gate database " + path_ + ": its write-ahead log cannot be synced (no WAL file)");
+    rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+    if (rc != SQLITE_OK)
+        throw GateError("gate database " + path_ + ": " + sqlite3_errstr(rc) + " (fdatasync of the write-ahead log)");
+    deferred_ = false;
+}
+
 void SqliteConnection::rollbackQuietly() noexcept {
     if (sqlite3_get_autocommit(db_)) return;  // SQLite already rolled back (e.g. after SQLITE_FULL)
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);

@@ -51,6 +51,17 @@ private:
     const char* sql_;
 };
 
+// How a transaction's commit reaches the disk (the connection runs in WAL mode).
+enum class Commit {
+    // On disk when COMMIT returns (synchronous=FULL): it survives a power loss.
+    Synced,
+    // Written to the WAL but not synced (synchronous=NORMAL): a process crash keeps it, a power
+    // loss may undo it. The next Synced commit that changes anything, or syncDeferred(), carries it
+    // to disk with everything before it: the WAL is one file, synced as a whole, and SQLite's
+    // recovery keeps only the frames before the first one that did not survive.
+    Deferred,
+};
+
 // Opened through Poco's SQLite connector; statements are prepared with SQLite's own API and kept
 // per connection (keyed by the SQL text's address, so SQL must be a string literal or otherwise
 // live as long as the connection). Poco::Data prepared every statement on every call: 28 % of the
@@ -71,22 +82,30 @@ public:
     // lock up front, so a transaction that reads before it writes never fails with SQLITE_BUSY
     // halfway (a deferred one cannot wait: SQLite answers BUSY at once to keep from deadlocking).
     template <class F>
-    auto transaction(F&& body) -> decltype(body()) {
+    auto transaction(F&& body, Commit commit = Commit::Synced) -> decltype(body()) {
+        if (commit == Commit::Deferred) exec("PRAGMA synchronous=NORMAL");
+        const std::int64_t changesBefore = totalChanges();
         exec("BEGIN IMMEDIATE");
         try {
             if constexpr (std::is_void_v<decltype(body())>) {
                 body();
-                exec("COMMIT");
+                commitAs(commit, changesBefore);
             } else {
                 auto result = body();
-                exec("COMMIT");
+                commitAs(commit, changesBefore);
                 return result;
             }
         } catch (...) {
             rollbackQuietly();
+            if (commit == Commit::Deferred) restoreSynced();
             throw;
         }
     }
+
+    // Makes every Deferred commit of this connection durable (one fdatasync of the WAL); does
+    // nothing when none is waiting. Throws GateError if the sync fails.
+    void syncDeferred();
+    bool hasDeferred() const { return deferred_; }
 
     std::int64_t lastInsertRowId() const;
     int changes() const;
@@ -94,11 +113,15 @@ public:
 
 private:
     void rollbackQuietly() noexcept;
+    std::int64_t totalChanges() const;
+    void commitAs(Commit commit, std::int64_t changesBefore);
+    void restoreSynced() noexcept;
 
     std::string path_;
     std::unique_ptr<Poco::Data::Session> session_;
     sqlite3* db_ = nullptr;
     std::unordered_map<const char*, sqlite3_stmt*> statements_;
+    bool deferred_ = false;  // a Deferred commit not yet synced
 };
 
 }  // namespace tradehost::host

@@ -1,4 +1,5 @@
-// The SQLite gate: one host's state in one file (WAL, synchronous=FULL), behind the gate interfaces.
+// The SQLite gate: one host's state in one file (WAL, synchronous=FULL but for admission), behind
+// the gate interfaces.
 #include <sqlite3.h>
 
 #include <condition_variable>
@@ -148,7 +149,8 @@ public:
     SqliteGate(const std::string& path, const SqliteGateOptions& options)
         : path_(path), writer_(path, options.busyTimeoutMs) {
         // WAL keeps readers off the writer's back; FULL makes a commit survive power loss (NORMAL
-        // may roll a committed "about to send" back, and the order would go twice).
+        // may roll a committed "about to send" back, and the order would go twice). Admission
+        // alone commits Deferred: its input is already durable in the journal.
         writer_.exec("PRAGMA journal_mode=WAL");
         writer_.exec("PRAGMA synchronous=FULL");
         writer_.exec("PRAGMA journal_size_limit=67108864");  // the WAL shrinks back after a checkpoint
@@ -166,20 +168,26 @@ public:
                                        std::int64_t oldestAcceptedMs, std::int64_t nowMs) override {
         if (batch.empty()) return {};
         std::lock_guard<std::mutex> lock(writeMutex_);
-        return writer_.transaction([&] {
-            std::vector<AdmissionResult> results;
-            results.reserve(batch.size());
-            for (const auto& r : batch) results.push_back(admitOne(r, owner, oldestAcceptedMs, nowMs));
-            setMeta("processed_seq", std::to_string(batch.back().journalSeq));
-            return results;
-        });
+        // Deferred: the journal is the durable record of these signals, and what the gate does
+        // with them outside itself waits for a sync (see SignalAdmission).
+        return writer_.transaction(
+            [&] {
+                std::vector<AdmissionResult> results;
+                results.reserve(batch.size());
+                for (const auto& r : batch) results.push_back(admitOne(r, owner, oldestAcceptedMs, nowMs));
+                setMeta("processed_seq", std::to_string(batch.back().journalSeq));
+                return results;
+            },
+            Commit::Deferred);
     }
 
     std::uint64_t processedSeq() override {
-        return readers_->with([&](SqliteConnection& c) -> std::uint64_t {
+        const std::uint64_t seq = readers_->with([&](SqliteConnection& c) -> std::uint64_t {
             auto q = c.query("SELECT value FROM meta WHERE key = 'processed_seq'");
             return q.step() ? std::stoull(q.text(0)) : 0;
         });
+        syncDeferred();  // read, then synced: the position returned survives a power loss
+        return seq;
     }
 
     std::size_t forgetSignalsBefore(std::int64_t beforeMs) override {
@@ -291,7 +299,7 @@ public:
     }
 
     std::vector<StoredEvent> readAfter(std::uint64_t afterId, std::size_t limit) override {
-        return readers_->with([&](SqliteConnection& c) {
+        auto events = readers_->with([&](SqliteConnection& c) {
             auto q = c.query(
                 "SELECT id, ts_ms, event, signal_id, client_order_id, venue, data FROM events WHERE id > ?"
                 " ORDER BY id LIMIT ?");
@@ -303,6 +311,8 @@ public:
                                {q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)}});
             return out;
         });
+        if (!events.empty()) syncDeferred();  // never hand out an event a power loss could undo
+        return events;
     }
 
     std::uint64_t lastEventId() override {
@@ -484,6 +494,12 @@ public:
                 .run();
             insertEvent(gate_rules::cancelClosedEvent(r, clientOrderId, outcome), nowMs);
         });
+    }
+
+    // Makes deferred admissions durable before anything outside the gate acts on them.
+    void syncDeferred() {
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        writer_.syncDeferred();
     }
 
     std::string integrityCheck() override {
