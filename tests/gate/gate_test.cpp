@@ -471,38 +471,42 @@ TEST_CASE("sqlite: a gate written by the first version is upgraded in place", "[
 
 namespace {
 
-std::unique_ptr<Gate> afterPowerLoss(const PowerLossVfs& vfs, const std::string& path, const TempDir& dir,
-                                     const std::string& name) {
-    const std::string copy = dir.file(name);
-    vfs.imageAfterPowerLoss(path, copy);
-    return openSqliteGate(copy);
-}
+// A SQLite gate on a file whose every write is watched, and images of it after a power loss.
+struct PowerLossFixture {
+    PowerLossVfs vfs;  // first: the gate's connections are opened through it
+    TempDir dir;
+    std::string path = dir.file("gate.sqlite");
+    std::unique_ptr<Gate> gate = openSqliteGate(path);
+
+    // The gate as the restarted host would open it, had the power gone now.
+    std::unique_ptr<Gate> afterPowerLoss(const std::string& name) {
+        const std::string copy = dir.file(name);
+        vfs.imageAfterPowerLoss(path, copy);
+        return openSqliteGate(copy);
+    }
+};
 
 }  // namespace
 
 TEST_CASE("sqlite power loss: synced state survives, and the simulation is faithful", "[gate][sqlite][power]") {
-    PowerLossVfs vfs;
-    TempDir dir;
-    const std::string path = dir.file("gate.sqlite");
-    auto g = openSqliteGate(path);
+    PowerLossFixture f;
+    Gate* g = f.gate.get();
     g->setKillSwitch(true, {"cli", "before the cut"}, 5);  // a synced commit
-    auto image = afterPowerLoss(vfs, path, dir, "image.sqlite");
+    auto image = f.afterPowerLoss("image.sqlite");
     CHECK(image->killSwitch().paused);
     CHECK(image->killSwitch().by.why == "before the cut");
     CHECK(image->integrityCheck() == "ok");
-    CHECK(vfs.syncs("-wal") > 0);
+    CHECK(f.vfs.syncs("-wal") > 0);
 }
 
 TEST_CASE("sqlite power loss: an admission is undone whole or not at all, and the journal admits it again",
           "[gate][sqlite][power]") {
-    PowerLossVfs vfs;
-    TempDir dir;
-    const std::string path = dir.file("gate.sqlite");
-    auto g = openSqliteGate(path);
+    PowerLossFixture f;
+    Gate* g = f.gate.get();
     g->admit({request(marketSignal("a1"), 1), request(marketSignal("a2", "sell"), 2)}, "local", 0, 1000);
     // Admission commits without its own fdatasync (the journal holds these records durably):
     // cut now, and the whole batch is gone — signals, legs, events and the processed position.
-    auto image = afterPowerLoss(vfs, path, dir, "image.sqlite");
+    auto image = f.afterPowerLoss("image.sqlite");
     CHECK_FALSE(image->payloadOf("a1"));
     CHECK_FALSE(image->payloadOf("a2"));
     CHECK_FALSE(image->leg({"a1", 0}));
@@ -518,15 +522,13 @@ TEST_CASE("sqlite power loss: an admission is undone whole or not at all, and th
 }
 
 TEST_CASE("sqlite power loss: processedSeq() and readAfter() hand out only what survives", "[gate][sqlite][power]") {
-    PowerLossVfs vfs;
-    TempDir dir;
-    const std::string path = dir.file("gate.sqlite");
-    auto g = openSqliteGate(path);
+    PowerLossFixture f;
+    Gate* g = f.gate.get();
 
     // The janitor deletes journal segments up to processedSeq(): that position must be durable.
     g->admit({request(marketSignal("p1"), 1), request(marketSignal("p2"), 2)}, "local", 0, 1000);
     REQUIRE(g->processedSeq() == 2);
-    auto first = afterPowerLoss(vfs, path, dir, "first.sqlite");
+    auto first = f.afterPowerLoss("first.sqlite");
     CHECK(first->processedSeq() == 2);
     CHECK(first->payloadOf("p1"));
     CHECK(first->leg({"p2", 0})->state == LegState::Pending);
@@ -537,7 +539,7 @@ TEST_CASE("sqlite power loss: processedSeq() and readAfter() hand out only what 
     g->admit({request(marketSignal("p3"), 3)}, "local", 0, 2000);
     const auto published = g->readAfter(mark, 100);
     REQUIRE_FALSE(published.empty());
-    auto second = afterPowerLoss(vfs, path, dir, "second.sqlite");
+    auto second = f.afterPowerLoss("second.sqlite");
     const auto kept = second->readAfter(mark, 100);
     REQUIRE(kept.size() == published.size());
     for (std::size_t i = 0; i < kept.size(); ++i) {
@@ -548,14 +550,12 @@ TEST_CASE("sqlite power loss: processedSeq() and readAfter() hand out only what 
 }
 
 TEST_CASE("sqlite power loss: a leg's SUBMITTED is on disk with every admission before it", "[gate][sqlite][power]") {
-    PowerLossVfs vfs;
-    TempDir dir;
-    const std::string path = dir.file("gate.sqlite");
-    auto g = openSqliteGate(path);
+    PowerLossFixture f;
+    Gate* g = f.gate.get();
     const auto admitted = g->admit({request(marketSignal("s1"), 1), request(marketSignal("s2"), 2)}, "local", 0, 1000);
     // The executor's "about to send" commit is synced before anything is sent.
     REQUIRE(g->apply(change(admitted[0].legs[0], LegState::Submitted), 1100) == ChangeResult::Applied);
-    auto image = afterPowerLoss(vfs, path, dir, "image.sqlite");
+    auto image = f.afterPowerLoss("image.sqlite");
     CHECK(image->leg({"s1", 0})->state == LegState::Submitted);
     CHECK(image->leg({"s2", 0})->state == LegState::Pending);
     CHECK(image->processedSeq() == 2);
@@ -563,21 +563,19 @@ TEST_CASE("sqlite power loss: a leg's SUBMITTED is on disk with every admission 
 
 TEST_CASE("sqlite power loss: a synced transaction that changed nothing does not count as a sync",
           "[gate][sqlite][power]") {
-    PowerLossVfs vfs;
-    TempDir dir;
-    const std::string path = dir.file("gate.sqlite");
-    auto g = openSqliteGate(path);
+    PowerLossFixture f;
+    Gate* g = f.gate.get();
     const auto admitted = g->admit({request(marketSignal("n1"), 1)}, "local", 0, 1000);
     // A lost race: the leg is not in the state this change expects, so nothing is written (and
     // SQLite syncs nothing).
     LegRecord stale = admitted[0].legs[0];
     stale.state = LegState::Unknown;
     REQUIRE(g->apply(change(stale, LegState::Absent), 1100) == ChangeResult::LostRace);
-    const int walSyncs = vfs.syncs("-wal");
+    const int walSyncs = f.vfs.syncs("-wal");
     // So the admission is still waiting for its sync, and processedSeq() must still do it.
     REQUIRE(g->processedSeq() == 1);
-    CHECK(vfs.syncs("-wal") == walSyncs + 1);
-    auto image = afterPowerLoss(vfs, path, dir, "image.sqlite");
+    CHECK(f.vfs.syncs("-wal") == walSyncs + 1);
+    auto image = f.afterPowerLoss("image.sqlite");
     CHECK(image->processedSeq() == 1);
     CHECK(image->leg({"n1", 0}));
 }
