@@ -1,11 +1,11 @@
-// The PluginContext the host lends each instance: its name, its logger, the clock, its metrics.
+// The PluginContext the host lends each instance: its name, its logger, the clock, its metrics, its data directory.
 #pragma once
 
-#include <string>
-
 #include <Poco/Logger.h>
-
 #include <tradehost/context.h>
+
+#include <filesystem>
+#include <string>
 
 #include "log/metrics_registry.h"
 
@@ -29,20 +29,35 @@ private:
     Poco::Logger& logger_;
 };
 
+// Where an instance keeps its own files: <storageDir>/plugins/<instanceName>, made absolute (the
+// plugin gets a path that stays right whatever the working directory becomes).
+std::filesystem::path instanceDataDir(const std::filesystem::path& storageDir, const std::string& instanceName);
+
+// Creates `dir` and its parent (<storage>/plugins) with mode 0700 where missing, and sets 0700 on
+// them where they exist with another mode: what a plugin keeps there (positions, orders) is
+// nobody else's business. The storage directory itself is created as the host creates it.
+// Throws std::runtime_error naming the directory and the reason.
+void createInstanceDataDir(const std::filesystem::path& dir);
+
 class InstanceContext final : public PluginContext {
 public:
     // `loggerName` is "venue.<name>" or "alert.<name>"; metrics are stored as "<name>.<metric>".
-    InstanceContext(std::string instanceName, const std::string& loggerName, const Clock& clock, MetricsRegistry& metrics);
+    // `dataDir` must exist already (createInstanceDataDir): the plugin may read it from its
+    // constructor on.
+    InstanceContext(std::string instanceName, const std::string& loggerName, const Clock& clock,
+                    MetricsRegistry& metrics, std::string dataDir);
 
     const std::string& instanceName() const override { return name_; }
     Logger& logger() override { return logger_; }
     const Clock& clock() const override { return clock_; }
     Metrics& metrics() override { return metrics_; }
+    const std::string& dataDir() const override { return dataDir_; }
 
 private:
     class ScopedMetrics final : public Metrics {
     public:
-        ScopedMetrics(std::string prefix, MetricsRegistry& registry) : prefix_(std::move(prefix)), registry_(registry) {}
+        ScopedMetrics(std::string prefix, MetricsRegistry& registry)
+            : prefix_(std::move(prefix)), registry_(registry) {}
         void set(const std::string& name, std::int64_t value) override { registry_.set(prefix_ + name, value); }
         void add(const std::string& name, std::int64_t delta) override { registry_.add(prefix_ + name, delta); }
 
@@ -52,6 +67,7 @@ private:
     };
 
     std::string name_;
+    std::string dataDir_;
     PocoLoggerAdapter logger_;
     const Clock& clock_;
     ScopedMetrics metrics_;

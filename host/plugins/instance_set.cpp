@@ -2,6 +2,7 @@
 #include "plugins/instance_set.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 #include <set>
 
@@ -44,8 +45,7 @@ namespace {
 // Constructs through the firewall; a throwing constructor is a configuration error.
 template <class Object>
 std::unique_ptr<Object> construct(const InstanceSpec& spec, const LoadedPlugin& plugin, const std::string& file,
-                                  ConfigErrors& errors,
-                                  const std::function<std::unique_ptr<Object>()>& create) {
+                                  ConfigErrors& errors, const std::function<std::unique_ptr<Object>()>& create) {
     std::string failure;
     auto object = firewall(create, [&](const std::string& reason) {
         failure = reason;
@@ -66,7 +66,8 @@ std::string checkSchema(const SettingsSchema& schema) {
         if (!names.insert(spec.name).second) return "its settings table declares '" + spec.name + "' twice";
         if (spec.defaultValue && spec.defaultValue->index() != static_cast<std::size_t>(spec.type))
             return "its settings table gives '" + spec.name + "' a default that is not a " + toString(spec.type);
-        if (spec.secret && spec.defaultValue) return "its settings table gives the secret '" + spec.name + "' a default";
+        if (spec.secret && spec.defaultValue)
+            return "its settings table gives the secret '" + spec.name + "' a default";
     }
     return "";
 }
@@ -77,6 +78,9 @@ InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registr
                            MetricsRegistry& metrics, ConfigErrors& errors) {
     InstanceSet set;
     const std::string& file = deployment.file;
+    // The host's own default (deployment.cpp) for a Deployment built without parsing.
+    const std::filesystem::path storageDir =
+        deployment.storage.has("dir") ? deployment.storage.string("dir") : std::string("./var");
     for (const auto* list : {&deployment.venues, &deployment.alerts}) {
         for (const InstanceSpec& spec : *list) {
             if (spec.name.empty() || spec.type.empty()) continue;  // already reported by the parser
@@ -88,10 +92,10 @@ InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registr
                 continue;
             }
             if (plugin->kind != spec.kind) {
-                errors.add({file, spec.line, spec.where(), "type",
-                            "'" + spec.type + "' is " + (plugin->kind == PluginKind::Venue ? "a venue" : "an alert sink") +
-                                " plugin; list it under " +
-                                (plugin->kind == PluginKind::Venue ? "venues:" : "alerts:")});
+                errors.add(
+                    {file, spec.line, spec.where(), "type",
+                     "'" + spec.type + "' is " + (plugin->kind == PluginKind::Venue ? "a venue" : "an alert sink") +
+                         " plugin; list it under " + (plugin->kind == PluginKind::Venue ? "venues:" : "alerts:")});
                 continue;
             }
             SettingsSchema schema;
@@ -108,9 +112,20 @@ InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registr
                 validateSettings(spec.settings, schema, {file, spec.where(), spec.line}, env, errors);
             if (errors.size() != before) continue;
 
+            // The instance's own directory exists before its constructor runs (context.h). So
+            // --check-config creates it too: an instance that could not keep its files cannot work.
+            // Not for a name the parser refused ("../x" would leave plugins/): that deployment
+            // never starts, and the instance is still built to report its other errors.
+            const std::filesystem::path dataDir = instanceDataDir(storageDir, spec.name);
+            try {
+                if (isValidInstanceName(spec.name)) createInstanceDataDir(dataDir);
+            } catch (const std::exception& e) {
+                errors.add({file, spec.line, spec.where(), "", std::string(e.what()) + " (storage.dir)"});
+                continue;
+            }
             const bool isVenue = spec.kind == PluginKind::Venue;
             auto context = std::make_unique<InstanceContext>(spec.name, (isVenue ? "venue." : "alert.") + spec.name,
-                                                             SystemClock::instance(), metrics);
+                                                             SystemClock::instance(), metrics, dataDir.string());
             if (isVenue) {
                 auto venue = construct<Venue>(spec, *plugin, file, errors,
                                               [&] { return plugin->factory->createVenue(settings, *context); });
@@ -119,7 +134,9 @@ InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registr
                 std::string failure;
                 firewall(
                     [&] { instance = std::make_unique<VenueInstance>(*plugin, std::move(context), std::move(venue)); },
-                    [&](const std::string& reason) { failure = spec.type + ": clientOrderIdRules() threw: " + reason; });
+                    [&](const std::string& reason) {
+                        failure = spec.type + ": clientOrderIdRules() threw: " + reason;
+                    });
                 if (!instance) {
                     errors.add({file, spec.line, spec.where(), "", failure});
                     continue;
@@ -128,9 +145,9 @@ InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registr
                 const std::size_t limit = maxVenueNameLength(rules);
                 if (spec.name.size() > limit) {
                     errors.add({file, spec.line, spec.where(), "name",
-                                "is " + std::to_string(spec.name.size()) + " characters; client order ids on '" + spec.type +
-                                    "' allow at most " + std::to_string(rules.maxLength) + ", which leaves " +
-                                    std::to_string(limit) + " for the venue name"});
+                                "is " + std::to_string(spec.name.size()) + " characters; client order ids on '" +
+                                    spec.type + "' allow at most " + std::to_string(rules.maxLength) +
+                                    ", which leaves " + std::to_string(limit) + " for the venue name"});
                     continue;
                 }
                 try {
@@ -140,7 +157,8 @@ InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registr
                     continue;
                 }
                 const std::size_t errorsBefore = errors.size();
-                Settings risk = validateSettings(spec.risk, venueRiskSchema(), {file, spec.where() + " risk", spec.line}, env, errors);
+                Settings risk = validateSettings(spec.risk, venueRiskSchema(),
+                                                 {file, spec.where() + " risk", spec.line}, env, errors);
                 if (errors.size() != errorsBefore) continue;
                 instance->setRisk(std::move(risk));
                 set.venues.push_back(std::move(instance));

@@ -33,9 +33,10 @@ public:
 };
 
 // For each instance: finds its plugin (kind must match the section), validates its settings
-// against the plugin's table, constructs it through the firewall, and checks that a venue's
-// name fits its client order id rules. Every problem goes to `errors` with file:line, instance
-// and key; instances with errors are left out.
+// against the plugin's table, creates its data directory (<storage.dir>/plugins/<name>, mode
+// 0700), constructs it through the firewall, and checks that a venue's name fits its client
+// order id rules. Every problem goes to `errors` with file:line, instance and key; instances with
+// errors are left out.
 InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registry, const Environment& env,
                            MetricsRegistry& metrics, ConfigErrors& errors);
 

@@ -382,15 +382,7 @@ SymbolRulesResult BinanceVenue::symbolRules(const std::string& symbol) {
     const auto f = filtersFor(symbol, failure);
     if (failure) return Unknown{failure->reason};
     if (!f) return NotFound{symbol + " is not listed on this venue"};
-    SymbolRules r;
-    r.symbol = symbol;
-    auto set = [](const Decimal& d) { return d.isPositive() ? std::optional<Decimal>(d) : std::nullopt; };
-    r.tickSize = set(f->tickSize);
-    r.stepSize = set(f->lot.stepSize);
-    r.minQuantity = set(f->lot.minQty);
-    r.maxQuantity = set(f->lot.maxQty);
-    r.minNotional = set(f->minNotional);
-    return r;
+    return rulesOf(*f);
 }
 
 }  // namespace tradehost::binance

@@ -1,12 +1,13 @@
 // exchangeInfo filters per symbol, and fitting an order to them in exact decimals before sending.
 #pragma once
 
+#include <tradehost/order_fit.h>
+#include <tradehost/venue.h>
+
 #include <map>
 #include <optional>
 #include <string>
 #include <variant>
-
-#include <tradehost/venue.h>
 
 namespace tradehost::binance {
 
@@ -16,7 +17,7 @@ struct LotRule {
 
 struct SymbolFilters {
     std::string symbol;
-    std::string status;  // "TRADING" when orders are accepted
+    std::string status;                    // "TRADING" when orders are accepted
     Decimal minPrice, maxPrice, tickSize;  // PRICE_FILTER; zero disables that part
     LotRule lot;                           // LOT_SIZE: LIMIT quantities
     std::optional<LotRule> marketLot;      // MARKET_LOT_SIZE: MARKET quantities (else LOT_SIZE)
@@ -27,20 +28,14 @@ struct SymbolFilters {
 // may be strings or JSON numbers. Throws std::runtime_error for a body that is not exchangeInfo.
 std::map<std::string, SymbolFilters> parseExchangeInfo(const std::string& body);
 
-// The order as it will be sent: quantity and price printed with exactly the decimals their step
-// and tick have, and what was changed to get there.
-struct FittedOrder {
-    Decimal quantity;
-    std::string quantityText;
-    std::optional<Decimal> price;
-    std::string priceText;
-    std::string note;  // empty when nothing was adjusted
-};
+// The SDK's SymbolRules for these filters: what symbolRules() reports and what fitOrder() applies
+// (zero fields become absent; MARKET_LOT_SIZE becomes marketQuantity).
+SymbolRules rulesOf(const SymbolFilters& filters);
 
-// Floors the quantity to the step (never rounds it up: that would trade more than asked), rounds
-// a limit price to the tick on the passive side (BUY down, SELL up), then checks ranges and the
-// minimum notional (limit orders only: a market order's price is not known here, and the venue
-// checks it). An order that cannot be made valid is a Rejected with the reason.
+// Refuses a symbol that is not TRADING (SYMBOL_NOT_TRADING), then fits the order to the filters
+// with the SDK's tradehost::fitOrder (tradehost/order_fit.h): the quantity floored to the step,
+// a limit price rounded to the tick on the passive side, ranges and the minimum notional checked,
+// the adjustment noted, and the numbers printed with the step's and tick's decimals.
 std::variant<FittedOrder, Rejected> fitOrder(const OrderIntent& intent, const SymbolFilters& filters);
 
 }  // namespace tradehost::binance

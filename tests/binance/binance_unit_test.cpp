@@ -202,6 +202,32 @@ TEST_CASE("exchangeInfo filters are parsed, including numbers sent as numbers an
     CHECK_THROWS(parseExchangeInfo("{\"nope\": 1}"));
 }
 
+TEST_CASE("the filters as the SDK's SymbolRules: what symbolRules() reports is what orders are fitted to") {
+    const auto btc = parseExchangeInfo(kExchangeInfo).at("BTCUSDT");
+    const SymbolRules r = rulesOf(btc);
+    CHECK(r.symbol == "BTCUSDT");
+    CHECK(r.tickSize == Decimal::of("0.1"));
+    CHECK(r.minPrice == Decimal::of("556.8"));
+    CHECK(r.maxPrice == Decimal::of("4529764"));
+    CHECK(r.stepSize == Decimal::of("0.001"));
+    CHECK(r.minQuantity == Decimal::of("0.001"));
+    CHECK(r.maxQuantity == Decimal::of("1000"));
+    REQUIRE(r.marketQuantity);
+    CHECK(r.marketQuantity->maxQuantity == Decimal::of("120"));
+    CHECK(r.minNotional == Decimal::of("100"));
+    // One implementation: the plugin's fitOrder is the SDK's on these rules.
+    const auto viaPlugin = std::get<FittedOrder>(fitOrder(limitBuy("0.0129", "65000.17"), btc));
+    const auto viaSdk = std::get<FittedOrder>(tradehost::fitOrder(limitBuy("0.0129", "65000.17"), r));
+    CHECK(viaPlugin.quantity == viaSdk.quantity);
+    CHECK(viaPlugin.price == viaSdk.price);
+    CHECK(viaPlugin.note == viaSdk.note);
+    // A symbol without MARKET_LOT_SIZE sizes market orders like limit ones; zero means no rule.
+    const SymbolRules old = rulesOf(parseExchangeInfo(kExchangeInfo).at("OLDUSDT"));
+    CHECK_FALSE(old.marketQuantity);
+    CHECK_FALSE(old.tickSize);
+    CHECK_FALSE(old.minNotional);
+}
+
 TEST_CASE("orders are fitted to the filters in exact decimals, and the adjustment is reported") {
     const auto btc = parseExchangeInfo(kExchangeInfo).at("BTCUSDT");
     SECTION("quantity is floored to the step and price rounded to the tick on the passive side") {
@@ -225,10 +251,10 @@ TEST_CASE("orders are fitted to the filters in exact decimals, and the adjustmen
     SECTION("an order that cannot be made valid is rejected locally with the reason") {
         auto tooSmall = fitOrder(limitBuy("0.0009", "65000"), btc);
         REQUIRE(std::holds_alternative<Rejected>(tooSmall));
-        CHECK_THAT(std::get<Rejected>(tooSmall).message, Contains("below LOT_SIZE minQty 0.001"));
+        CHECK_THAT(std::get<Rejected>(tooSmall).message, Contains("below the minimum quantity 0.001"));
         auto notional = fitOrder(limitBuy("0.001", "65000"), btc);
         REQUIRE(std::holds_alternative<Rejected>(notional));
-        CHECK_THAT(std::get<Rejected>(notional).message, Contains("below MIN_NOTIONAL 100"));
+        CHECK_THAT(std::get<Rejected>(notional).message, Contains("below the minimum notional 100"));
         auto reduceOnly = limitBuy("0.001", "65000");
         reduceOnly.reduceOnly = true;
         CHECK(std::holds_alternative<FittedOrder>(fitOrder(reduceOnly, btc)));
@@ -236,7 +262,8 @@ TEST_CASE("orders are fitted to the filters in exact decimals, and the adjustmen
         auto market = limitBuy("121", "0");
         market.type = OrderType::Market;
         market.price.reset();
-        CHECK_THAT(std::get<Rejected>(fitOrder(market, btc)).message, Contains("above MARKET_LOT_SIZE maxQty 120"));
+        CHECK_THAT(std::get<Rejected>(fitOrder(market, btc)).message,
+                   Contains("above the maximum MARKET order quantity 120"));
         auto settling = limitBuy("1", "1");
         settling.symbol = "OLDUSDT";
         CHECK(std::get<Rejected>(fitOrder(settling, parseExchangeInfo(kExchangeInfo).at("OLDUSDT"))).code ==

@@ -7,9 +7,14 @@
 //                                      hedge cases run, and the one-way case does not)
 //   TRADEHOST_CONTRACT_DEFER_DEPLOYMENT  optional: a deployment of the same plugin that defers
 //                                      some orders (e.g. paces them); the Deferred case needs it
+//   TRADEHOST_CONTRACT_RESTART         1 when the venue keeps its account across a restart of the
+//                                      host (an exchange does; an in-memory venue does not)
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -287,6 +292,39 @@ TEST_CASE_METHOD(VenueUnderTest, "hedge mode: BOTH is read as buy opens LONG, se
         CHECK(positionOf(p.symbol, PositionSide::Short) ==
               shortBefore + Decimal::fromInt(step.shortDelta) * p.quantity);
     }
+}
+
+// ---- restarts (context.h): the instance's own directory, and an account that outlives the host --
+
+TEST_CASE_METHOD(VenueUnderTest, "a restart of the host finds the account as it was", "[venue][restart]") {
+    // The host lends every instance a directory of its own, private to the host's user.
+    const std::filesystem::path dataDir = storageDir() / "plugins" / venue().name();
+    struct stat st {};
+    REQUIRE(::stat(dataDir.c_str(), &st) == 0);
+    CHECK(S_ISDIR(st.st_mode));
+    CHECK((st.st_mode & 07777) == 0700);
+    if (!test::envFlag("TRADEHOST_CONTRACT_RESTART")) {
+        SUCCEED("no TRADEHOST_CONTRACT_RESTART: this venue does not keep its account across restarts");
+        return;
+    }
+    const Decimal before = positionOf(p.symbol);
+    const OrderIntent rest = restingLimit();
+    const OrderState resting = expect<Accepted>(venue().placeOrder(rest), "resting limit").order;
+    const OrderState bought = expect<Accepted>(venue().placeOrder(market(Side::Buy)), "market buy").order;
+
+    restart();
+    CHECK(listedOpen(rest.clientOrderId));
+    const OrderState found = expect<Found>(venue().queryOrder(rest.clientOrderId, p.symbol), "resting order").order;
+    CHECK(found.exchangeOrderId == resting.exchangeOrderId);
+    CHECK(isOpen(found.status));
+    const OrderState filled = expect<Found>(venue().queryOrder(bought.clientOrderId, p.symbol), "market order").order;
+    CHECK(filled.exchangeOrderId == bought.exchangeOrderId);
+    CHECK(positionOf(p.symbol) == before + filled.filledQuantity);
+    // And it goes on from there: the order is cancelled once, the position closed.
+    expect<Canceled>(venue().cancelOrder(rest.clientOrderId, p.symbol), "cancel after the restart");
+    expect<NotOpen>(venue().cancelOrder(rest.clientOrderId, p.symbol), "second cancel");
+    expect<Accepted>(venue().placeOrder(market(Side::Sell, true)), "reduce-only close after the restart");
+    CHECK(positionOf(p.symbol) == before + filled.filledQuantity - p.quantity);
 }
 
 // ---- Deferred (venue.h): nothing reached the venue, and the same order may go later ----------

@@ -1,10 +1,14 @@
 // The loader's answer to every deliberately broken plugin: one clear error, never a crash.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 
 #include "config/deployment.h"
 #include "plugins/instance_set.h"
 #include "plugins/plugin_loader.h"
+#include "temp_dir.h"
 
 using namespace tradehost;
 using namespace tradehost::host;
@@ -193,4 +197,37 @@ TEST_CASE("the same directory named twice on the search path is one directory, n
     PluginRegistry registry({TRADEHOST_PLUGIN_DIR, std::string(TRADEHOST_PLUGIN_DIR) + "/.", TRADEHOST_PLUGIN_DIR});
     CHECK(registry.searchPath().size() == 1);
     CHECK(registry.find("paper").typeName == "paper");
+}
+
+TEST_CASE("each instance is lent a data directory of its own under storage.dir, mode 0700") {
+    test::TempDir scratch;
+    const std::filesystem::path storage = scratch.path() / "var";
+    // Left by an earlier run with a wider mode: the host tightens it.
+    std::filesystem::create_directories(storage / "plugins" / "p");
+    ::chmod((storage / "plugins" / "p").c_str(), 0755);
+    Built b({TRADEHOST_PLUGIN_DIR}, "storage: {dir: \"" + storage.string() +
+                                        "\"}\nvenues:\n  - {name: p, type: paper}\n  - {name: q, type: paper}\n"
+                                        "  - {name: ../escape, type: paper}\n");
+    // The bad name is the parser's error; no directory is made for it.
+    REQUIRE(b.errors.size() == 1);
+    CHECK_THAT(b.errors.toString(), Contains("venue '../escape', key 'name'"));
+    CHECK_FALSE(std::filesystem::exists(storage / "escape"));
+    for (const char* dir : {"plugins", "plugins/p", "plugins/q"}) {
+        struct stat st {};
+        REQUIRE(::stat((storage / dir).c_str(), &st) == 0);
+        CAPTURE(dir);
+        CHECK(S_ISDIR(st.st_mode));
+        CHECK((st.st_mode & 07777) == 0700);
+    }
+}
+
+TEST_CASE("a data directory that cannot be made is an error naming the instance and the directory") {
+    test::TempDir scratch;
+    const std::string storage = scratch.write("var", "a file, not a directory");
+    Built b({TRADEHOST_PLUGIN_DIR}, "storage: {dir: \"" + storage + "\"}\nvenues:\n  - {name: p, type: paper}\n");
+    REQUIRE(b.errors.size() == 1);
+    const std::string m = b.errors.toString();
+    CHECK_THAT(m, Contains("test.yaml:3: venue 'p'"));
+    CHECK_THAT(m, Contains("cannot create the data directory " + storage + "/plugins/p"));
+    CHECK(b.instances.venues.empty());
 }

@@ -150,7 +150,9 @@ public:
     PositionsResult positions() override { return Unknown{"not scripted"}; }
     OpenOrdersResult openOrders() override { return Unknown{"not scripted"}; }
     SymbolRulesResult symbolRules(const std::string& symbol) override {
-        return SymbolRules{symbol, {}, {}, {}, {}, {}};
+        SymbolRules rules;  // no tick, step or minimum
+        rules.symbol = symbol;
+        return rules;
     }
 
     bool watchOrders(OrderUpdateSink& sink) override {

@@ -1,4 +1,4 @@
-// A host stand-in for unit tests: a PluginContext recording logs and metrics, a settable clock, schema-built settings.
+// A host stand-in for unit tests: a PluginContext (logs, metrics, a settable clock, a scratch data dir), settings.
 #pragma once
 
 #include <algorithm>
@@ -6,12 +6,14 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "temp_dir.h"
 #include "tradehost/context.h"
 #include "tradehost/settings.h"
 
@@ -97,14 +99,24 @@ private:
     std::map<std::string, std::int64_t> values_;
 };
 
+// dataDir() is a fresh temporary directory (mode 0700, as the host makes it) removed with the
+// context, unless the test names one: then that one is used and left alone, so that a second
+// context (a restarted host) can find what the first instance kept there.
 class FakeContext final : public PluginContext {
 public:
-    explicit FakeContext(std::string name = "test_instance") : name_(std::move(name)) {}
+    explicit FakeContext(std::string name = "test_instance", std::string dataDir = "") : name_(std::move(name)) {
+        if (dataDir.empty()) {
+            ownDir_ = std::make_unique<TempDir>();
+            dataDir = ownDir_->path().string();
+        }
+        dataDir_ = std::move(dataDir);
+    }
 
     const std::string& instanceName() const override { return name_; }
     Logger& logger() override { return logger_; }
     const Clock& clock() const override { return clock_; }
     Metrics& metrics() override { return metrics_; }
+    const std::string& dataDir() const override { return dataDir_; }
 
     FakeLogger& fakeLogger() { return logger_; }
     FakeClock& fakeClock() { return clock_; }
@@ -112,6 +124,8 @@ public:
 
 private:
     std::string name_;
+    std::unique_ptr<TempDir> ownDir_;
+    std::string dataDir_;
     FakeLogger logger_;
     FakeClock clock_;
     FakeMetrics metrics_;

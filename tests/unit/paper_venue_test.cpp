@@ -1,10 +1,21 @@
-// Unit tests for the paper venue, compiled in directly: filters, fills, resting limits, id reuse, positions, threads.
+// Unit tests for the paper venue, compiled in directly: fitting, fills, resting limits, ids, positions, its state file.
 #include "paper_venue.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,6 +26,8 @@
 #include <vector>
 
 #include "support/fake_context.h"
+#include "support/temp_dir.h"
+#include "tradehost/order_fit.h"
 
 using tradehost::Accepted;
 using tradehost::Canceled;
@@ -241,33 +254,85 @@ TEST_CASE("paper: a MARKET order fills at once at the configured price", "[paper
     }
 }
 
-TEST_CASE("paper: orders that break a rule are rejected, never adjusted", "[paper][filters]") {
+TEST_CASE("paper: orders are fitted to the step and tick as the Binance plugin fits them", "[paper][filters]") {
+    Rig rig;
+    SECTION("a quantity off the step is floored, never rounded up, and the position holds the floored amount") {
+        const auto placed = expect<Accepted>(rig.venue.placeOrder(market("f1", Side::Buy, "0.0029")));
+        // The host compares the order's quantity with the one it asked for to report the adjustment.
+        CHECK(placed.order.quantity == d("0.002"));
+        CHECK(placed.order.filledQuantity == d("0.002"));
+        CHECK(placed.note == "quantity 0.0029 floored to step 0.001 -> 0.002");
+        CHECK(positionOf(rig.venue, "BTCUSDT").quantity == d("0.002"));
+        CHECK(expect<Found>(rig.venue.queryOrder("f1", "BTCUSDT")).order.quantity == d("0.002"));
+        CHECK(rig.context.fakeLogger().contains("floored to step 0.001"));
+    }
+    SECTION("a quantity on the step is left alone, with no note") {
+        const auto placed = expect<Accepted>(rig.venue.placeOrder(market("f2", Side::Buy, "0.003")));
+        CHECK(placed.order.quantity == d("0.003"));
+        CHECK(placed.note.empty());
+    }
+    SECTION("a LIMIT price off the tick is rounded on the passive side: BUY down, SELL up") {
+        const auto buy = expect<Accepted>(rig.venue.placeOrder(limit("f3", Side::Buy, "0.001", "60000.005")));
+        CHECK(buy.order.price == d("60000"));
+        CHECK(buy.order.status == OrderStatus::New);
+        CHECK(buy.note == "price 60000.005 rounded down to tick 0.01 -> 60000");
+        const auto sell = expect<Accepted>(rig.venue.placeOrder(limit("f4", Side::Sell, "0.0015", "70000.001")));
+        CHECK(sell.order.price == d("70000.01"));
+        CHECK(sell.order.quantity == d("0.001"));
+        CHECK(sell.note ==
+              "quantity 0.0015 floored to step 0.001 -> 0.001; price 70000.001 rounded up to tick 0.01 -> 70000.01");
+    }
+    SECTION("one implementation: the answer is what tradehost::fitOrder makes of the venue's symbol rules") {
+        const auto intent = limit("f5", Side::Buy, "0.0217", "61234.567");
+        const auto fitted = std::get<tradehost::FittedOrder>(
+            tradehost::fitOrder(intent, expect<SymbolRules>(rig.venue.symbolRules("BTCUSDT"))));
+        const auto placed = expect<Accepted>(rig.venue.placeOrder(intent));
+        CHECK(placed.order.quantity == fitted.quantity);
+        CHECK(placed.order.price == fitted.price);
+        CHECK(placed.note == fitted.note);
+    }
+}
+
+TEST_CASE("paper: orders that cannot be fitted are rejected with the reason", "[paper][filters]") {
     Rig rig;
     SECTION("unknown symbol") {
         CHECK(rejectionCode(rig.venue.placeOrder(market("u1", Side::Buy, "1", "XRPUSDT"))) == "UNKNOWN_SYMBOL");
         CHECK(std::holds_alternative<NotFound>(rig.venue.symbolRules("XRPUSDT")));
     }
-    SECTION("quantity not positive or off the step") {
-        const char* quantity = GENERATE("0", "-0.001", "0.0015", "0.0001");
+    SECTION("quantity not positive, or less than one step") {
+        const char* quantity = GENERATE("0", "-0.001", "0.0001", "0.0009");
         CAPTURE(quantity);
         const auto result = rig.venue.placeOrder(market("q1", Side::Buy, quantity));
-        CHECK(rejectionCode(result) == "INVALID_QUANTITY");
-        CHECK_THAT(expect<Rejected>(result).message, Catch::Contains("0.001"));
+        CHECK(rejectionCode(result) == "LOCAL_FILTER");
+        CHECK_THAT(expect<Rejected>(result).message, Catch::Contains(quantity));
     }
-    SECTION("LIMIT price missing, not positive or off the tick") {
+    SECTION("LIMIT price missing or not positive") {
         OrderIntent noPrice = limit("p0", Side::Buy, "0.001", "60000");
         noPrice.price.reset();
-        CHECK(rejectionCode(rig.venue.placeOrder(noPrice)) == "INVALID_PRICE");
-        const char* price = GENERATE("0", "-60000", "60000.005");
+        CHECK(rejectionCode(rig.venue.placeOrder(noPrice)) == "LOCAL_FILTER");
+        const char* price = GENERATE("0", "-60000", "0.001");  // 0.001 rounds down to zero at tick 0.01
         CAPTURE(price);
-        CHECK(rejectionCode(rig.venue.placeOrder(limit("p1", Side::Buy, "0.001", price))) == "INVALID_PRICE");
+        const auto result = rig.venue.placeOrder(limit("p1", Side::Buy, "0.001", price));
+        CHECK(rejectionCode(result) == "LOCAL_FILTER");
+        CHECK_THAT(expect<Rejected>(result).message, Catch::Contains("price"));
     }
-    SECTION("notional below the minimum") {
+    SECTION("notional below the minimum, with the reason") {
         // DOGEUSDT at 0.1: 49 x 0.1 = 4.9 < 5; 50 x 0.1 = 5 is enough.
-        CHECK(rejectionCode(rig.venue.placeOrder(market("n1", Side::Buy, "49", "DOGEUSDT"))) == "MIN_NOTIONAL");
+        const auto market49 = rig.venue.placeOrder(market("n1", Side::Buy, "49", "DOGEUSDT"));
+        CHECK(rejectionCode(market49) == "MIN_NOTIONAL");
+        CHECK_THAT(expect<Rejected>(market49).message,
+                   Catch::Contains("notional 4.9") && Catch::Contains("below the minimum notional 5"));
         CHECK(accepted(rig.venue.placeOrder(market("n2", Side::Buy, "50", "DOGEUSDT"))).status == OrderStatus::Filled);
-        // A LIMIT's notional uses its own price.
-        CHECK(rejectionCode(rig.venue.placeOrder(limit("n3", Side::Buy, "60", "0.08", "DOGEUSDT"))) == "MIN_NOTIONAL");
+        // A LIMIT's notional uses its own price, after fitting: 60 x 0.08 = 4.8.
+        const auto limit48 = rig.venue.placeOrder(limit("n3", Side::Buy, "60", "0.08", "DOGEUSDT"));
+        CHECK(rejectionCode(limit48) == "LOCAL_FILTER");
+        CHECK_THAT(expect<Rejected>(limit48).message, Catch::Contains("notional 4.8 is below the minimum notional 5"));
+        // Flooring can take an order below the minimum: 45.4546 x 0.11 = 5.000006, but the
+        // floored 45.454 x 0.11 = 4.99994.
+        CHECK_THAT(
+            expect<Rejected>(rig.venue.placeOrder(limit("n4", Side::Buy, "45.4546", "0.11", "DOGEUSDT"))).message,
+            Catch::Contains("notional 4.99994 is below"));
+        CHECK(positionOf(rig.venue, "DOGEUSDT").quantity == d("50"));  // n2 only
     }
     SECTION("position side must match the account mode") {
         const auto side = GENERATE(PositionSide::Long, PositionSide::Short);
@@ -418,7 +483,7 @@ TEST_CASE("paper: queryOrder", "[paper][query]") {
     CHECK(expect<Found>(rig.venue.queryOrder("q1", "BTCUSDT")).order.exchangeOrderId == "1");
     CHECK(std::holds_alternative<NotFound>(rig.venue.queryOrder("q1", "DOGEUSDT")));
     // Rejected orders never existed.
-    CHECK(rejectionCode(rig.venue.placeOrder(market("q2", Side::Buy, "0.0001"))) == "INVALID_QUANTITY");
+    CHECK(rejectionCode(rig.venue.placeOrder(market("q2", Side::Buy, "0.0001"))) == "LOCAL_FILTER");
     CHECK(std::holds_alternative<NotFound>(rig.venue.queryOrder("q2", "BTCUSDT")));
 }
 
@@ -798,7 +863,7 @@ TEST_CASE("paper: symbolRules", "[paper][rules]") {
     // The configured filters are the ones applied.
     CHECK(rejectionCode(rig.venue.placeOrder(market("a", Side::Buy, "0.001"))) == "MIN_NOTIONAL");  // 65 < 100
     CHECK(accepted(rig.venue.placeOrder(market("b", Side::Buy, "0.0016"))).status == OrderStatus::Filled);
-    CHECK(rejectionCode(rig.venue.placeOrder(limit("c", Side::Buy, "0.002", "64000.05"))) == "INVALID_PRICE");
+    CHECK(accepted(rig.venue.placeOrder(limit("c", Side::Buy, "0.002", "64000.05"))).price == d("64000"));
 }
 
 TEST_CASE("paper: latency_ms delays every call", "[paper][latency]") {
@@ -867,4 +932,371 @@ TEST_CASE("paper: concurrent callers", "[paper][threads]") {
         CHECK(std::all_of(seen.begin(), seen.end(), [](const std::string& id) { return id == "1"; }));
         CHECK(openOrdersOf(rig.venue).size() == 1);
     }
+}
+
+// ---- the account outlives the process: the state file ----------------------------------------
+
+namespace {
+
+using tradehost::test::TempDir;
+
+// One run of a host: a context on `dir` and a started venue. Destroying it is the host stopping.
+struct Run {
+    Run(const TempDir& dir, std::map<std::string, SettingValue> values = {{"prices", Prices{{"BTCUSDT", "65000"}}}})
+        : context("paper", dir.path().string()),
+          venue(std::make_unique<PaperVenue>(settingsFor(PaperVenue::settingsSchema(), std::move(values)), context)) {
+        venue->start();
+    }
+    ~Run() {
+        if (venue) venue->stop();
+    }
+    FakeContext context;
+    std::unique_ptr<PaperVenue> venue;
+};
+
+std::string stateFileIn(const TempDir& dir) { return dir.file("paper_state.log"); }
+
+std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void writeFile(const std::string& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+// What start() says about a state file it refuses; empty if it starts.
+std::string startFailure(const TempDir& dir,
+                         std::map<std::string, SettingValue> values = {{"prices", Prices{{"BTCUSDT", "65000"}}}}) {
+    FakeContext context("paper", dir.path().string());
+    PaperVenue venue(settingsFor(PaperVenue::settingsSchema(), std::move(values)), context);
+    try {
+        venue.start();
+    } catch (const std::exception& e) {
+        venue.stop();
+        return e.what();
+    }
+    venue.stop();
+    return "";
+}
+
+// The state file's checksum (FNV-1a 32), to write a well-formed change by hand.
+std::string checksum(const std::string& lines) {
+    std::uint32_t hash = 2166136261u;
+    for (const char c : lines) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 16777619u;
+    }
+    char text[9];
+    std::snprintf(text, sizeof text, "%08x", hash);
+    return text;
+}
+
+mode_t modeOf(const std::string& path) {
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+}
+
+}  // namespace
+
+TEST_CASE("paper: a restart resumes positions, open orders, exchange ids and prices", "[paper][state]") {
+    TempDir dir;
+    const std::map<std::string, SettingValue> settings{{"prices", Prices{{"BTCUSDT", "65000"}, {"DOGEUSDT", "0.1"}}}};
+    tradehost::OrderState resting, closing, filled;
+    std::vector<Position> positionsBefore;
+    {
+        Run first(dir, settings);
+        PaperVenue& venue = *first.venue;
+        first.context.fakeClock().setMs(1'700'000'000'000);
+        filled = accepted(venue.placeOrder(market("m1", Side::Buy, "0.0035")));  // floored to 0.003
+        accepted(venue.placeOrder(market("m2", Side::Buy, "0.001")));
+        accepted(venue.placeOrder(market("d1", Side::Sell, "100", "DOGEUSDT")));
+        first.context.fakeClock().advanceMs(1000);
+        resting = accepted(venue.placeOrder(limit("r1", Side::Buy, "0.002", "64000")));
+        closing = accepted(venue.placeOrder(reduceOnly(limit("r2", Side::Sell, "0.001", "66000"))));
+        accepted(venue.placeOrder(limit("c1", Side::Buy, "0.001", "63000")));
+        expect<Canceled>(venue.cancelOrder("c1", "BTCUSDT"));
+        venue.setPrice("ETHUSDT", d("3000"));   // a symbol the deployment does not have
+        venue.setPrice("BTCUSDT", d("64500"));  // moves the market, reaches nothing
+        positionsBefore = positionsOf(venue);
+        REQUIRE(positionsBefore.size() == 2);
+    }
+    Run second(dir, settings);
+    PaperVenue& venue = *second.venue;
+    CHECK(second.context.fakeLogger().contains("resumed from " + stateFileIn(dir)));
+
+    SECTION("positions, with their entry prices") {
+        const auto positions = positionsOf(venue);
+        REQUIRE(positions.size() == positionsBefore.size());
+        for (std::size_t i = 0; i < positions.size(); ++i) {
+            CHECK(positions[i].symbol == positionsBefore[i].symbol);
+            CHECK(positions[i].quantity == positionsBefore[i].quantity);
+            CHECK(positions[i].entryPrice == positionsBefore[i].entryPrice);
+        }
+        CHECK(positionOf(venue, "BTCUSDT").quantity == d("0.004"));
+        CHECK(positionOf(venue, "DOGEUSDT").quantity == d("-100"));
+    }
+    SECTION("open orders with their ids, quantities, prices and times; finished ones still found") {
+        const auto open = openOrdersOf(venue);
+        REQUIRE(open.size() == 2);
+        CHECK(open[0].clientOrderId == "r1");
+        CHECK(open[0].exchangeOrderId == resting.exchangeOrderId);
+        CHECK(open[0].quantity == d("0.002"));
+        CHECK(open[0].filledQuantity.isZero());
+        CHECK(open[0].price == d("64000"));
+        CHECK(open[0].updateTimeMs == resting.updateTimeMs);
+        CHECK(open[1].clientOrderId == "r2");
+        CHECK(open[1].exchangeOrderId == closing.exchangeOrderId);
+        CHECK(open[1].reduceOnly);
+        const auto m1 = expect<Found>(venue.queryOrder("m1", "BTCUSDT")).order;
+        CHECK(m1.status == OrderStatus::Filled);
+        CHECK(m1.quantity == d("0.003"));
+        CHECK(m1.exchangeOrderId == filled.exchangeOrderId);
+        CHECK(expect<Found>(venue.queryOrder("c1", "BTCUSDT")).order.status == OrderStatus::Canceled);
+        CHECK(expect<Found>(venue.queryOrder("r1", "BTCUSDT")).order.status == OrderStatus::New);
+        // Still holding its id: placing under it again adopts the order, nothing new is placed.
+        CHECK(accepted(venue.placeOrder(limit("r1", Side::Buy, "0.002", "64000"))).exchangeOrderId ==
+              resting.exchangeOrderId);
+    }
+    SECTION("exchange ids go on counting, never reused") {
+        CHECK(accepted(venue.placeOrder(market("m3", Side::Buy, "0.001"))).exchangeOrderId == "7");
+    }
+    SECTION("prices set before the restart") {
+        CHECK(accepted(venue.placeOrder(market("e1", Side::Buy, "0.01", "ETHUSDT"))).averagePrice == d("3000"));
+        CHECK(accepted(venue.placeOrder(market("b1", Side::Sell, "0.001"))).averagePrice == d("64500"));
+    }
+    SECTION("a resting order placed before the restart fills after it, into the resumed position") {
+        RecordingSink sink;
+        REQUIRE(venue.watchOrders(sink));
+        venue.setPrice("BTCUSDT", d("63900"));
+        const auto r1 = expect<Found>(venue.queryOrder("r1", "BTCUSDT")).order;
+        CHECK(r1.status == OrderStatus::Filled);
+        CHECK(r1.averagePrice == d("64000"));
+        CHECK(positionOf(venue, "BTCUSDT").quantity == d("0.006"));
+        CHECK(sink.updates().size() == 1);
+        venue.setPrice("BTCUSDT", d("66000"));  // the reduce-only SELL closes part of it
+        CHECK(expect<Found>(venue.queryOrder("r2", "BTCUSDT")).order.status == OrderStatus::Filled);
+        CHECK(positionOf(venue, "BTCUSDT").quantity == d("0.005"));
+        CHECK(openOrdersOf(venue).empty());
+    }
+}
+
+TEST_CASE("paper: every change is in the file before the call returns (kill -9)", "[paper][state]") {
+    TempDir dir;
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        // No destructor, no stop(), no flush: what is not in the file by now is lost.
+        FakeContext context("paper", dir.path().string());
+        PaperVenue venue(settingsFor(PaperVenue::settingsSchema(), {{"prices", Prices{{"BTCUSDT", "65000"}}}}),
+                         context);
+        venue.start();
+        venue.placeOrder(market("k1", Side::Buy, "0.002"));
+        venue.placeOrder(limit("k2", Side::Buy, "0.001", "60000"));
+        venue.placeOrder(limit("k3", Side::Sell, "0.001", "70000"));
+        venue.cancelOrder("k3", "BTCUSDT");
+        ::kill(::getpid(), SIGKILL);
+        ::_exit(0);  // not reached
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFSIGNALED(status));
+    REQUIRE(WTERMSIG(status) == SIGKILL);
+
+    Run after(dir);
+    CHECK(positionOf(*after.venue, "BTCUSDT").quantity == d("0.002"));
+    const auto open = openOrdersOf(*after.venue);
+    REQUIRE(open.size() == 1);
+    CHECK(open[0].clientOrderId == "k2");
+    CHECK(expect<Found>(after.venue->queryOrder("k3", "BTCUSDT")).order.status == OrderStatus::Canceled);
+    CHECK(expect<Found>(after.venue->queryOrder("k1", "BTCUSDT")).order.status == OrderStatus::Filled);
+}
+
+TEST_CASE("paper: a change cut short by a kill is dropped, and the file is whole again", "[paper][state]") {
+    TempDir dir;
+    {
+        Run run(dir);
+        accepted(run.venue->placeOrder(market("t1", Side::Buy, "0.001")));
+    }
+    const std::string whole = readFile(stateFileIn(dir));
+    // What a write() interrupted by SIGKILL leaves: the start of a change, without its closing line.
+    const std::string tail =
+        GENERATE(as<std::string>{}, "O 9 t9 BTCUSDT BUY MARKET BOTH FILLED 5", "B BTCUSDT BOTH 5 5 325000\n");
+    CAPTURE(tail);
+    writeFile(stateFileIn(dir), whole + tail);
+    Run run(dir);
+    CHECK(run.context.fakeLogger().contains("was cut short"));
+    CHECK(positionOf(*run.venue, "BTCUSDT").quantity == d("0.001"));
+    CHECK(std::holds_alternative<NotFound>(run.venue->queryOrder("t9", "BTCUSDT")));
+    // The next change rewrites the file without the fragment, so later changes are not behind it.
+    accepted(run.venue->placeOrder(market("t2", Side::Buy, "0.001")));
+    CHECK(readFile(stateFileIn(dir)).find(tail) == std::string::npos);
+    CHECK(startFailure(dir).empty());
+}
+
+TEST_CASE("paper: a corrupt or unreadable state file is refused, naming the file and the problem", "[paper][state]") {
+    TempDir dir;
+    {
+        Run run(dir);
+        accepted(run.venue->placeOrder(market("x1", Side::Buy, "0.001")));
+        accepted(run.venue->placeOrder(limit("x2", Side::Buy, "0.001", "60000")));
+    }
+    const std::string path = stateFileIn(dir);
+    const std::string whole = readFile(path);
+    REQUIRE(startFailure(dir).empty());
+
+    std::string expected;
+    SECTION("a digit changed inside a change: the checksum says so") {
+        std::string damaged = whole;
+        const auto at = damaged.find(" 60000 ");
+        REQUIRE(at != std::string::npos);
+        damaged[at + 1] = '5';  // the resting BUY's limit 60000 -> 50000
+        writeFile(path, damaged);
+        expected = "checksum";
+    }
+    SECTION("a well-formed change holding a line this version does not know") {
+        const std::string lines = "X 1\n";
+        writeFile(path, whole + lines + "C 1 " + checksum(lines) + "\n");
+        expected = "unknown line 'X 1'";
+    }
+    SECTION("a change with a field that does not parse") {
+        const std::string lines = "B BTCUSDT BOTH lots 1 1\n";
+        writeFile(path, whole + lines + "C 1 " + checksum(lines) + "\n");
+        expected = "bad quantity 'lots'";
+    }
+    SECTION("not a state file at all") {
+        writeFile(path, "{\"positions\": []}\n");
+        expected = "not a paper state file";
+    }
+    SECTION("an empty file") {
+        writeFile(path, "");
+        expected = "empty";
+    }
+    SECTION("a file of another version") {
+        writeFile(path, "tradehost-paper-state 99\n");
+        expected = "another version";
+    }
+    SECTION("a directory where the file should be") {
+        std::filesystem::remove(path);
+        std::filesystem::create_directory(path);
+        expected = "cannot read the state file";
+    }
+    const std::string failure = startFailure(dir);
+    CAPTURE(failure);
+    CHECK_THAT(failure, Catch::Contains(path));
+    CHECK_THAT(failure, Catch::Contains(expected));
+}
+
+TEST_CASE("paper: the state file is private: mode 0600, whatever the umask or a leftover file", "[paper][state]") {
+    TempDir dir;
+    // A leftover temporary file from a killed rewrite, readable by all, and a permissive umask.
+    writeFile(stateFileIn(dir) + ".tmp", "junk");
+    ::chmod((stateFileIn(dir) + ".tmp").c_str(), 0666);
+    const mode_t umaskBefore = ::umask(0);
+    Run run(dir);
+    accepted(run.venue->placeOrder(market("p1", Side::Buy, "0.001")));
+    ::umask(umaskBefore);
+    CHECK(modeOf(stateFileIn(dir)) == 0600);
+    CHECK(modeOf(dir.path().string()) == 0700);  // what the host (here the fake) lends
+    CHECK_FALSE(std::filesystem::exists(stateFileIn(dir) + ".tmp"));
+}
+
+TEST_CASE("paper: hedge_mode changed while positions or orders exist is refused at start", "[paper][state]") {
+    TempDir dir;
+    const bool hedgeBefore = GENERATE(true, false);
+    CAPTURE(hedgeBefore);
+    const std::map<std::string, SettingValue> before{{"prices", Prices{{"BTCUSDT", "65000"}}},
+                                                     {"hedge_mode", hedgeBefore}};
+    const std::map<std::string, SettingValue> after{{"prices", Prices{{"BTCUSDT", "65000"}}},
+                                                    {"hedge_mode", !hedgeBefore}};
+    {
+        Run run(dir, before);
+        accepted(run.venue->placeOrder(market("h1", Side::Buy, "0.001")));
+    }
+    CHECK_THAT(startFailure(dir, after), Catch::Contains(stateFileIn(dir)) && Catch::Contains("hedge_mode"));
+    {
+        Run run(dir, before);
+        accepted(run.venue->placeOrder(reduceOnly(market("h2", Side::Sell, "0.001"))));
+    }
+    CHECK(startFailure(dir, after).empty());  // flat: the mode may change
+}
+
+TEST_CASE("paper: a price the deployment changed wins over the kept one; a moved one stays", "[paper][state]") {
+    TempDir dir;
+    {
+        Run run(dir, {{"prices", Prices{{"BTCUSDT", "65000"}, {"ETHUSDT", "3000"}}}});
+        run.venue->setPrice("BTCUSDT", d("64000"));
+        run.venue->setPrice("ETHUSDT", d("3100"));
+    }
+    Run run(dir, {{"prices", Prices{{"BTCUSDT", "65000"}, {"ETHUSDT", "3500"}}}});
+    CHECK(accepted(run.venue->placeOrder(market("a", Side::Buy, "0.001"))).averagePrice == d("64000"));
+    CHECK(accepted(run.venue->placeOrder(market("b", Side::Buy, "0.01", "ETHUSDT"))).averagePrice == d("3500"));
+}
+
+TEST_CASE("paper: the file is rewritten as it grows, and what it resumes is the same", "[paper][state]") {
+    TempDir dir;
+    const std::map<std::string, SettingValue> settings{{"prices", Prices{{"BTCUSDT", "65000"}}},
+                                                       {"max_finished_orders", std::int64_t{3}}};
+    std::uintmax_t largest = 0;
+    {
+        Run run(dir, settings);
+        accepted(run.venue->placeOrder(limit("rest", Side::Buy, "0.001", "60000")));
+        for (int i = 0; i < 3000; ++i) {
+            accepted(run.venue->placeOrder(market("m" + std::to_string(i), Side::Buy, "0.001")));
+            largest = std::max(largest, std::filesystem::file_size(stateFileIn(dir)));
+        }
+    }
+    // 3000 orders of about 150 bytes each would be 450 kB; the rewrites keep it near one batch.
+    CHECK(largest < 250'000);
+    Run run(dir, settings);
+    CHECK(positionOf(*run.venue, "BTCUSDT").quantity == d("3"));
+    CHECK(openOrdersOf(*run.venue).size() == 1);
+    CHECK(std::holds_alternative<NotFound>(run.venue->queryOrder("m2996", "BTCUSDT")));
+    CHECK(std::holds_alternative<Found>(run.venue->queryOrder("m2997", "BTCUSDT")));
+    CHECK(std::holds_alternative<Found>(run.venue->queryOrder("m2999", "BTCUSDT")));
+    CHECK(accepted(run.venue->placeOrder(market("next", Side::Buy, "0.001"))).exchangeOrderId == "3002");
+}
+
+TEST_CASE("paper: a change the file cannot take is not made: Deferred, and nothing moved", "[paper][state]") {
+    TempDir dir;
+    Run run(dir);
+    accepted(run.venue->placeOrder(market("w1", Side::Buy, "0.001")));
+    accepted(run.venue->placeOrder(limit("w2", Side::Buy, "0.001", "60000")));
+    // The file may not grow by a whole change: write() fails (EFBIG) part way, as a full disk would.
+    struct rlimit before {};
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &before) == 0);
+    const auto previousHandler = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit tight = before;
+    tight.rlim_cur = static_cast<rlim_t>(std::filesystem::file_size(stateFileIn(dir)) + 20);
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &tight) == 0);
+    const auto placed = run.venue->placeOrder(market("w3", Side::Buy, "0.001"));
+    const auto canceled = run.venue->cancelOrder("w2", "BTCUSDT");
+    ::setrlimit(RLIMIT_FSIZE, &before);
+    std::signal(SIGXFSZ, previousHandler);
+
+    REQUIRE(std::holds_alternative<tradehost::Deferred>(placed));
+    CHECK_THAT(std::get<tradehost::Deferred>(placed).reason, Catch::Contains(stateFileIn(dir)));
+    CHECK(std::holds_alternative<NotFound>(run.venue->queryOrder("w3", "BTCUSDT")));
+    CHECK(expect<Rejected>(canceled).code == "STATE_NOT_WRITTEN");
+    CHECK(expect<Found>(run.venue->queryOrder("w2", "BTCUSDT")).order.status == OrderStatus::New);
+    CHECK(positionOf(*run.venue, "BTCUSDT").quantity == d("0.001"));
+    CHECK(run.context.fakeMetrics().value("state_write_failures") == 2);
+
+    // Room again: the same order goes, and a restart resumes exactly what was answered.
+    CHECK(accepted(run.venue->placeOrder(market("w3", Side::Buy, "0.001"))).exchangeOrderId == "3");
+    run.venue->stop();
+    run.venue.reset();
+    Run again(dir);
+    CHECK(positionOf(*again.venue, "BTCUSDT").quantity == d("0.002"));
+    CHECK(openOrdersOf(*again.venue).size() == 1);
+}
+
+TEST_CASE("paper: start() refuses a data directory that is not there", "[paper][state]") {
+    TempDir dir;
+    const std::string missing = dir.file("gone");
+    FakeContext context("paper", missing);
+    PaperVenue venue(settingsFor(PaperVenue::settingsSchema()), context);
+    CHECK_THROWS_WITH(venue.start(), Catch::Contains(missing) && Catch::Contains("not a directory"));
+    venue.stop();
 }

@@ -230,7 +230,11 @@ public:
     // fields set; NotFound means "not traded here".
     tradehost::SymbolRulesResult symbolRules(const std::string& symbol) override {
         try {
-            if (symbols_.count(symbol)) return tradehost::SymbolRules{symbol, {}, {}, {}, {}, {}};
+            if (symbols_.count(symbol)) {
+                tradehost::SymbolRules rules;
+                rules.symbol = symbol;
+                return rules;
+            }
             return tradehost::NotFound{"hello venue does not trade '" + symbol + "'"};
         } catch (const std::exception& e) {
             return tradehost::Unknown{std::string("hello venue internal error: ") + e.what()};

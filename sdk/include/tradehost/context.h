@@ -1,4 +1,4 @@
-// What the host lends each plugin instance: its name, a logger named after it, a clock, metrics.
+// What the host lends each plugin instance: its name, a logger named after it, a clock, metrics, a data directory.
 #pragma once
 
 #include <chrono>
@@ -20,7 +20,9 @@ public:
     virtual void log(LogLevel level, const std::string& message) = 0;
     virtual bool enabled(LogLevel level) const = 0;
 
-    void debug(const std::string& m) { if (enabled(LogLevel::Debug)) log(LogLevel::Debug, m); }
+    void debug(const std::string& m) {
+        if (enabled(LogLevel::Debug)) log(LogLevel::Debug, m);
+    }
     void info(const std::string& m) { log(LogLevel::Information, m); }
     void warning(const std::string& m) { log(LogLevel::Warning, m); }
     void error(const std::string& m) { log(LogLevel::Error, m); }
@@ -30,8 +32,8 @@ public:
 class TRADEHOST_SDK_API Clock {
 public:
     virtual ~Clock() = default;
-    virtual std::chrono::system_clock::time_point now() const = 0;            // wall clock
-    virtual std::chrono::steady_clock::time_point monotonic() const = 0;      // for intervals
+    virtual std::chrono::system_clock::time_point now() const = 0;        // wall clock
+    virtual std::chrono::steady_clock::time_point monotonic() const = 0;  // for intervals
     std::int64_t nowMs() const {
         return std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch()).count();
     }
@@ -55,6 +57,11 @@ public:
     virtual Logger& logger() = 0;
     virtual const Clock& clock() const = 0;
     virtual Metrics& metrics() = 0;
+    // A directory of this instance's own, <storage.dir>/plugins/<instance name> (absolute),
+    // created by the host with mode 0700 before the instance is constructed and kept across
+    // restarts, for whatever the plugin must remember from one run to the next. Nothing else
+    // writes in it. Read it from construction on; do the I/O in start() and later.
+    virtual const std::string& dataDir() const = 0;
 };
 
 }  // namespace tradehost

@@ -8,6 +8,7 @@
 
 #include "tradehost/alert_sink.h"
 #include "tradehost/context.h"
+#include "tradehost/order_fit.h"
 #include "tradehost/settings.h"
 #include "tradehost/venue.h"
 #include "tradehost/visibility.h"
@@ -17,7 +18,9 @@ namespace tradehost {
 // Bumped whenever any SDK header changes a layout or a vtable. The host refuses a plugin whose
 // stamp differs and names both versions.
 // 2: PlaceResult gained Deferred; Venue gained watchOrders() (a vtable change).
-constexpr std::uint32_t kAbiVersion = 2;
+// 3: PluginContext gained dataDir() (a vtable change); SymbolRules gained minPrice, maxPrice and
+//    marketQuantity (a layout change).
+constexpr std::uint32_t kAbiVersion = 3;
 
 #define TRADEHOST_STR2(x) #x
 #define TRADEHOST_STR(x) TRADEHOST_STR2(x)

@@ -163,14 +163,27 @@ struct OpenOrders {
 using PositionsResult = std::variant<Positions, Unknown>;
 using OpenOrdersResult = std::variant<OpenOrders, Unknown>;
 
-// Trading rules for one symbol. Absent fields mean the venue imposes no such rule.
+// Quantity rules of one kind of order.
+struct QuantityRules {
+    std::optional<Decimal> stepSize;  // quantity must be a multiple
+    std::optional<Decimal> minQuantity;
+    std::optional<Decimal> maxQuantity;
+};
+
+// Trading rules for one symbol. Absent fields (or zero ones) mean the venue imposes no such rule.
+// tradehost/order_fit.h fits an order to them.
 struct SymbolRules {
     std::string symbol;
-    std::optional<Decimal> tickSize;  // price must be a multiple
+    std::optional<Decimal> tickSize;  // price must be a multiple (counted from minPrice when set)
     std::optional<Decimal> stepSize;  // quantity must be a multiple
     std::optional<Decimal> minQuantity;
     std::optional<Decimal> maxQuantity;
     std::optional<Decimal> minNotional;  // price x quantity at least this (reduce-only exempt)
+    std::optional<Decimal> minPrice;     // a LIMIT price below is refused
+    std::optional<Decimal> maxPrice;     // a LIMIT price above is refused
+    // MARKET orders, where the venue sizes them apart (Binance's MARKET_LOT_SIZE). Absent: the
+    // step, minimum and maximum above apply to every order.
+    std::optional<QuantityRules> marketQuantity;
 };
 using SymbolRulesResult = std::variant<SymbolRules, NotFound, Unknown>;
 
