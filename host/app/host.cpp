@@ -112,6 +112,8 @@ void Host::build() {
 }
 
 void Host::recover() {
+    // From the outbox's end as it is now: what recovery records next is printed, nothing older.
+    consoleReporter_ = std::make_unique<ConsoleReporter>(clock_, gate_->lastEventId());
     const PipelineOptions& o = settings_.pipeline;
     // A gate ahead of the journal means the journal was replaced or restored from an older copy:
     // new records would reuse sequence numbers the gate thinks it has seen, and be skipped.
@@ -180,6 +182,7 @@ void Host::start() {
     dispatcher_->start();
     for (auto& w : venues_) {
         w->tracker->setPushed(w->venue->watchOrders(*w->tracker));
+    dispatcher_->add(*consoleReporter_);
         w->tracker->start();
         w->resolver->start();
         w->executor->start();

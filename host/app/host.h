@@ -17,6 +17,7 @@
 #include "intake/webhook_server.h"
 #include "journal/journal.h"
 #include "pipeline/admitter.h"
+#include "pipeline/console_reporter.h"
 #include "pipeline/event_log_writer.h"
 #include "pipeline/executor.h"
 #include "pipeline/janitor.h"
@@ -52,7 +53,8 @@ private:
 //   admitter: journal -> gate (SignalAdmission), in batches -> each venue's lane
 //   per venue instance: executor (lane -> venue, SUBMITTED committed first), resolver (UNKNOWN legs),
 //                       order tracker (WORKING legs, cancel requests)
-//   outbox dispatcher: gate's event outbox -> event log (and, later, alerts and the live view)
+//   outbox dispatcher: gate's event outbox -> event log, console (one line per leg outcome)
+//                      (and, later, alerts and the live view)
 //   janitor: retention of signals, journal segments and consumed events
 //
 // open() and start() bring them up in that order after recovery; stop() takes them down so that
@@ -106,6 +108,7 @@ private:
     std::unique_ptr<WebhookServer> webhook_;
 
     std::unique_ptr<EventLogWriter> eventLogWriter_;
+    std::unique_ptr<ConsoleReporter> consoleReporter_;
     std::unique_ptr<OutboxDispatcher> dispatcher_;
     std::vector<std::unique_ptr<VenueWorkers>> venues_;
     std::unique_ptr<Admitter> admitter_;

@@ -140,7 +140,8 @@ void blockForTakenId(LegRecord& leg, const std::string& takenId, const LegKey& h
 }
 
 std::vector<EventRecord> blockedEvents(const LegRecord& leg) {
-    const std::string data = jsonObject({{"reason", leg.reason}});
+    // The leg's number, since a leg blocked at admission has no client order id to carry it.
+    const std::string data = jsonObject({{"reason", leg.reason}, {"leg", std::to_string(leg.leg)}});
     return {{"order_blocked", leg.signalId, leg.clientOrderId, leg.intent.venue, data},
             {"trade_fail", leg.signalId, leg.clientOrderId, leg.intent.venue, data}};
 }

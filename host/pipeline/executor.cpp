@@ -17,17 +17,28 @@ Poco::Logger& log() { return Poco::Logger::get("executor"); }
 
 constexpr const char* kDeferredPrefix = "deferred: ";
 
+// The whole order as it is handed to the plugin; price and time in force only where they mean
+// something (a limit order).
 std::string submittedData(const LegRecord& leg) {
     const Leg& i = leg.intent;
+    const std::string attempt = std::to_string(leg.attempt);
+    if (i.type == OrderType::Limit)
+        return jsonObject({{"symbol", i.symbol},
+                           {"side", toString(i.side)},
+                           {"type", toString(i.type)},
+                           {"quantity", i.quantity.toString()},
+                           {"price", i.price ? i.price->toString() : ""},
+                           {"time_in_force", toString(i.timeInForce)},
+                           {"reduce_only", i.reduceOnly ? "true" : "false"},
+                           {"position_side", toString(i.positionSide)},
+                           {"attempt", attempt}});
     return jsonObject({{"symbol", i.symbol},
                        {"side", toString(i.side)},
                        {"type", toString(i.type)},
                        {"quantity", i.quantity.toString()},
-                       {"price", i.price ? i.price->toString() : ""},
-                       {"time_in_force", i.type == OrderType::Limit ? toString(i.timeInForce) : ""},
                        {"reduce_only", i.reduceOnly ? "true" : "false"},
                        {"position_side", toString(i.positionSide)},
-                       {"attempt", std::to_string(leg.attempt)}});
+                       {"attempt", attempt}});
 }
 
 }  // namespace
@@ -182,8 +193,17 @@ std::optional<std::int64_t> Executor::runOnce(std::int64_t nowMs) {
         if (const auto* a = std::get_if<Accepted>(&result)) {
             outcomes.push_back(*adoptOrder(leg, a->order, "order_ack", {{"note", a->note}}));
         } else if (const auto* r = std::get_if<Rejected>(&result)) {
-            outcomes.push_back(endWithoutOrder(leg, LegState::Rejected, "order_rejected", r->code + ": " + r->message,
-                                               {{"code", r->code}, {"message", r->message}}));
+            // A refusal the plugin decided on its own (its filters, a position-side rule) sent
+            // nothing: the order_submitted before it must not read as an order that went out.
+            const bool sent = reachedVenue(*r);
+            LegChange c =
+                endWithoutOrder(leg, LegState::Rejected, "order_rejected", r->code + ": " + r->message,
+                                {{"code", r->code}, {"message", r->message}, {"sent", sent ? "true" : "false"}});
+            if (!sent)
+                c.events.insert(c.events.begin(),
+                                legEvent("order_not_sent", c.after,
+                                         jsonObject({{"reason", "refused by the plugin: " + c.after.reason}})));
+            outcomes.push_back(std::move(c));
         } else if (const auto* u = std::get_if<Unknown>(&result)) {
             LegChange c{leg, leg, {}};
             c.after.state = LegState::Unknown;
@@ -226,12 +246,14 @@ LegChange Executor::backToQueue(const LegRecord& leg, const Deferred& why, bool 
         c.events.push_back(legEvent("order_requeued", c.after, jsonObject({{"reason", why.reason}})));
         return c;
     }
-    // One event when a leg is first held back; the retries after it are counted, not logged.
-    if (leg.reason.rfind(kDeferredPrefix, 0) != 0)
-        c.events.push_back(
-            legEvent("order_deferred", c.after,
-                     jsonObject({{"reason", why.reason},
-                                 {"retry_after_ms", std::to_string(lane_.heldUntilMs() - clock_.nowMs())}})));
+    // order_deferred once, when a leg is first held back. Every later hand-over that comes back
+    // unsent says so (order_not_sent), so that no order_submitted in the log reads as an order
+    // that went out.
+    const bool first = leg.reason.rfind(kDeferredPrefix, 0) != 0;
+    c.events.push_back(
+        legEvent(first ? "order_deferred" : "order_not_sent", c.after,
+                 jsonObject({{"reason", why.reason},
+                             {"retry_after_ms", std::to_string(lane_.heldUntilMs() - clock_.nowMs())}})));
     c.after.reason = kDeferredPrefix + why.reason;
     return c;
 }

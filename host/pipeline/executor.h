@@ -21,9 +21,10 @@ namespace tradehost::host {
 // crash from there on, a leg is UNKNOWN and queried, never sent blindly again); place each order,
 // one after the other, a symbol's next only once its previous one settled; commit every outcome in
 // one transaction. Accepted orders end the leg or leave it WORKING (the tracker follows it), Rejected
-// ends it, Unknown goes to the resolver, and Deferred puts it back in the queue under the same
-// client order id (nothing reached the venue, so the id is unused) and holds the venue until the
-// retry time; the legs of the round not yet tried go back with it untried.
+// ends it (with order_not_sent first when the plugin refused it before sending), Unknown goes to
+// the resolver, and Deferred puts it back in the queue under the same client order id (nothing
+// reached the venue, so the id is unused) and holds the venue until the retry time; the legs of
+// the round not yet tried go back with it untried.
 class Executor : public Worker {
 public:
     struct Hooks {

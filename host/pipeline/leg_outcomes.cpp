@@ -2,6 +2,8 @@
 // state, its fills and its events, for the executor, the resolver and the tracker alike.
 #include "pipeline/leg_outcomes.h"
 
+#include <algorithm>
+
 #include "events/json_text.h"
 
 namespace tradehost::host {
@@ -36,6 +38,14 @@ OrderIntent intentOf(const LegRecord& leg) {
     i.reduceOnly = leg.intent.reduceOnly;
     i.positionSide = leg.intent.positionSide;
     return i;
+}
+
+bool reachedVenue(const Rejected& rejected) {
+    const std::string& code = rejected.code;
+    if (code.rfind("HTTP ", 0) == 0) return true;
+    const std::size_t digits = !code.empty() && code[0] == '-' ? 1 : 0;
+    return code.size() > digits && std::all_of(code.begin() + static_cast<std::ptrdiff_t>(digits), code.end(),
+                                               [](char c) { return c >= '0' && c <= '9'; });
 }
 
 LegState stateFor(OrderStatus status) {
@@ -94,6 +104,11 @@ std::optional<LegChange> adoptOrder(const LegRecord& before, const OrderState& o
         data.emplace_back("status", status);
         data.emplace_back("filled", after.filledQuantity.toString());
         data.emplace_back("avg_price", after.averagePrice.toString());
+        // A venue that reports no quantity (zero) says nothing about an adjustment.
+        if (order.quantity.isPositive() && compare(order.quantity, before.intent.quantity) != 0) {
+            data.emplace_back("quantity_asked", before.intent.quantity.toString());
+            data.emplace_back("quantity_sent", order.quantity.toString());
+        }
         if (after.bookSide != PositionSide::Both) data.emplace_back("position_side", toString(after.bookSide));
         c.events.push_back(legEvent(headline, after, objectOf(data)));
     }

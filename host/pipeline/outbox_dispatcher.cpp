@@ -48,10 +48,12 @@ void OutboxDispatcher::drain() {
     while (deliver(clock_.nowMs(), false) >= kBatch) {
     }
     deliver(clock_.nowMs(), true);
+    for (auto& c : consumers_) c.consumer->flush();
 }
 
 std::optional<std::int64_t> OutboxDispatcher::runOnce(std::int64_t nowMs) {
     const std::size_t delivered = deliver(nowMs, false);
+    for (auto& c : consumers_) c.consumer->tick(nowMs);
     if (delivered >= kBatch) {
         lingerUntilMs_ = 0;
         return nowMs;  // a backlog: go on at once

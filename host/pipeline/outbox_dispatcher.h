@@ -10,18 +10,25 @@
 
 namespace tradehost::host {
 
-// A reader of the outbox: the event-log writer now; the alert router, live view and metrics next.
+// A reader of the outbox: the event-log writer and the console reporter now; the alert router, live
+// view and metrics next. Called from the dispatcher's thread only (or, at shutdown, drain()'s).
 class OutboxConsumer {
 public:
     virtual ~OutboxConsumer() = default;
     virtual std::string cursorName() const = 0;
     // The last event id the consumer itself holds durably (the event log's last line), or 0. A
     // consumer that wrote events but died before its cursor moved resumes after what it holds,
-    // so nothing is handed over twice.
+    // so nothing is handed over twice. A consumer that keeps nothing and wants nothing old (the
+    // console) returns the outbox's end when it was made: it starts there after every restart.
     virtual std::uint64_t durableThrough() const = 0;
     // Handles events in id order; throws if it cannot (the host fail-stops; the cursor has not
     // moved, so they are handed over again after the restart).
     virtual void consume(const std::vector<StoredEvent>& events) = 0;
+    // On every pass of the dispatcher, with or without events (at least about once a second): for
+    // work that is due by time, such as a summary of lines held back.
+    virtual void tick(std::int64_t /*nowMs*/) {}
+    // At drain(), after the last events were handed over: say whatever is still pending.
+    virtual void flush() {}
 };
 
 // One thread for all consumers: reads each consumer's next batch after its cursor, hands it over,

@@ -163,11 +163,15 @@ TEST_CASE("the kill switch blocks legs, persists, and is set offline by 'tradeho
     CHECK(h.post(h.signal("p1", kMarketBuy)).first == 202);
     CHECK(h.waitEvent("order_blocked", "p1")->getValue<std::string>("reason") == "trading is paused (kill switch)");
     h.waitEvent("trade_fail", "p1");
+    // The operator sees each outcome on the console as well.
+    CHECK(h.process->waitFor("signal p1 leg 0 on paper: blocked, not sent; trading is paused (kill switch)"));
     h.stop();
     CHECK(runProcess(kBin, {"resume", "--config", h.dir.file("d.yaml")}, {{"TH_SECRET", kSecret}}).exitCode == 0);
     h.start();
     CHECK(h.post(h.signal("p2", kMarketBuy)).first == 202);
     h.waitEvent("order_ack", "p2");
+    CHECK(h.process->waitFor("signal p2 leg 0 on paper: filled: BUY 0.002 BTCUSDT MARKET"));
+    CHECK(h.process->err().find("signal p1 ") == std::string::npos);  // a restart prints nothing old
 }
 
 TEST_CASE("host risk limits block legs with a reason code, for any plugin") {
