@@ -63,6 +63,9 @@ void Host::open() {
                 if (admitter_) admitter_->wake();
             },
             [this] { return clock_.nowMs(); });
+    } catch (const AddressInUse& e) {
+        throw HostError(App::EXIT_UNAVAILABLE,
+                        settings_.file + ": section 'webhook', key 'listen': cannot listen on " + e.what());
     } catch (const std::exception& e) {
         throw HostError(App::EXIT_CONFIG,
                         settings_.file + ": section 'webhook', key 'listen': cannot listen: " + e.what());
@@ -109,11 +112,11 @@ void Host::build() {
         Admitter::Hooks{[this](std::uint64_t seq) { webhook_->admittedThrough(seq); }, recorded}, onFatal);
     janitor_ = std::make_unique<Janitor>(*journal_, *gate_, *gate_, o, clock_, onFatal);
     eventLogWriter_ = std::make_unique<EventLogWriter>(*events_);
+    // From the outbox's end as it is now: what recovery records next is printed, nothing older.
+    consoleReporter_ = std::make_unique<ConsoleReporter>(clock_, gate_->lastEventId());
 }
 
 void Host::recover() {
-    // From the outbox's end as it is now: what recovery records next is printed, nothing older.
-    consoleReporter_ = std::make_unique<ConsoleReporter>(clock_, gate_->lastEventId());
     const PipelineOptions& o = settings_.pipeline;
     // A gate ahead of the journal means the journal was replaced or restored from an older copy:
     // new records would reuse sequence numbers the gate thinks it has seen, and be skipped.
@@ -179,10 +182,10 @@ void Host::start() {
     build();
     recover();
     dispatcher_->add(*eventLogWriter_);
+    dispatcher_->add(*consoleReporter_);
     dispatcher_->start();
     for (auto& w : venues_) {
         w->tracker->setPushed(w->venue->watchOrders(*w->tracker));
-    dispatcher_->add(*consoleReporter_);
         w->tracker->start();
         w->resolver->start();
         w->executor->start();

@@ -4,12 +4,16 @@
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -17,6 +21,7 @@
 #include <thread>
 
 #include "app/host.h"
+#include "app/webhook_secret.h"
 #include "config/deployment.h"
 #include "config/settings_validator.h"
 #include "default_config.h"
@@ -25,6 +30,7 @@
 #include "gate/gate.h"
 #include "intake/webhook_server.h"
 #include "log/logging.h"
+#include "log/redactor.h"
 #include "plugins/instance_context.h"
 #include "plugins/instance_set.h"
 
@@ -33,7 +39,9 @@ namespace tradehost::host {
 using Poco::Util::Option;
 
 void TradehostApp::defineOptions(Poco::Util::OptionSet& options) {
-    ServerApplication::defineOptions(options);
+    // Not ServerApplication's: its --daemon, --umask and --pidfile are not supported here (run
+    // tradehost under a supervisor such as systemd, which also restarts it after a fail-stop).
+    Application::defineOptions(options);
     options.addOption(Option("config", "c", "run the deployment in FILE (default: the embedded config/default.yaml)")
                           .argument("FILE")
                           .repeatable(false));
@@ -53,6 +61,9 @@ void TradehostApp::defineOptions(Poco::Util::OptionSet& options) {
     options.addOption(Option("log-level", "l", "trace, debug, information (default), notice, warning or error")
                           .argument("LEVEL")
                           .repeatable(false));
+    options.addOption(Option("default", "",
+                             "pause, resume, cancel: act on the embedded default deployment (else --config FILE "
+                             "must name the deployment the host runs)"));
     options.addOption(Option("by", "", "pause, resume, cancel: who is acting (default: $USER@host)")
                           .argument("NAME")
                           .repeatable(false));
@@ -78,6 +89,8 @@ void TradehostApp::handleOption(const std::string& name, const std::string& valu
         envFile_ = value;
     } else if (name == "log-level") {
         logLevel_ = value;
+    } else if (name == "default") {
+        defaultDeployment_ = true;
     } else if (name == "by") {
         by_ = value;
     } else if (name == "why") {
@@ -94,16 +107,21 @@ void TradehostApp::printHelp() const {
     Poco::Util::HelpFormatter help(options());
     help.setCommand("tradehost");
     help.setUsage(
-        "[--config FILE] | --check-config FILE | --describe-plugins | pause|resume [--config FILE] "
-        "[--why TEXT] | cancel SIGNAL_ID [LEG] [--config FILE] [--why TEXT] | verify-events FILE | --help");
+        "[--config FILE] | --check-config FILE | --describe-plugins | pause|resume --config FILE|--default "
+        "[--why TEXT] | cancel SIGNAL_ID [LEG] --config FILE|--default [--why TEXT] | verify-events FILE | --help");
     help.setHeader(
         "Turns trading signals (TradingView-style webhooks) into exchange orders exactly once, through venue and "
         "alert plugins declared in a YAML deployment. With no option it runs the embedded default deployment: "
         "a paper venue and a JSON-lines alert file, no keys needed.");
     help.setFooter(
-        "Exit codes: 0 ok, 64 usage error, 78 configuration or plugin error. Secrets are given as ${ENV_VAR} "
-        "references and are never printed. See README.md and docs/.");
-    help.setUnixStyle(true);
+        "Exit codes: 0 ok (a run stopped cleanly); 64 usage error; 65 cancel: no such leg or no open order; "
+        "66 pause/resume/cancel: no tradehost storage there; 69 the webhook address is in use (another "
+        "program, perhaps another tradehost); 70 stopped after a fatal error (journal, gate or event log: "
+        "restart it, recovery re-reads everything); 73 an operator command could not write the gate; "
+        "74 storage cannot be opened; 75 another tradehost runs on this storage; 78 configuration or plugin "
+        "error (each named with file:line). Secrets are given as ${ENV_VAR} references and are never printed. "
+        "See README.md and docs/."),
+        help.setUnixStyle(true);
     help.setWidth(100);
     help.format(std::cout);
 }
@@ -175,6 +193,25 @@ std::string operatorName(const std::string& given) {
     return std::string(user && *user ? user : "unknown") + "@" + host;
 }
 
+// Whether a tradehost holds the journal's lock in `storageDir` (the journal takes flock(LOCK_EX)
+// on journal/LOCK for its whole life); probed with a shared lock that is dropped at once.
+bool hostRunningOn(const std::filesystem::path& storageDir) {
+    const int fd = ::open((storageDir / "journal" / "LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);
+    return held;
+}
+
+std::string formatUtc(std::int64_t ms) {
+    const std::time_t t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return text;
+}
+
 }  // namespace
 
 // Operator commands write to the deployment's gate, which a running host reads before its next
@@ -182,6 +219,14 @@ std::string operatorName(const std::string& given) {
 // The gate must exist: a command aimed at the wrong deployment must not create a new one.
 int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
     const std::string& command = args.front();
+    // A kill switch aimed at the wrong storage is worse than none: it says "paused" while the
+    // host that trades goes on. So the deployment is always named.
+    if (configPath_.empty() == !defaultDeployment_) {
+        std::cerr << "tradehost: " << command
+                  << ": name the deployment the host runs: --config FILE (the file it was started with), or "
+                     "--default for the embedded default deployment (tradehost started without --config)\n";
+        return EXIT_USAGE;
+    }
     Loaded loaded;
     loadAll(configPath_, envFile_, loaded);
     if (!loaded.errors.empty()) {
@@ -201,9 +246,24 @@ int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
         const std::int64_t nowMs = SystemClock::instance().nowMs();
         if (command == "pause" || command == "resume") {
             const bool paused = command == "pause";
+            const KillSwitch current = gate->killSwitch();
+            if (current.paused == paused) {
+                std::cout << "trading already " << (paused ? "paused" : "running") << " for " << loaded.deployment.file
+                          << " (storage " << dir.string() << ")";
+                if (current.sinceMs > 0)
+                    std::cout << " since " << formatUtc(current.sinceMs) << " by " << current.by.who
+                              << (current.by.why.empty() ? "" : " (" + current.by.why + ")");
+                std::cout << "; nothing changed\n";
+                return EXIT_OK;
+            }
             gate->setKillSwitch(paused, by, nowMs);
             std::cout << "trading " << (paused ? "paused" : "resumed") << " by " << by.who << " for "
                       << loaded.deployment.file << " (storage " << dir.string() << ")\n";
+            if (hostRunningOn(dir))
+                std::cout << "the host running on this storage " << (paused ? "blocks" : "sends")
+                          << " every leg from its next batch on, and logs the change\n";
+            else
+                std::cout << "no tradehost is running on this storage now; the switch holds when one starts\n";
             return EXIT_OK;
         }
         // cancel SIGNAL_ID [LEG]
@@ -243,6 +303,7 @@ int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
 int TradehostApp::checkConfig(const std::string& configPath) {
     Loaded loaded;
     loadAll(configPath, envFile_, loaded);
+    requireWebhookAuthentication(loaded.deployment, loaded.errors);
     PluginRegistry registry(searchPathFor(extraPluginDirs_, loaded.deployment));
     MetricsRegistry metrics;
     InstanceSet instances = buildInstances(loaded.deployment, registry, loaded.env, metrics, loaded.errors);
@@ -304,13 +365,31 @@ bool isLoopback(const std::string& listen) {
     return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
-IntakeOptions intakeOptions(const Deployment& d) {
+AddressRanges addressRanges(const std::vector<std::string>& texts) {
+    std::vector<AddressRange> ranges;
+    for (const auto& text : texts)
+        if (auto r = AddressRange::parse(text)) ranges.push_back(*r);  // the deployment checked each
+    return AddressRanges(std::move(ranges));
+}
+
+// The venue a leg naming none goes to: routing.default_venue, or the only venue there is.
+std::string defaultVenue(const Deployment& d) {
+    const std::string configured = d.routing.string("default_venue");
+    if (!configured.empty() || d.venues.size() != 1) return configured;
+    return d.venues.front().name;
+}
+
+IntakeOptions intakeOptions(const Deployment& d, const std::string& generatedSecret) {
     IntakeOptions o;
     o.listen = d.webhook.string("listen");
     if (d.webhook.has("secret")) o.secret = d.webhook.string("secret");
+    if (o.secret.empty()) o.secret = generatedSecret;
     if (d.webhook.has("path_token")) o.pathToken = d.webhook.string("path_token");
     if (d.webhook.has("signing_secret")) o.signingSecret = d.webhook.string("signing_secret");
-    for (const auto& ip : d.webhook.list("allow_ips")) o.allowIps.insert(ip);
+    o.allowIps = addressRanges(d.webhook.list("allow_ips"));
+    o.trustedProxies = addressRanges(d.webhook.list("trusted_proxies"));
+    for (const auto& v : d.venues) o.venues.push_back(v.name);
+    o.defaultVenue = defaultVenue(d);
     o.maxBodyBytes = static_cast<std::size_t>(d.webhook.integer("max_body_bytes"));
     o.maxConnections = static_cast<std::size_t>(std::max<std::int64_t>(1, d.webhook.integer("max_connections")));
     return o;
@@ -320,11 +399,39 @@ PipelineOptions pipelineOptions(const Deployment& d) {
     PipelineOptions o;
     o.maxSignalAgeMs = d.risk.integer("max_signal_age_s") * 1000;
     o.retentionMs = d.risk.integer("signal_retention_days") * 24 * 3600 * 1000;
-    o.defaultVenue = d.routing.string("default_venue");
+    o.defaultVenue = defaultVenue(d);
     o.settleWindowMs = d.resolver.integer("settle_window_s") * 1000;
     o.unresolvedAlertMs = d.resolver.integer("unresolved_alert_s") * 1000;
     o.workingPollMs = d.resolver.integer("working_poll_ms");
     return o;
+}
+
+// The start banner: where signals go, and a curl that works when pasted, again and again: a new
+// signal id each time (the shell's clock), a quantity above the paper venue's and the Binance
+// emulator's minimum notional, and the secret read from where it is kept (never printed).
+std::string quickStart(const Deployment& d, const std::string& host, unsigned short port,
+                       const std::string& eventsFile) {
+    const std::string base = "http://" + host + ":" + std::to_string(port);
+    const bool generated = generatesWebhookSecret(d);
+    const bool bodySecret = generated || (d.webhook.has("secret") && !d.webhook.string("secret").empty());
+    std::string url = base + "/webhook";
+    if (!bodySecret && d.webhook.has("path_token") && !d.webhook.string("path_token").empty())
+        url += "/<your path_token>";
+    std::string secret;
+    if (generated)
+        secret = "\"secret\": \"'\"$(cat " + webhookSecretPath(d.storage.string("dir")).string() + ")\"'\", ";
+    else if (bodySecret)
+        secret = "\"secret\": \"<your webhook secret>\", ";
+    const std::string venue = d.venues.empty() ? "paper" : d.venues.front().name;
+    std::string out = "Webhook: " + url + "\nSend a signal (paste it as often as you like: each is a new signal):\n";
+    out += "  curl -sS -X POST " + url + " -H 'Content-Type: application/json' -d '{" + secret +
+           "\"signal_id\": \"demo-'\"$(date +%s%N)\"'\", \"venue\": \"" + venue +
+           "\", \"symbol\": \"BTCUSDT\", \"side\": \"buy\", \"type\": \"market\", \"quantity\": \"0.002\"}'\n";
+    if (!bodySecret)
+        out += "  (this deployment authenticates by " +
+               std::string(d.webhook.has("path_token") ? "path token" : "X-Signature") + ": see docs/signals.md)\n";
+    out += "Health: " + base + "/healthz   Events: " + eventsFile + "   Stop: Ctrl-C\n";
+    return out;
 }
 
 }  // namespace
@@ -344,15 +451,29 @@ int TradehostApp::runDeployment(const std::string& configPath) {
     Loaded loaded;
     loadAll(configPath, envFile_, loaded);
     const Deployment& d = loaded.deployment;
-    if (loaded.errors.empty()) {
-        const IntakeOptions io = intakeOptions(d);
+    auto& log = Poco::Logger::get("host");
+    // Nothing listens unauthenticated: every deployment names a method; generate_secret (the
+    // default deployment's) makes one on first start.
+    requireWebhookAuthentication(d, loaded.errors);
+    std::string generatedSecret;
+    if (loaded.errors.empty() && generatesWebhookSecret(d)) {
         try {
-            if (!isLoopback(io.listen) && io.secret.empty() && io.pathToken.empty() && io.signingSecret.empty())
-                loaded.errors.add(
-                    {d.file, 0, "section 'webhook'", "listen",
-                     "listens beyond loopback without authentication: set secret, path_token or signing_secret"});
+            generatedSecret = loadOrCreateWebhookSecret(d.storage.string("dir"));
+            Redactor::instance().addSecret(generatedSecret);
         } catch (const std::exception& e) {
-            loaded.errors.add({d.file, 0, "section 'webhook'", "listen", e.what()});
+            std::cerr << "tradehost: " << e.what() << "\n";
+            return EXIT_CANTCREAT;
+        }
+    }
+    if (loaded.errors.empty()) {
+        try {
+            const std::string listen = d.webhook.string("listen");
+            if (!isLoopback(listen))
+                log.warning("the webhook listens on " + listen +
+                            " in plain HTTP: anyone on the path reads every signal and its secret. Listen on "
+                            "127.0.0.1 behind a TLS reverse proxy (docs/signals.md, \"Behind a reverse proxy\")");
+        } catch (const std::exception& e) {
+            loaded.errors.add({d.file, d.webhookLine, "section 'webhook'", "listen", e.what()});
         }
     }
     PluginRegistry registry(searchPathFor(extraPluginDirs_, d));
@@ -363,9 +484,8 @@ int TradehostApp::runDeployment(const std::string& configPath) {
         return EXIT_CONFIG;
     }
 
-    auto& log = Poco::Logger::get("host");
-    Host host({d.file, d.storage.string("dir"), intakeOptions(d), pipelineOptions(d)}, std::move(instances),
-              SystemClock::instance());
+    Host host({d.file, d.storage.string("dir"), intakeOptions(d, generatedSecret), pipelineOptions(d)},
+              std::move(instances), SystemClock::instance());
     try {
         host.open();   // storage (the journal's lock: one tradehost per directory), webhook, instances
         host.start();  // recovery: in-flight legs -> UNKNOWN, the journal admitted to its end
@@ -386,17 +506,7 @@ int TradehostApp::runDeployment(const std::string& configPath) {
         log.information("alert '%s': %s %s, %s", a->name(), a->plugin().typeName, a->plugin().version,
                         std::string(toString(a->state())));
 
-    const std::string url = "http://" + webhook.host() + ":" + std::to_string(webhook.port()) + "/webhook";
-    const std::string venue = host.instances().venues.empty() ? "paper" : host.instances().venues.front()->name();
-    const bool needsSecret = d.webhook.has("secret");
-    std::cout << "\nWebhook: " << url << "\n"
-              << "Send a signal:\n  curl -sS -X POST " << url << " -H 'Content-Type: application/json' -d '{"
-              << (needsSecret ? "\"secret\": \"<your webhook secret>\", " : "")
-              << "\"signal_id\": \"demo-1\", \"venue\": \"" << venue
-              << "\", \"symbol\": \"BTCUSDT\", \"side\": \"buy\", \"type\": \"market\", \"quantity\": \"0.001\"}'\n"
-              << "Health: http://" << webhook.host() << ":" << webhook.port()
-              << "/healthz   Events: " << host.eventsFile().string() << "   Stop: Ctrl-C\n"
-              << std::endl;
+    std::cout << "\n" << quickStart(d, webhook.host(), webhook.port(), host.eventsFile().string()) << std::endl;
 
     // Fail-stop: a journal, gate or event-log failure stops the process (a supervisor restarts it
     // and recovery re-reads everything) rather than carrying on with an unknown state.

@@ -32,7 +32,8 @@ private:
     std::vector<std::string> extraPluginDirs_;
     std::string envFile_;
     std::string logLevel_ = "information";
-    std::string by_, why_;  // operator commands: who and why
+    std::string by_, why_;            // operator commands: who and why
+    bool defaultDeployment_ = false;  // operator commands: --default (the embedded deployment)
 };
 
 }  // namespace tradehost::host

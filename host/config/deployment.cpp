@@ -1,6 +1,7 @@
 // A deployment: the YAML file that names the host's settings and every plugin instance.
 #include "config/deployment.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -8,6 +9,7 @@
 #include <sstream>
 
 #include "config/settings_validator.h"
+#include "intake/net/address_range.h"
 
 namespace tradehost::host {
 namespace {
@@ -34,36 +36,96 @@ void parseInstances(const YAML::Node& list, const std::string& section, PluginKi
         InstanceSpec spec;
         spec.kind = kind;
         spec.line = line;
-        const YAML::Node name = entry["name"];
-        spec.name = name.IsScalar() ? name.Scalar() : "";
-        const std::string where = spec.name.empty() ? section + " entry" : spec.where();
+        // yaml-cpp's operator[] on a missing key gives a node that throws on any question but
+        // IsDefined(), so every lookup goes through this one walk over the entry's keys.
+        std::map<std::string, YAML::Node> keys;
+        std::vector<std::pair<std::string, int>> repeated;
         for (const auto& kv : entry) {
             const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
-            const bool riskAllowed = kind == PluginKind::Venue;
+            if (!keys.emplace(key, kv.second).second) repeated.emplace_back(key, lineOf(kv.first));
+        }
+        const auto scalarAt = [&](const char* key) -> std::string {
+            const auto it = keys.find(key);
+            return it != keys.end() && it->second.IsScalar() ? it->second.Scalar() : "";
+        };
+        spec.name = scalarAt("name");
+        const std::string where = spec.name.empty() ? section + " entry" : spec.where();
+        for (const auto& [key, keyLine] : repeated)
+            errors.add({file, keyLine, where, key, "given twice (YAML would silently keep only one)"});
+        const bool riskAllowed = kind == PluginKind::Venue;
+        for (const auto& kv : entry) {
+            const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
             if (key != "name" && key != "type" && key != "settings" && !(riskAllowed && key == "risk"))
                 errors.add(
                     {file, lineOf(kv.first), where, key,
                      std::string("unknown key (valid keys: name, type, settings") + (riskAllowed ? ", risk)" : ")")});
         }
-        if (spec.name.empty()) {
+        if (!keys.count("name")) {
             errors.add({file, line, where, "name", "missing: every instance needs a name"});
-        } else if (!isValidInstanceName(spec.name)) {
-            errors.add(
-                {file, lineOf(name), where, "name", "must start with a lower-case letter and use only a-z, 0-9 and _"});
+        } else if (spec.name.empty() || !isValidInstanceName(spec.name)) {
+            errors.add({file, lineOf(keys.at("name")), where, "name",
+                        "must start with a lower-case letter and use only a-z, 0-9 and _"});
         }
-        const YAML::Node type = entry["type"];
-        if (!type.IsScalar() || type.Scalar().empty())
+        spec.type = scalarAt("type");
+        if (!keys.count("type"))
             errors.add({file, line, where, "type", "missing: name the plugin type, e.g. paper"});
-        else
-            spec.type = type.Scalar();
-        // Assigning a missing key's (invalid) node to a Node throws in yaml-cpp: test first.
-        if (const YAML::Node settings = entry["settings"]; settings.IsDefined()) spec.settings = settings;
-        if (const YAML::Node risk = entry["risk"]; risk.IsDefined()) spec.risk = risk;
+        else if (spec.type.empty())
+            errors.add({file, lineOf(keys.at("type")), where, "type", "must be a plugin type name, e.g. paper"});
+        if (const auto it = keys.find("settings"); it != keys.end()) spec.settings = it->second;
+        if (const auto it = keys.find("risk"); it != keys.end()) spec.risk = it->second;
         out.push_back(std::move(spec));
     }
 }
 
+// Address lists are checked where they are written, so a typo names its line, not a silent miss.
+void checkAddressList(const YAML::Node& webhook, const char* key, const std::string& file, ConfigErrors& errors) {
+    if (!webhook.IsMap()) return;
+    const YAML::Node list = webhook[key];
+    if (!list.IsDefined() || !list.IsSequence()) return;  // the settings check reported the kind
+    for (const auto& item : list) {
+        if (item.IsScalar() && !AddressRange::parse(item.Scalar()))
+            errors.add({file, lineOf(item), "section 'webhook'", key,
+                        "'" + item.Scalar().substr(0, 60) +
+                            "' is not an IP address or CIDR range (e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)"});
+    }
+}
+
+void checkWebhook(const YAML::Node& webhook, const Deployment& d, int line, ConfigErrors& errors) {
+    checkAddressList(webhook, "allow_ips", d.file, errors);
+    checkAddressList(webhook, "trusted_proxies", d.file, errors);
+    if (d.webhook.has("trusted_proxies") && !d.webhook.list("trusted_proxies").empty() &&
+        (!d.webhook.has("allow_ips") || d.webhook.list("allow_ips").empty()))
+        errors.add({d.file, line, "section 'webhook'", "trusted_proxies",
+                    "has no effect without allow_ips (it only decides which client address allow_ips sees)"});
+}
+
 }  // namespace
+
+bool generatesWebhookSecret(const Deployment& d) {
+    return d.webhook.has("generate_secret") && d.webhook.boolean("generate_secret");
+}
+
+bool hasWebhookAuthentication(const Deployment& d) {
+    for (const char* key : {"secret", "path_token", "signing_secret"})
+        if (d.webhook.has(key) && !d.webhook.string(key).empty()) return true;
+    return generatesWebhookSecret(d);
+}
+
+void requireWebhookAuthentication(const Deployment& d, ConfigErrors& errors) {
+    // A file that did not parse, or a webhook section that did not validate (a secret's variable
+    // unset, say), has told the user already; "no method" would only mislead.
+    for (const auto& e : errors.all())
+        if (e.where.empty() || (e.where == "section 'webhook'" && e.key != "allow_ips" && e.key != "trusted_proxies"))
+            return;
+    if (generatesWebhookSecret(d) && d.webhook.has("secret"))
+        errors.add({d.file, d.webhookLine, "section 'webhook'", "generate_secret",
+                    "and secret are both set: keep one (generate_secret makes the body secret itself)"});
+    if (hasWebhookAuthentication(d)) return;
+    errors.add({d.file, d.webhookLine, "section 'webhook'", "secret",
+                "no authentication method: set secret, path_token or signing_secret (as ${ENV_VAR}), or "
+                "generate_secret: true; allow_ips is a filter, never authentication (TradingView's sender "
+                "addresses are shared by all its users)"});
+}
 
 const std::vector<HostSection>& hostSectionSchemas() {
     static const std::vector<HostSection> sections = {
@@ -72,13 +134,22 @@ const std::vector<HostSection>& hostSectionSchemas() {
               .byDefault(std::string("127.0.0.1:8080"))
               .describe("address:port the signal webhook listens on"),
           SettingSpec("secret", T::String).isSecret().describe("shared secret senders put in the body as \"secret\""),
+          SettingSpec("generate_secret", T::Boolean)
+              .byDefault(false)
+              .describe("make a random body secret on first start, kept in <storage dir>/webhook.secret (0600); "
+                        "instead of secret"),
           SettingSpec("path_token", T::String).isSecret().describe("secret token accepted as POST /webhook/<token>"),
           SettingSpec("signing_secret", T::String)
               .isSecret()
               .describe("key for X-Signature: sha256=<hex HMAC of the body>, for senders that can sign"),
           SettingSpec("allow_ips", T::StringList)
               .byDefault(std::vector<std::string>{})
-              .describe("source addresses allowed to send signals; empty allows any"),
+              .describe("client addresses or CIDR ranges allowed to send signals, on top of authentication; "
+                        "empty allows any"),
+          SettingSpec("trusted_proxies", T::StringList)
+              .byDefault(std::vector<std::string>{})
+              .describe("addresses or CIDR ranges of your reverse proxies: only from these is X-Forwarded-For "
+                        "believed (for allow_ips)"),
           SettingSpec("max_body_bytes", T::Integer)
               .byDefault(std::int64_t{65536})
               .describe("larger bodies are refused with 413 without being read"),
@@ -195,6 +266,20 @@ Deployment parseDeployment(const std::string& yamlText, const std::string& file,
     }
     parseInstances(root["venues"], "venues", PluginKind::Venue, file, d.venues, errors);
     parseInstances(root["alerts"], "alerts", PluginKind::AlertSink, file, d.alerts, errors);
+
+    // The line of a section's own key (its value's mark is its first entry's line).
+    const auto sectionLine = [&](const std::string& name) {
+        for (const auto& kv : root)
+            if (kv.first.IsScalar() && kv.first.Scalar() == name) return lineOf(kv.first);
+        return 0;
+    };
+    checkWebhook(root["webhook"], d, sectionLine("webhook"), errors);
+    d.webhookLine = sectionLine("webhook");
+    if (const std::string v = d.routing.has("default_venue") ? d.routing.string("default_venue") : "";
+        !v.empty() &&
+        std::none_of(d.venues.begin(), d.venues.end(), [&](const InstanceSpec& s) { return s.name == v; }))
+        errors.add({file, sectionLine("routing"), "section 'routing'", "default_venue",
+                    "names no venue instance of this deployment"});
 
     // One namespace for all instance names: logs, events and the admin page name instances alone.
     std::map<std::string, int> firstLine;

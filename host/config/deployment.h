@@ -1,13 +1,12 @@
 // A deployment: the YAML file that names the host's settings and every plugin instance.
 #pragma once
 
-#include <string>
-#include <vector>
-
-#include <yaml-cpp/yaml.h>
-
 #include <tradehost/plugin.h>
 #include <tradehost/settings.h>
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
 
 #include "config/config_error.h"
 #include "config/environment.h"
@@ -33,7 +32,14 @@ struct Deployment {
     Settings webhook, admin, storage, plugins, risk, routing, resolver, reconciler;
     std::vector<InstanceSpec> venues;
     std::vector<InstanceSpec> alerts;
+    int webhookLine = 0;  // of the `webhook:` section, 0 when absent
 };
+
+// Whether `webhook:` sets secret, path_token, signing_secret or generate_secret.
+bool hasWebhookAuthentication(const Deployment& d);
+bool generatesWebhookSecret(const Deployment& d);
+// Nothing listens unauthenticated: every deployment names a method (and not two body secrets).
+void requireWebhookAuthentication(const Deployment& d, ConfigErrors& errors);
 
 struct HostSection {
     std::string name;

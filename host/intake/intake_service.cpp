@@ -5,6 +5,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "events/json_text.h"
 #include "intake/signal/signal_parser.h"
 #include "journal/journal.h"
@@ -12,6 +15,11 @@
 
 namespace tradehost::host {
 namespace {
+
+std::string lowerAscii(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
 
 bool equalsConstantTime(const std::string& a, const std::string& b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -92,33 +100,97 @@ IntakeDecision IntakeService::decide(const HttpRequest& request, const std::stri
 IntakeDecision IntakeService::signalRequest(const HttpRequest& request, const std::string& token,
                                             const std::string& peer, std::int64_t nowMs) {
     const IntakeOptions& o = options_;
-    // Source address first, from the real peer (never a forwarded-for header).
-    if (!o.allowIps.empty() && !o.allowIps.count(peer))
-        return answer(403, errorBody("source address not allowed"), true);
+    // The client's address first: the real peer, or what a trusted proxy says it forwarded for.
+    if (!o.allowIps.empty()) {
+        const auto forwarded = request.joinedHeader("X-Forwarded-For");
+        const auto client = clientAddress(peer, forwarded ? &*forwarded : nullptr, o.trustedProxies);
+        if (!client || !o.allowIps.contains(*client)) return answer(403, errorBody("source address not allowed"), true);
+    }
     const std::string& body = request.body;
 
     // Authentication before parsing anything the sender controls beyond the framing.
-    bool authenticated = o.secret.empty() && o.pathToken.empty() && o.signingSecret.empty();
+    bool authenticated = false;
     if (!o.pathToken.empty() && !token.empty() && equalsConstantTime(token, o.pathToken)) authenticated = true;
     if (!o.signingSecret.empty()) {
         if (const std::string* given = request.header("X-Signature")) {
-            if (given->rfind("sha256=", 0) == 0 && equalsConstantTime(given->substr(7), hmacHex(o.signingSecret, body)))
+            // Hex digits in either case: senders differ.
+            if (given->rfind("sha256=", 0) == 0 &&
+                equalsConstantTime(lowerAscii(given->substr(7)), hmacHex(o.signingSecret, body)))
                 authenticated = true;
         }
     }
     const auto parsed = parseSignal(body);
-    const std::optional<std::string>& secret =
-        std::holds_alternative<Parsed>(parsed) ? std::get<Parsed>(parsed).secret : std::get<ParseError>(parsed).secret;
+    const auto* error = std::get_if<ParseError>(&parsed);
+    const std::optional<std::string>& secret = error ? error->secret : std::get<Parsed>(parsed).secret;
     if (!o.secret.empty() && secret && equalsConstantTime(*secret, o.secret)) authenticated = true;
-    if (!authenticated) return answer(401, errorBody("authentication failed"), true);
-    if (const auto* e = std::get_if<ParseError>(&parsed)) return answer(e->httpStatus, errorBody(e->message, e->field));
+    if (!authenticated) {
+        // A body that is not readable JSON cannot carry a secret: say what is wrong with it (the
+        // usual template mistakes) rather than blame the secret. Nothing else is revealed.
+        if (!o.secret.empty() && error && error->unreadable)
+            return answer(error->httpStatus, errorBody(error->message, error->field), true);
+        return answer(401, errorBody("authentication failed"), true);
+    }
+    if (error) return answer(error->httpStatus, errorBody(error->message, error->field));
+    const Signal& signal = std::get<Parsed>(parsed).signal;
+    if (auto refused = unroutable(signal)) return *refused;
     if (!ready() || !recent_) return answer(503, errorBody("not ready: recovery is still running"));
-    return judge(std::get<Parsed>(parsed).signal, nowMs);
+    return judge(signal, nowMs);
+}
+
+std::optional<IntakeDecision> IntakeService::unroutable(const Signal& signal) const {
+    const IntakeOptions& o = options_;
+    std::string names;
+    for (const auto& v : o.venues) names += (names.empty() ? "" : ", ") + v;
+    for (std::size_t i = 0; i < signal.legs.size(); ++i) {
+        const std::string& venue = signal.legs[i].venue;
+        const std::string field = signal.legs.size() == 1 ? "venue" : "legs[" + std::to_string(i) + "].venue";
+        if (venue.empty() && o.defaultVenue.empty())
+            return answer(400,
+                          errorBody("missing: name the venue instance (this deployment has: " + names + ")", field));
+        if (!venue.empty() && std::find(o.venues.begin(), o.venues.end(), venue) == o.venues.end())
+            return answer(400, errorBody("no venue instance of that name (this deployment has: " + names + ")", field));
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string> IntakeService::closeConflictWindows(std::int64_t nowMs, bool all) {
+    std::vector<std::string> records;
+    for (auto it = conflicts_.begin(); it != conflicts_.end();) {
+        const ConflictWindow& w = it->second;
+        if (!all && nowMs - w.startMs < kConflictWindowMs) {
+            ++it;
+            continue;
+        }
+        if (w.pending > 0)
+            records.push_back(
+                encodeRefusalRecord({nowMs, it->first, "same signal_id, different payload", w.payload, w.pending}));
+        it = conflicts_.erase(it);
+    }
+    return records;
 }
 
 IntakeDecision IntakeService::retry(const Signal& signal, std::int64_t nowMs) { return judge(signal, nowMs); }
 
+std::string IntakeService::summary(const Signal& signal) const {
+    std::string out = "signal '" + signal.signalId + "'";
+    for (std::size_t i = 0; i < signal.legs.size(); ++i) {
+        const Leg& leg = signal.legs[i];
+        out += (i == 0 ? ": " : "; ");
+        out += "leg " + std::to_string(i) + " -> " + (leg.venue.empty() ? options_.defaultVenue : leg.venue) + " " +
+               leg.symbol + " " + (leg.side == Side::Buy ? "buy " : "sell ") + leg.quantity.toString() +
+               (leg.type == OrderType::Market ? " market" : " limit " + (leg.price ? leg.price->toString() : "?"));
+        if (leg.reduceOnly) out += " reduce-only";
+    }
+    return out;
+}
+
 IntakeDecision IntakeService::judge(const Signal& signal, std::int64_t nowMs) {
+    IntakeDecision d = judgeClaim(signal, nowMs);
+    d.summary = summary(signal);
+    return d;
+}
+
+IntakeDecision IntakeService::judgeClaim(const Signal& signal, std::int64_t nowMs) {
     IntakeDecision d;
     switch (recent_->claim(signal)) {
         case RecentSignals::Verdict::Duplicate: {
@@ -135,13 +207,28 @@ IntakeDecision IntakeService::judge(const Signal& signal, std::int64_t nowMs) {
                           errorBody("over capacity: signals are being admitted more slowly than they arrive; nothing "
                                     "was recorded, retry shortly"),
                           false, 1);
-        case RecentSignals::Verdict::Conflict:
+        case RecentSignals::Verdict::Conflict: {
             // Refused, and the refusal journaled so the admitter records it (intake never writes to
-            // the gate): 422 once that record is durable.
+            // the gate): 422 once that record is durable. A storm is one record per id and minute.
+            std::uint64_t count = 1;
+            const auto it = conflicts_.find(signal.signalId);
+            if (it != conflicts_.end() && nowMs - it->second.startMs < kConflictWindowMs) {
+                ++it->second.pending;
+                it->second.payload = signal.canonical;
+                d.answer = refused();
+                return d;
+            }
+            if (it != conflicts_.end()) {
+                count += it->second.pending;
+                it->second = {nowMs, 0, ""};
+            } else if (conflicts_.size() < kMaxConflictWindows) {
+                conflicts_[signal.signalId] = {nowMs, 0, ""};
+            }
             d.kind = IntakeDecision::Kind::Journal;
-            d.record =
-                encodeRefusalRecord({nowMs, signal.signalId, "same signal_id, different payload", signal.canonical});
+            d.record = encodeRefusalRecord(
+                {nowMs, signal.signalId, "same signal_id, different payload", signal.canonical, count});
             return d;
+        }
         case RecentSignals::Verdict::New:
             d.kind = IntakeDecision::Kind::Journal;
             d.record = encodeSignalRecord(nowMs, signal.canonical);

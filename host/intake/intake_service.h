@@ -8,9 +8,12 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "gate/signal_lookup.h"
 #include "intake/http/request_reader.h"
+#include "intake/net/address_range.h"
 #include "intake/recent_signals.h"
 #include "intake/signal/signal.h"
 
@@ -20,10 +23,16 @@ class Journal;
 
 struct IntakeOptions {
     std::string listen = "127.0.0.1:8080";  // "host:port"; port 0 picks a free one
-    std::string secret;                     // body "secret"; empty: not accepted as a method
-    std::string pathToken;                  // POST /webhook/<token>
-    std::string signingSecret;              // X-Signature: sha256=<hex HMAC-SHA256 of the body>
-    std::set<std::string> allowIps;         // empty: any source address
+    // Authentication: at least one method must be set, or every signal is refused (401).
+    std::string secret;            // body "secret"; empty: not accepted as a method
+    std::string pathToken;         // POST /webhook/<token>
+    std::string signingSecret;     // X-Signature: sha256=<hex HMAC-SHA256 of the body>
+    AddressRanges allowIps;        // a filter on top of authentication; empty: any client
+    AddressRanges trustedProxies;  // peers whose X-Forwarded-For names the client
+    // Venue instances a leg may name, and the one a leg naming none goes to (empty: none, the leg
+    // must name one). A signal naming another is refused (400) before it is journaled.
+    std::vector<std::string> venues;
+    std::string defaultVenue;
     std::size_t maxBodyBytes = 64 * 1024;
     // Open connections at once; one more is answered 503 (Retry-After: 1) and closed.
     std::size_t maxConnections = 512;
@@ -57,6 +66,7 @@ struct IntakeDecision {
     std::string record;            // Journal: the journal record
     std::string signalId;          // Journal: claimed for this id (empty: a refusal record)
     std::optional<Signal> signal;  // Parked: the delivery to judge again
+    std::string summary;           // a judged signal, for the console: id and each leg
 };
 
 // Routes: POST /webhook and /webhook/<token> (signals), GET /healthz (alive), GET /readyz
@@ -81,6 +91,10 @@ public:
     static IntakeAnswer notYetRecorded();
     static std::string errorBody(const std::string& error, const std::string& field = "");
 
+    // Refusal records of conflict windows that are over (one per id and minute, with a count);
+    // the listener journals them. `all` (at shutdown) closes every window.
+    std::vector<std::string> closeConflictWindows(std::int64_t nowMs, bool all = false);
+
     RecentSignals* recent() { return recent_.get(); }
     void setReady(bool ready) { ready_ = ready; }
     bool ready() const { return ready_ && journal_; }
@@ -90,8 +104,23 @@ private:
     IntakeDecision signalRequest(const HttpRequest& request, const std::string& token, const std::string& peer,
                                  std::int64_t nowMs);
     IntakeDecision judge(const Signal& signal, std::int64_t nowMs);
+    IntakeDecision judgeClaim(const Signal& signal, std::int64_t nowMs);
+    std::string summary(const Signal& signal) const;
+    // 400 naming the leg's venue field when a leg names no venue instance of this deployment.
+    std::optional<IntakeDecision> unroutable(const Signal& signal) const;
+
+    // Same id, different payload, again and again: the first refusal of a minute is journaled
+    // (and answered once durable); the rest of that minute are answered 422 at once and counted.
+    struct ConflictWindow {
+        std::int64_t startMs = 0;
+        std::uint64_t pending = 0;  // refused since the window's record
+        std::string payload;        // the last one refused
+    };
+    static constexpr std::int64_t kConflictWindowMs = 60'000;
+    static constexpr std::size_t kMaxConflictWindows = 10'000;  // beyond: each refusal journaled
 
     IntakeOptions options_;
+    std::unordered_map<std::string, ConflictWindow> conflicts_;
     Journal* journal_;
     std::unique_ptr<RecentSignals> recent_;
     std::atomic<bool> ready_{false};

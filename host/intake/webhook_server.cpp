@@ -27,6 +27,7 @@
 
 #include "intake/http/request_reader.h"
 #include "journal/journal.h"
+#include "log/throttled_log.h"
 #include "testing/crash_point.h"
 
 namespace tradehost::host {
@@ -40,8 +41,10 @@ constexpr std::size_t kMaxShed = 64;            // over-capacity connections bei
 constexpr std::int64_t kWriteTimeoutMs = 5000;
 constexpr std::int64_t kScanEveryMs = 50;
 constexpr std::int64_t kStopWaitMs = 5000;  // stop(): the longest a journal record is waited for
+constexpr std::int64_t kDawdlingMs = 1000;  // at the cap, a request slower than this may be evicted
 constexpr std::uint64_t kListenerTag = 0;
 constexpr std::uint64_t kWakeTag = 1;
+constexpr std::uint64_t kNoConnection = 0;  // a journal job no connection waits for
 
 const char* reasonPhrase(int status) {
     switch (status) {
@@ -75,6 +78,8 @@ const char* reasonPhrase(int status) {
             return "Request Header Fields Too Large";
         case 500:
             return "Internal Server Error";
+        case 501:
+            return "Not Implemented";
         case 503:
             return "Service Unavailable";
         case 505:
@@ -132,6 +137,7 @@ struct WebhookServer::Impl {
         std::int64_t idleSinceMs = 0;
         std::int64_t writeSinceMs = 0;
         std::string claimedId;  // Journaling: the signal id claimed (empty: a refusal record)
+        std::string summary;    // the signal judged, for the console (empty: not a signal)
         std::optional<Signal> parked;
         std::int64_t parkedSinceMs = 0;
     };
@@ -148,6 +154,8 @@ struct WebhookServer::Impl {
     std::unordered_map<std::uint64_t, Connection> connections_;
     std::uint64_t nextId_ = 2;  // 0 and 1 tag the listener_ and the wake-up descriptor
     std::size_t shedding_ = 0;
+    std::uint64_t evicted_ = 0;  // connections closed to make room at the cap
+    ThrottledLog report_{log()};
     std::atomic<bool> stopping_{false};
     bool listening_ = true;
     std::thread loopThread_;
@@ -228,6 +236,8 @@ struct WebhookServer::Impl {
                 if (stopDeadlineMs == 0) {
                     stopDeadlineMs = now + kStopWaitMs;
                     stopListening();
+                    journalConflictCounts(now, true);
+                    handOver();
                 }
                 // Idle connections go now; requests already read are answered first.
                 std::vector<std::uint64_t> idle;
@@ -275,7 +285,10 @@ struct WebhookServer::Impl {
                     log().warning("webhook: out of file descriptors; connections wait in the backlog");
                 return;  // EAGAIN: none left
             }
-            const bool shed = connections_.size() - shedding_ >= service_.options().maxConnections;
+            // At the cap, the longest-idle keep-alive connection (or a request dawdling for over
+            // a second) makes room: slow or idle clients cannot lock a real sender out.
+            bool shed = connections_.size() - shedding_ >= service_.options().maxConnections;
+            if (shed && !stopping_ && evictOne()) shed = false;
             if (stopping_ || (shed && shedding_ >= kMaxShed)) {
                 ::close(fd);
                 continue;
@@ -294,6 +307,42 @@ struct WebhookServer::Impl {
             c.idleSinceMs = nowMs_();
             watch(fd, id, EPOLLIN);
         }
+    }
+
+    // Closes the connection that matters least, if one may go: true if room was made.
+    bool evictOne() {
+        const std::int64_t now = nowMs_();
+        std::uint64_t idle = 0, slow = 0;
+        std::int64_t idleSince = 0, slowSince = 0;
+        for (auto& [id, c] : connections_) {
+            if (c.phase != Phase::Reading || c.shed) continue;
+            // Ties go to the lower id: the connection accepted first.
+            if (c.requestStartMs == 0 &&
+                (idle == 0 || c.idleSinceMs < idleSince || (c.idleSinceMs == idleSince && id < idle))) {
+                idle = id;
+                idleSince = c.idleSinceMs;
+            } else if (c.requestStartMs != 0 && now - c.requestStartMs > kDawdlingMs &&
+                       (slow == 0 || c.requestStartMs < slowSince || (c.requestStartMs == slowSince && id < slow))) {
+                slow = id;
+                slowSince = c.requestStartMs;
+            }
+        }
+        if (idle != 0) {
+            ++evicted_;
+            close(idle);
+            return true;
+        }
+        if (slow != 0) {
+            ++evicted_;
+            Connection& c = connections_.at(slow);
+            answer(slow, c,
+                   {408, IntakeService::errorBody("over capacity: the request was too slow to arrive", "request"), true,
+                    0});
+            // Its answer may still be waiting in a full send buffer: gone either way.
+            close(slow);
+            return true;
+        }
+        return false;
     }
 
     void setInterest(std::uint64_t id, Connection& c, std::uint32_t events) {
@@ -398,7 +447,14 @@ struct WebhookServer::Impl {
             }
             HttpRequest request = std::move(c.reader->request());
             c.reader->reset();
+            const std::int64_t startedMs = c.requestStartMs;
             c.requestStartMs = 0;
+            // Whole, but after its deadline (between two scans): its sender has given up by now,
+            // so it is never journaled.
+            if (nowMs_() - startedMs > service_.options().requestTimeoutMs) {
+                answer(id, c, tooSlow());
+                return;
+            }
             c.keepAlive = request.keepAlive;
             c.minorVersion = request.minorVersion;
             if (c.shed) {
@@ -415,6 +471,7 @@ struct WebhookServer::Impl {
     }
 
     void dispatch(std::uint64_t id, Connection& c, IntakeDecision d) {
+        c.summary = std::move(d.summary);
         switch (d.kind) {
             case IntakeDecision::Kind::Answer:
                 answer(id, c, d.answer);
@@ -434,7 +491,24 @@ struct WebhookServer::Impl {
         }
     }
 
+    // One console line per answer, a few per kind and second under a flood (then a count).
+    void report(const Connection& c, const IntakeAnswer& a) {
+        const std::int64_t now = nowMs_();
+        using P = Poco::Message;
+        if (a.status == 202)
+            report_.log("accepted signals", P::PRIO_INFORMATION, "accepted from " + c.peer + ": " + c.summary, now);
+        else if (a.status == 200 && !c.summary.empty())
+            report_.log("duplicates", P::PRIO_INFORMATION, "duplicate from " + c.peer + ": " + a.body, now);
+        else if (a.status == 503)
+            report_.log("503 answers", P::PRIO_WARNING, "503 to " + c.peer + ": " + a.body, now);
+        else if (a.status >= 400)
+            report_.log("refusals", P::PRIO_WARNING,
+                        "refused " + std::to_string(a.status) + " to " + c.peer + ": " + a.body, now);
+    }
+
     void answer(std::uint64_t id, Connection& c, const IntakeAnswer& a) {
+        report(c, a);
+        c.summary.clear();
         const bool keep = c.keepAlive && !a.close && !stopping_;
         c.out += httpResponse(a, keep, c.minorVersion);
         c.closeAfterWrite = !keep;
@@ -528,18 +602,29 @@ struct WebhookServer::Impl {
             else if (c.phase == Phase::Writing && c.writeSinceMs != 0 && now - c.writeSinceMs > kWriteTimeoutMs)
                 stuck.push_back(id);
         }
-        for (const auto id : slow) {
-            Connection& c = connections_.at(id);
-            answer(id, c,
-                   {408,
-                    IntakeService::errorBody(
-                        "the request did not arrive whole within " + std::to_string(o.requestTimeoutMs / 1000) + " s",
-                        "request"),
-                    true, 0});
-        }
+        for (const auto id : slow) answer(id, connections_.at(id), tooSlow());
         for (const auto id : idle) close(id);
         for (const auto id : stuck) close(id);
         retryParked(now);
+        journalConflictCounts(now, false);
+        report_.flush(now);
+    }
+
+    // Refusal records with the counts of conflict storms, journaled like any request's record
+    // (with no connection waiting for them).
+    void journalConflictCounts(std::int64_t now, bool all) {
+        for (auto& record : service_.closeConflictWindows(now, all)) {
+            ++inFlight_;
+            gathered_.push_back({kNoConnection, std::move(record), ""});
+        }
+    }
+
+    IntakeAnswer tooSlow() const {
+        return {408,
+                IntakeService::errorBody("the request did not arrive whole within " +
+                                             std::to_string(service_.options().requestTimeoutMs / 1000) + " s",
+                                         "request"),
+                true, 0};
     }
 
     // ---- the committer ---------------------------------------------------------------------
@@ -609,6 +694,9 @@ WebhookServer::WebhookServer(IntakeOptions options, Journal* journal, SignalLook
     try {
         impl_->bind(host, port);
     } catch (const Poco::Exception& e) {
+        if (e.code() == EADDRINUSE)
+            throw AddressInUse(host + ":" + std::to_string(port) +
+                               ": address in use: another program (perhaps another tradehost) listens there");
         throw std::runtime_error(host + ":" + std::to_string(port) + ": " + e.displayText());
     }
     port_ = impl_->listener_.address().port();

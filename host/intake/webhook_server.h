@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -14,6 +15,12 @@
 namespace tradehost::host {
 
 class Journal;
+
+// The listen address is taken (no port sharing: two hosts on one address would split signals).
+class AddressInUse : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
 
 // No thread per connection: an idle or slow connection costs a few hundred bytes, not a thread,
 // so slow senders cannot take the webhook down (each request must arrive whole within

@@ -41,6 +41,7 @@ AdmissionRequest Admitter::requestFor(std::uint64_t seq, const std::string& payl
         appendJsonString(data, refusal->reason);
         data += ",\"journal_seq\":" + std::to_string(seq) + ",\"refused_payload\":";
         appendJsonString(data, refusal->refusedPayload);
+        data += ",\"deliveries\":" + std::to_string(refusal->count);
         r.skipEvent = {"signal_rejected", refusal->signalId, "", "", data + "}"};
         return r;
     }

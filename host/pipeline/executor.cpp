@@ -117,6 +117,24 @@ std::string Executor::riskRefusal(const LegRecord& leg, std::int64_t nowMs) {
     return "";
 }
 
+// Says so once per change, before the first leg it decides (an operator's pause or resume is
+// written to the gate from outside; the host learns of it here).
+void Executor::noticeKillSwitch(const KillSwitch& kill) {
+    if (seenPaused_ == kill.paused || (!seenPaused_ && !kill.paused)) {
+        seenPaused_ = kill.paused;
+        return;
+    }
+    seenPaused_ = kill.paused;
+    const std::string who = kill.by.who.empty() ? "an operator" : kill.by.who;
+    const std::string line = std::string("trading ") + (kill.paused ? "paused" : "resumed") + " by " + who +
+                             (kill.by.why.empty() ? "" : " (" + kill.by.why + ")") + ": venue '" + lane_.venue() +
+                             "' " + (kill.paused ? "blocks its legs until resumed" : "sends its legs again");
+    if (kill.paused)
+        log().warning(line);
+    else
+        log().notice(line);
+}
+
 void Executor::unsent(std::int64_t atMs) {
     if (const auto it = std::find(sent_.begin(), sent_.end(), atMs); it != sent_.end()) sent_.erase(it);
 }
@@ -129,6 +147,7 @@ std::optional<std::int64_t> Executor::runOnce(std::int64_t nowMs) {
     // 1. Every leg of the round ends here (paused, too old, over a risk limit) or is committed
     //    SUBMITTED, all in one transaction, before anything is sent.
     const KillSwitch kill = control_.killSwitch();
+    noticeKillSwitch(kill);
     std::vector<LegChange> decided;
     for (const auto& leg : batch) {
         if (kill.paused) {

@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <functional>
+#include <optional>
 
 #include "gate/control_state.h"
 #include "gate/leg_store.h"
@@ -48,6 +49,7 @@ private:
     std::vector<ChangeResult> record(const std::vector<LegChange>& changes, std::int64_t nowMs);
     LegChange backToQueue(const LegRecord& leg, const Deferred& why, bool deferred);
     void unsent(std::int64_t atMs);  // a leg counted against the order rate did not go out
+    void noticeKillSwitch(const KillSwitch& kill);
 
     VenueLane& lane_;
     Venue& venue_;
@@ -56,7 +58,8 @@ private:
     ControlState& control_;
     const PipelineOptions options_;
     const Hooks hooks_;
-    std::deque<std::int64_t> sent_;  // when orders went out in the last minute
+    std::deque<std::int64_t> sent_;   // when orders went out in the last minute
+    std::optional<bool> seenPaused_;  // the kill switch as last seen (logged when it changes)
 };
 
 }  // namespace tradehost::host

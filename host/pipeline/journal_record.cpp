@@ -13,6 +13,7 @@ std::string encodeRefusalRecord(const Refusal& r) {
     appendJsonString(out, r.reason);
     out += ",\"refused_payload\":";
     appendJsonString(out, r.refusedPayload);
+    if (r.count != 1) out += ",\"count\":" + std::to_string(r.count);
     return out + "}}";
 }
 
@@ -37,6 +38,14 @@ std::optional<Refusal> decodeRefusalRecord(const std::string& payload) {
         const JsonValue* v = refused->find(key);
         if (!v || v->kind != JsonValue::Kind::String) return std::nullopt;
         *field = v->text;
+    }
+    if (const JsonValue* count = refused->find("count")) {  // absent: one delivery
+        if (count->kind != JsonValue::Kind::Number) return std::nullopt;
+        try {
+            r.count = std::stoull(count->text);
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
     }
     return r;
 }

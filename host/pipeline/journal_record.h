@@ -35,7 +35,10 @@ struct Refusal {
     std::int64_t receivedMs = 0;
     std::string signalId;
     std::string reason;
-    std::string refusedPayload;
+    std::string refusedPayload;  // the last one refused
+    // Deliveries this record stands for: intake journals one refusal per id and minute, with the
+    // count of the deliveries it answered 422 meanwhile.
+    std::uint64_t count = 1;
 };
 std::string encodeRefusalRecord(const Refusal& refusal);
 std::optional<Refusal> decodeRefusalRecord(const std::string& payload);

@@ -66,6 +66,7 @@ export BINANCE_EMULATOR_URL=$url BINANCE_EMULATOR_CA=$work/cert.pem
 
 cat >"$work/deployment.yaml" <<YAML
 # Written by tests/binance/with_emulator.sh: one Binance venue on the local emulator.
+webhook: { generate_secret: true }
 venues:
   - name: bn
     type: binance_futures
@@ -80,6 +81,7 @@ export TRADEHOST_CONTRACT_DEPLOYMENT=$work/deployment.yaml
 
 cat >"$work/deployment-paced.yaml" <<YAML
 # Written by tests/binance/with_emulator.sh: the same venue, pacing its orders to 1 per 10 s.
+webhook: { generate_secret: true }
 venues:
   - name: bn
     type: binance_futures

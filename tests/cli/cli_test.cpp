@@ -1,13 +1,15 @@
 // The tradehost executable as a user meets it: real processes, real exit codes, real HTTP.
-#include <catch2/catch.hpp>
-
-#include <csignal>
-#include <regex>
-
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <regex>
 
 #include "process_runner.h"
 #include "temp_dir.h"
@@ -35,6 +37,18 @@ std::pair<int, std::string> httpGet(const std::string& host, unsigned short port
     return {static_cast<int>(response.getStatus()), body};
 }
 
+std::pair<int, std::string> httpPost(const std::string& host, unsigned short port, const std::string& path,
+                                     const std::string& body) {
+    Poco::Net::HTTPClientSession session(host, port);
+    Poco::Net::HTTPRequest request("POST", path, Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+    session.sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    std::string answer;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), answer);
+    return {static_cast<int>(response.getStatus()), answer};
+}
+
 }  // namespace
 
 TEST_CASE("--help explains every mode and exits 0") {
@@ -42,6 +56,83 @@ TEST_CASE("--help explains every mode and exits 0") {
     CHECK(r.exitCode == 0);
     for (const char* option : {"--config", "--check-config", "--describe-plugins", "--plugin-path", "--env-file"})
         CHECK_THAT(r.out, Contains(option));
+}
+
+TEST_CASE("--help documents every exit code, and offers no daemon options it would not honour") {
+    const auto r = runProcess(kBin, {"--help"});
+    const std::string text = std::regex_replace(r.out, std::regex("\\s+"), " ");
+    for (const char* code : {" 64 usage", " 65 cancel", " 66 pause", " 69 the webhook address is in use", " 70 stopped",
+                             " 73 ", " 74 ", " 75 another tradehost", " 78 configuration"})
+        CHECK_THAT(text, Contains(code));
+    for (const char* poco : {"--daemon", "--umask", "--pidfile"}) CHECK_THAT(r.out, !Contains(poco));
+    CHECK(runProcess(kBin, {"--daemon"}).exitCode == 64);
+}
+
+TEST_CASE("pause and resume name their deployment; a storage where nothing ran is refused, not made") {
+    TempDir dir;
+    auto r = runProcess(kBin, {"pause"});
+    CHECK(r.exitCode == 64);
+    CHECK_THAT(r.err, Contains("--config FILE") && Contains("--default"));
+    CHECK(runProcess(kBin, {"resume", "--default", "--config", "x.yaml"}).exitCode == 64);
+    const auto path =
+        dir.write("d.yaml", "webhook: {generate_secret: true}\nstorage: {dir: \"" + dir.file("var") + "\"}\n");
+    r = runProcess(kBin, {"pause", "--config", path});
+    CHECK(r.exitCode == 66);
+    CHECK_THAT(r.err, Contains("no tradehost storage at " + dir.file("var")));
+    CHECK_FALSE(std::filesystem::exists(dir.file("var")));
+}
+
+TEST_CASE("generate_secret: made once (0600), used by the banner's curl without printing it, required on loopback") {
+    TempDir dir;
+    const auto path = dir.write("run.yaml",
+                                "webhook: {listen: \"127.0.0.1:0\", generate_secret: true}\n"
+                                "storage: {dir: \"" +
+                                    dir.file("var") +
+                                    "\"}\n"
+                                    "venues:\n  - {name: paper, type: paper}\n");
+    std::string secret;
+    for (int run = 0; run < 2; ++run) {
+        BackgroundProcess host(kBin, {"--config", path});
+        REQUIRE(host.waitFor("Stop: Ctrl-C"));
+        const auto file = dir.file("var") + "/webhook.secret";
+        struct stat st {};
+        REQUIRE(::stat(file.c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0600);
+        std::ifstream in(file);
+        std::string now;
+        std::getline(in, now);
+        CHECK(now.size() == 64);
+        if (run == 0) secret = now;
+        CHECK(now == secret);  // kept across restarts
+        const std::string out = host.out();
+        CHECK_THAT(out, Contains("\"secret\": \"'\"$(cat " + file + ")\"'\""));
+        CHECK_THAT(out, Contains("\"signal_id\": \"demo-'\"$(date +%s%N)\"'\""));
+        CHECK_THAT(out + host.err(), !Contains(secret));
+        std::smatch m;
+        REQUIRE(std::regex_search(out, m, std::regex("Webhook: http://127\\.0\\.0\\.1:([0-9]+)/webhook")));
+        const auto port = static_cast<unsigned short>(std::stoi(m[1]));
+        const std::string signal =
+            ",\"signal_id\":\"g" + std::to_string(run) +
+            "\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":\"0.002\"}";
+        CHECK(httpPost("127.0.0.1", port, "/webhook", "{\"secret\":\"wrong\"" + signal).first == 401);
+        CHECK(httpPost("127.0.0.1", port, "/webhook", "{\"secret\":\"" + secret + "\"" + signal).first == 202);
+        ::kill(host.pid(), SIGTERM);
+        CHECK(host.wait() == 0);
+    }
+}
+
+TEST_CASE("a deployment without any webhook authentication is refused, naming the fix") {
+    TempDir dir;
+    const auto path = dir.write("open.yaml",
+                                "webhook: {listen: \"127.0.0.1:0\", allow_ips: [\"127.0.0.1\"]}\n"
+                                "venues:\n  - {name: paper, type: paper}\n");
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"--check-config", path}, std::vector<std::string>{"--config", path}}) {
+        const auto r = runProcess(kBin, args);
+        CHECK(r.exitCode == 78);
+        CHECK_THAT(r.err, Contains("open.yaml:1: section 'webhook', key 'secret': no authentication method"));
+        CHECK_THAT(r.out, !Contains("Webhook:"));
+    }
 }
 
 TEST_CASE("an unknown option or argument is a usage error (64) with a pointer to --help") {
@@ -69,7 +160,8 @@ TEST_CASE("--check-config lists every error at once, exits 78, and never echoes 
                                 "  - {name: paper, type: paper}\n"
                                 "  - {name: x, type: nope}\n"
                                 "alerts:\n"
-                                "  - {name: f, type: file_alerts, settings: {path: 12, secret_thing: \"" + kCanary + "\"}}\n");
+                                "  - {name: f, type: file_alerts, settings: {path: 12, secret_thing: \"" +
+                                    kCanary + "\"}}\n");
     const auto r = runProcess(kBin, {"--check-config", path}, {{"TH_TEST_SECRET", kCanary}});
     CHECK(r.exitCode == 78);
     CHECK_THAT(r.err, Contains("broken.yaml:3: venue 'paper', key 'colour': unknown key"));
@@ -82,13 +174,15 @@ TEST_CASE("--check-config lists every error at once, exits 78, and never echoes 
 
 TEST_CASE("a missing environment variable is named, and a broken plugin names its library") {
     TempDir dir;
-    const auto path = dir.write("d.yaml", "alerts:\n  - {name: f, type: file_alerts, settings: {path: \"${TH_TEST_UNSET_VAR}\"}}\n");
+    const auto path =
+        dir.write("d.yaml", "alerts:\n  - {name: f, type: file_alerts, settings: {path: \"${TH_TEST_UNSET_VAR}\"}}\n");
     const auto r = runProcess(kBin, {"--check-config", path});
     CHECK(r.exitCode == 78);
     CHECK_THAT(r.err, Contains("d.yaml:2: alert 'f', key 'path': environment variable TH_TEST_UNSET_VAR is not set"));
 
     const auto broken = dir.write("b.yaml", "venues:\n  - {name: w, type: wrong_abi}\n");
-    const auto r2 = runProcess(kBin, {"--check-config", broken, "--plugin-path", std::string(BROKEN_PLUGIN_DIR) + "/wrong_abi"});
+    const auto r2 =
+        runProcess(kBin, {"--check-config", broken, "--plugin-path", std::string(BROKEN_PLUGIN_DIR) + "/wrong_abi"});
     CHECK(r2.exitCode == 78);
     CHECK_THAT(r2.err, Contains("tradehost_wrong_abi.so: built for tradehost plugin ABI"));
 }
@@ -96,8 +190,9 @@ TEST_CASE("a missing environment variable is named, and a broken plugin names it
 TEST_CASE("--check-config reports an alert sink that cannot start") {
     TempDir dir;
     dir.write("blocker", "a file where a directory is needed");
-    const auto path = dir.write("d.yaml", "alerts:\n  - {name: f, type: file_alerts, settings: {path: \"" +
-                                              dir.file("blocker") + "/alerts.jsonl\"}}\n");
+    const auto path = dir.write(
+        "d.yaml", "webhook: {generate_secret: true}\nalerts:\n  - {name: f, type: file_alerts, settings: {path: \"" +
+                      dir.file("blocker") + "/alerts.jsonl\"}}\n");
     const auto r = runProcess(kBin, {"--check-config", path});
     CHECK(r.exitCode == 78);
     CHECK_THAT(r.err, Contains("alert 'f': file_alerts failed to start"));
@@ -115,20 +210,25 @@ TEST_CASE("--describe-plugins prints each plugin's type, version and settings ta
     CHECK_THAT(r.out, Contains("(secret: ${ENV})"));
 
     SECTION("broken libraries on the path are listed with their reasons and make the exit non-zero") {
-        const auto b = runProcess(kBin, {"--describe-plugins", "--plugin-path", std::string(BROKEN_PLUGIN_DIR) + "/not_a_plugin"});
+        const auto b =
+            runProcess(kBin, {"--describe-plugins", "--plugin-path", std::string(BROKEN_PLUGIN_DIR) + "/not_a_plugin"});
         CHECK(b.exitCode == 78);
         CHECK_THAT(b.out, Contains("not a tradehost plugin"));
     }
 }
 
-TEST_CASE("running a deployment prints the webhook URL and a curl, serves probes, and stops cleanly on SIGTERM/SIGINT") {
+TEST_CASE(
+    "running a deployment prints the webhook URL and a curl, serves probes, and stops cleanly on SIGTERM/SIGINT") {
     const int signal = GENERATE(SIGTERM, SIGINT);
     TempDir dir;
     const auto path = dir.write("run.yaml",
                                 "webhook: {listen: \"127.0.0.1:0\", secret: \"${TH_TEST_SECRET}\"}\n"
-                                "storage: {dir: \"" + dir.file("var") + "\"}\n"
-                                "venues:\n  - {name: paper, type: paper, settings: {prices: {BTCUSDT: '65000'}}}\n"
-                                "alerts:\n  - {name: local, type: file_alerts, settings: {path: \"" + dir.file("alerts.jsonl") + "\"}}\n");
+                                "storage: {dir: \"" +
+                                    dir.file("var") +
+                                    "\"}\n"
+                                    "venues:\n  - {name: paper, type: paper, settings: {prices: {BTCUSDT: '65000'}}}\n"
+                                    "alerts:\n  - {name: local, type: file_alerts, settings: {path: \"" +
+                                    dir.file("alerts.jsonl") + "\"}}\n");
     BackgroundProcess host(kBin, {"--config", path}, {{"TH_TEST_SECRET", kCanary}});
     REQUIRE(host.waitFor("Stop: Ctrl-C"));
     const std::string out = host.out();
@@ -141,8 +241,12 @@ TEST_CASE("running a deployment prints the webhook URL and a curl, serves probes
     CHECK(httpGet("127.0.0.1", port, "/healthz").first == 200);
     CHECK(httpGet("127.0.0.1", port, "/readyz").first == 200);
     // The webhook refuses what it cannot authenticate, before anything is journaled.
-    const auto unauthenticated = httpGet("127.0.0.1", port, "/webhook", "POST");
+    const auto unauthenticated = httpPost("127.0.0.1", port, "/webhook", "{\"signal_id\":\"x\"}");
     CHECK(unauthenticated.first == 401);
+    // An empty body is not JSON: said so at its byte (it cannot carry a secret either).
+    const auto empty = httpGet("127.0.0.1", port, "/webhook", "POST");
+    CHECK(empty.first == 400);
+    CHECK_THAT(empty.second, Contains("at byte 0"));
     CHECK(httpGet("127.0.0.1", port, "/webhook", "GET").first == 405);
 
     ::kill(host.pid(), signal);

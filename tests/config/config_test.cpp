@@ -1,6 +1,5 @@
 // Deployment validation: every error class names file:line, instance and key, all at once.
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <string>
 
@@ -64,9 +63,11 @@ TEST_CASE("a missing required key is named at the instance's line") {
 }
 
 TEST_CASE("duplicate instance names are refused, across venues and alerts too") {
-    Checked c(std::string(kPaper) + "  - {name: paper, type: paper}\nalerts:\n  - {name: paper, type: file_alerts, settings: {path: x}}\n");
+    Checked c(std::string(kPaper) +
+              "  - {name: paper, type: paper}\nalerts:\n  - {name: paper, type: file_alerts, settings: {path: x}}\n");
     CHECK(c.errors.size() >= 2);
-    CHECK_THAT(c.text, Contains("deploy.yaml:6: venue 'paper', key 'name': duplicate instance name (first defined at line 2)"));
+    CHECK_THAT(c.text,
+               Contains("deploy.yaml:6: venue 'paper', key 'name': duplicate instance name (first defined at line 2)"));
     CHECK_THAT(c.text, Contains("deploy.yaml:8: alert 'paper', key 'name': duplicate instance name"));
 }
 
@@ -105,7 +106,8 @@ TEST_CASE("unknown sections and bad host settings are named") {
     Checked c("webhok: {listen: x}\nrisk: {max_signal_age_s: 1.5}\n");
     CHECK(c.errors.size() == 2);
     CHECK_THAT(c.text, Contains("deploy.yaml:1: key 'webhok': unknown section (valid sections: admin, alerts,"));
-    CHECK_THAT(c.text, Contains("deploy.yaml:2: section 'risk', key 'max_signal_age_s': expected an integer, got '1.5'"));
+    CHECK_THAT(c.text,
+               Contains("deploy.yaml:2: section 'risk', key 'max_signal_age_s': expected an integer, got '1.5'"));
 }
 
 TEST_CASE("YAML syntax errors give the line") {
@@ -116,8 +118,9 @@ TEST_CASE("YAML syntax errors give the line") {
 }
 
 TEST_CASE("every error is reported at once, not one per run") {
-    Checked c("bogus: 1\nvenues:\n  - {name: p1, type: paper, settings: {nope: 1}}\n  - {name: p1, type: paper}\n"
-              "alerts:\n  - {name: f, type: file_alerts}\n");
+    Checked c(
+        "bogus: 1\nvenues:\n  - {name: p1, type: paper, settings: {nope: 1}}\n  - {name: p1, type: paper}\n"
+        "alerts:\n  - {name: f, type: file_alerts}\n");
     CHECK(c.errors.size() == 4);
     CHECK_THAT(c.text, Contains("'bogus'"));
     CHECK_THAT(c.text, Contains("'nope'"));
@@ -137,9 +140,12 @@ TEST_CASE("${ENV} references resolve from the environment and from .env; missing
         CHECK(c.errors.empty());
     }
     SECTION("missing") {
-        Checked c("alerts:\n  - name: f\n    type: file_alerts\n    settings:\n      path: \"${TRADEHOST_TEST_NOT_SET_ANYWHERE}\"\n");
+        Checked c(
+            "alerts:\n  - name: f\n    type: file_alerts\n    settings:\n      path: "
+            "\"${TRADEHOST_TEST_NOT_SET_ANYWHERE}\"\n");
         REQUIRE(c.errors.size() == 1);
-        CHECK_THAT(c.text, Contains("deploy.yaml:5: alert 'f', key 'path': environment variable TRADEHOST_TEST_NOT_SET_ANYWHERE is not set"));
+        CHECK_THAT(c.text, Contains("deploy.yaml:5: alert 'f', key 'path': environment variable "
+                                    "TRADEHOST_TEST_NOT_SET_ANYWHERE is not set"));
     }
     SECTION("malformed") {
         Checked c("alerts:\n  - {name: f, type: file_alerts, settings: {path: \"${oops\"}}\n");
@@ -162,4 +168,72 @@ TEST_CASE("secrets must come from ${ENV}, are never echoed, and are redacted fro
         CHECK(c.deployment.webhook.string("secret") == canary);
         CHECK(Redactor::instance().redact("key=" + canary + ";") == "key=***;");
     }
+}
+
+// Issue 9 item 5: instance entries that used to crash the parser, and keys given twice.
+TEST_CASE("an instance without type or name, or with a key twice, is named with its line; never a crash") {
+    Checked c(
+        "venues:\n"
+        "  - typ: paper\n"  // 2: unknown key, and no type, no name
+        "    name: p1\n"
+        "  - name: p2\n"  // 4
+        "    type: paper\n"
+        "    type: paper\n"      // 6: given twice
+        "  - {type: [paper]}\n"  // 7: type of the wrong kind, no name
+        "alerts:\n"
+        "  - {name: a1}\n");  // 9: no type
+    CHECK_THAT(c.text, Contains("deploy.yaml:2: venue 'p1', key 'typ': unknown key"));
+    CHECK_THAT(c.text, Contains("deploy.yaml:2: venue 'p1', key 'type': missing"));
+    CHECK_THAT(c.text, Contains("deploy.yaml:6: venue 'p2', key 'type': given twice"));
+    CHECK_THAT(c.text, Contains("deploy.yaml:7: venues entry, key 'name': missing"));
+    CHECK_THAT(c.text, Contains("deploy.yaml:7: venues entry, key 'type': must be a plugin type name"));
+    CHECK_THAT(c.text, Contains("deploy.yaml:9: alert 'a1', key 'type': missing"));
+}
+
+TEST_CASE("allow_ips and trusted_proxies take addresses and CIDR ranges, checked with their line") {
+    Checked ok(std::string("webhook:\n  allow_ips: [\"127.0.0.0/8\", \"2001:db8::/32\", \"203.0.113.7\"]\n"
+                           "  trusted_proxies: [\"10.0.0.1\"]\n") +
+               kPaper);
+    CHECK(ok.errors.empty());
+    Checked bad(
+        std::string("webhook:\n  allow_ips:\n    - \"not-an-ip\"\n    - \"10.0.0.0/33\"\n    - \"1.2.3.4/\"\n") +
+        kPaper);
+    CHECK(bad.errors.size() == 3);
+    CHECK_THAT(bad.text,
+               Contains("deploy.yaml:3: section 'webhook', key 'allow_ips': 'not-an-ip' is not an IP address"));
+    CHECK_THAT(bad.text, Contains("deploy.yaml:4: section 'webhook', key 'allow_ips': '10.0.0.0/33'"));
+    CHECK_THAT(bad.text, Contains("deploy.yaml:5: section 'webhook', key 'allow_ips': '1.2.3.4/'"));
+    Checked lonely(std::string("webhook:\n  trusted_proxies: [\"10.0.0.1\"]\n") + kPaper);
+    CHECK_THAT(lonely.text, Contains("key 'trusted_proxies': has no effect without allow_ips"));
+}
+
+TEST_CASE("every deployment authenticates its webhook: allow_ips alone is not enough") {
+    Checked open(std::string("webhook:\n  listen: \"127.0.0.1:0\"\n  allow_ips: [\"127.0.0.1\"]\n") + kPaper);
+    REQUIRE(open.errors.empty());
+    requireWebhookAuthentication(open.deployment, open.errors);
+    REQUIRE(open.errors.size() == 1);
+    CHECK_THAT(open.errors.toString(),
+               Contains("deploy.yaml:1: section 'webhook', key 'secret': no authentication method"));
+    CHECK_THAT(open.errors.toString(), Contains("never authentication"));
+
+    Checked none(kPaper);  // no webhook section at all
+    requireWebhookAuthentication(none.deployment, none.errors);
+    CHECK(none.errors.size() == 1);
+
+    for (const char* method : {"generate_secret: true", "path_token: \"${TH_CFG_TOKEN}\""}) {
+        ::setenv("TH_CFG_TOKEN", "a-path-token-for-tests", 1);
+        Checked c(std::string("webhook:\n  ") + method + "\n" + kPaper);
+        requireWebhookAuthentication(c.deployment, c.errors);
+        INFO(method);
+        CHECK(c.errors.empty());
+    }
+    ::setenv("TH_CFG_SECRET", "a-body-secret-for-tests", 1);
+    Checked both(std::string("webhook:\n  generate_secret: true\n  secret: \"${TH_CFG_SECRET}\"\n") + kPaper);
+    requireWebhookAuthentication(both.deployment, both.errors);
+    CHECK_THAT(both.errors.toString(), Contains("key 'generate_secret': and secret are both set"));
+}
+
+TEST_CASE("routing.default_venue must name a venue of the deployment") {
+    Checked c(std::string("routing:\n  default_venue: bn_main\n") + kPaper);
+    CHECK_THAT(c.text, Contains("deploy.yaml:1: section 'routing', key 'default_venue': names no venue instance"));
 }

@@ -23,7 +23,8 @@ HostProcess::HostProcess(const std::filesystem::path& dir, const EmulatorProcess
       emulatorUrl_(emulator.url()),
       caFile_(emulator.caFile()),
       apiKey_(emulator.apiKey()),
-      apiSecret_(emulator.apiSecret()) {
+      apiSecret_(emulator.apiSecret()),
+      port_(config_.port.value_or(0)) {
     std::filesystem::create_directories(dir_);
     writeDeployment();
 }
@@ -63,6 +64,12 @@ void HostProcess::writeDeployment() {
     if (!c.allowIps.empty()) {
         y << "  allow_ips: [";
         for (std::size_t i = 0; i < c.allowIps.size(); ++i) y << (i ? ", " : "") << "\"" << c.allowIps[i] << "\"";
+        y << "]\n";
+    }
+    if (!c.trustedProxies.empty()) {
+        y << "  trusted_proxies: [";
+        for (std::size_t i = 0; i < c.trustedProxies.size(); ++i)
+            y << (i ? ", " : "") << "\"" << c.trustedProxies[i] << "\"";
         y << "]\n";
     }
     if (c.maxBodyBytes) y << "  max_body_bytes: " << *c.maxBodyBytes << "\n";

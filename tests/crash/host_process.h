@@ -25,6 +25,8 @@ struct HostConfig {
     std::string pathToken;      // POST /webhook/<token>; empty: none
     std::string signingSecret;  // X-Signature; empty: none
     std::vector<std::string> allowIps;
+    std::vector<std::string> trustedProxies;
+    std::optional<unsigned short> port;  // the webhook's port; unset: a free one, kept for restarts
     std::optional<long> maxBodyBytes;
     std::optional<long> maxConnections;
     // The resolver declares an order absent only after NotFound answers spanning this window.

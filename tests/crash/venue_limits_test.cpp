@@ -130,7 +130,12 @@ TEST_CASE("the venue refuses connections for 4 s mid-stream: the legs wait and t
             sent.line() + "; total " + secondsSince(started));
     INFO(check.summary() << "\n" << storage.summary());
     CHECK(outages == 1);
-    CHECK(deferred > 0);  // legs really met the closed port, and were held back, not failed
+    // Legs really met the outage: held back at the closed port (deferred, not failed), or, when
+    // the port closed under a request in flight, that answer was cut (unknown) and the symbol's
+    // later legs waited for its query instead of meeting the port (seen on a loaded machine).
+    const int cut = eventCount(check, "order_unknown");
+    CHECK(deferred + cut > 0);
+    if (deferred == 0) CHECK(eventCount(check, "order_resolved") >= cut);
     CHECK(afterOutage > 0);
     CHECK(duringOutage == 0);
     CHECK(resendMs >= 950);  // tried again after the plugin's 1 s "not connected" wait, not hammered

@@ -198,14 +198,17 @@ TEST_CASE("host risk limits block legs with a reason code, for any plugin") {
     CHECK_THAT(h.waitEvent("order_blocked", "rate3")->getValue<std::string>("reason"), Contains("RISK_ORDER_RATE"));
 }
 
-TEST_CASE("a leg for a venue the deployment does not have is blocked and recorded, never sent") {
+TEST_CASE("a leg for a venue the deployment does not have is refused at intake, naming the venues") {
     Host h;
-    CHECK(h.post(h.signal("u1",
-                          "\"venue\":\"nowhere\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\","
-                          "\"quantity\":\"0.002\""))
-              .first == 202);
-    CHECK_THAT(h.waitEvent("order_blocked", "u1")->getValue<std::string>("reason"),
-               Contains("no venue instance named 'nowhere'"));
+    const auto refused = h.post(h.signal("u1",
+                                         "\"venue\":\"nowhere\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":"
+                                         "\"market\",\"quantity\":\"0.002\""));
+    CHECK(refused.first == 400);
+    CHECK_THAT(refused.second, Contains("\"field\":\"venue\"") && Contains("this deployment has: paper"));
+    // Nothing was journaled: the next signal is the journal's first record.
+    const auto next = h.post(h.signal("u2", kMarketBuy));
+    CHECK(next.first == 202);
+    CHECK_THAT(next.second, Contains("\"journal_seq\":1"));
 }
 
 TEST_CASE("a signal processed past max_signal_age_s is expired, not executed late") {

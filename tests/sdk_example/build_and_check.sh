@@ -112,6 +112,7 @@ good="$scratch/hello.yaml"
 cat >"$good" <<EOF
 # Written by tests/sdk_example/build_and_check.sh
 plugins: { search_path: ["$build"] }
+webhook: { generate_secret: true }
 venues:
   - { name: hello1, type: hello, settings: { price: "100" } }
 EOF
@@ -131,8 +132,9 @@ fi
 # ---- 4. a misspelt key is a config error naming the key, the valid keys and the line ---------
 bad="$scratch/hello-typo.yaml"
 cat >"$bad" <<EOF
-# Written by tests/sdk_example/build_and_check.sh: 'pryce' on line 7 is a deliberate typo.
+# Written by tests/sdk_example/build_and_check.sh: 'pryce' on line 8 is a deliberate typo.
 plugins: { search_path: ["$build"] }
+webhook: { generate_secret: true }
 venues:
   - name: hello1
     type: hello
@@ -151,7 +153,7 @@ if contains "$scratch/check-bad.err" "pryce" && contains "$scratch/check-bad.err
 else
     fail "the error names the unknown key 'pryce' and the valid key 'price'" "$scratch/check-bad.err"
 fi
-if contains "$scratch/check-bad.err" "$bad:7: venue 'hello1', key 'pryce'"; then
+if contains "$scratch/check-bad.err" "$bad:8: venue 'hello1', key 'pryce'"; then
     pass "the error gives file:line (7) and the instance"
 else
     fail "the error gives file:line (7) and the instance" "$scratch/check-bad.err"

@@ -57,6 +57,15 @@ const std::string* HttpRequest::header(std::string_view name) const {
     return nullptr;
 }
 
+std::optional<std::string> HttpRequest::joinedHeader(std::string_view name) const {
+    std::optional<std::string> out;
+    for (const auto& [n, v] : headers) {
+        if (!equalsIgnoreCase(n, name)) continue;
+        out = out ? *out + ", " + v : v;
+    }
+    return out;
+}
+
 void HttpRequestReader::reset() {
     state_ = State::RequestLine;
     request_ = HttpRequest{};
@@ -199,8 +208,14 @@ bool HttpRequestReader::startBody() {
     }
     if (!transferCodings.empty()) {
         const auto codings = elements(transferCodings);
-        if (request_.minorVersion == 0 || codings.size() != 1 || !equalsIgnoreCase(codings.front(), "chunked")) {
-            fail(400, "Transfer-Encoding '" + transferCodings + "' is not accepted: only chunked", "Transfer-Encoding");
+        if (request_.minorVersion == 0) {
+            fail(400, "Transfer-Encoding in an HTTP/1.0 request", "Transfer-Encoding");
+            return false;
+        }
+        // RFC 9112 §6.1: a coding the server does not implement is 501; only plain chunked is.
+        if (codings.size() != 1 || !equalsIgnoreCase(codings.front(), "chunked")) {
+            fail(501, "Transfer-Encoding '" + transferCodings + "' is not implemented: send the body plain or chunked",
+                 "Transfer-Encoding");
             return false;
         }
         state_ = State::ChunkSize;

@@ -21,6 +21,9 @@ struct HttpRequest {
 
     // The first header named `name` (ASCII case-insensitive), or nullptr.
     const std::string* header(std::string_view name) const;
+    // Every field named `name` joined with ", " (RFC 9110 §5.3: a list header sent in pieces), or
+    // nullopt when there is none.
+    std::optional<std::string> joinedHeader(std::string_view name) const;
 };
 
 // Why a request cannot be served; the connection is answered `status` and closed.

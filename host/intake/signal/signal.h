@@ -53,6 +53,9 @@ struct ParseError {
     // The body's "secret" when the body was a readable object that had one: the caller must
     // authenticate a sender before telling it which field is wrong.
     std::optional<std::string> secret;
+    // The body is not a readable JSON object (syntax, a repeated key, not an object), so it
+    // cannot carry a secret either: the caller may say so without authenticating the sender.
+    bool unreadable = false;
 };
 
 }  // namespace tradehost::host

@@ -506,15 +506,19 @@ std::variant<Parsed, ParseError> parseSignal(std::string_view body) {
         return ParseError{413, "body", "is larger than " + std::to_string(kMaxSignalBodyBytes) + " bytes",
                           std::nullopt};
 
+    const auto unreadable = [](ParseError e) {
+        e.unreadable = true;
+        return e;
+    };
     auto read = readJson(body);
     if (auto* bad = std::get_if<JsonError>(&read)) {
         const std::string where = " at byte " + std::to_string(bad->offset);
         if (bad->duplicateKey)  // names the key: a second copy is a classic way to smuggle a value
-            return error(bad->path, "appears more than once" + where);
-        return error(bad->path.empty() ? "body" : bad->path, "not JSON: " + bad->message + where);
+            return unreadable(error(bad->path, "appears more than once" + where));
+        return unreadable(error(bad->path.empty() ? "body" : bad->path, "not JSON: " + bad->message + where));
     }
     const JsonValue& root = std::get<JsonValue>(read);
-    if (root.kind != Kind::Object) return error("body", "must be a JSON object");
+    if (root.kind != Kind::Object) return unreadable(error("body", "must be a JSON object"));
 
     Parsed parsed;
     if (const auto* secret = root.find("secret")) {

@@ -1,0 +1,60 @@
+// The embedded default deployment's webhook secret: made on first start, kept in the storage dir.
+#include "app/webhook_secret.h"
+
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace tradehost::host {
+
+std::filesystem::path webhookSecretPath(const std::filesystem::path& storageDir) {
+    return storageDir / "webhook.secret";
+}
+
+std::string loadOrCreateWebhookSecret(const std::filesystem::path& storageDir) {
+    const auto path = webhookSecretPath(storageDir);
+    const auto fail = [&](const std::string& why) { return std::runtime_error(path.string() + ": " + why); };
+    std::error_code ec;
+    std::filesystem::create_directories(storageDir, ec);
+    if (ec) throw fail("cannot create the storage directory: " + ec.message());
+
+    unsigned char random[32];
+    if (RAND_bytes(random, sizeof random) != 1) throw fail("no random bytes for a new secret");
+    static const char* kHex = "0123456789abcdef";
+    std::string made;
+    for (unsigned char b : random) {
+        made += kHex[b >> 4];
+        made += kHex[b & 15];
+    }
+    // O_EXCL: of two first starts at once, one makes the secret and both read the same one.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        const std::string line = made + "\n";
+        const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+        ::close(fd);
+        if (!ok) {
+            ::unlink(path.c_str());
+            throw fail(std::string("cannot write a new secret: ") + std::strerror(errno));
+        }
+        return made;
+    }
+    if (errno != EEXIST) throw fail(std::string("cannot create: ") + std::strerror(errno));
+
+    std::ifstream in(path);
+    std::string secret;
+    if (!in) throw fail(std::string("cannot read: ") + std::strerror(errno));
+    std::getline(in, secret);
+    while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+    if (secret.size() < 16) throw fail("holds no usable secret (16 characters or more); delete it to make a new one");
+    ::chmod(path.c_str(), 0600);
+    return secret;
+}
+
+}  // namespace tradehost::host
