@@ -18,7 +18,6 @@ int hexValue(char c) {
     return -1;
 }
 
-
 // One recursive-descent pass over a JSON value. With a redactor it also rebuilds the text,
 // copying untouched stretches verbatim so the common case (nothing to redact) keeps every byte.
 class JsonScanner {
@@ -217,7 +216,6 @@ private:
 
 }  // namespace
 
-
 void appendJsonString(std::string& out, std::string_view raw) {
     out += '"';
     for (std::size_t i = 0; i < raw.size();) {
@@ -244,7 +242,6 @@ void appendJsonString(std::string& out, std::string_view raw) {
     }
     out += '"';
 }
-
 
 bool scanJsonObject(std::string_view text, std::size_t pos, std::size_t& end, std::string& error) {
     JsonScanner scanner(text, nullptr);
@@ -276,6 +273,17 @@ std::string redactJsonStrings(std::string_view objectText, const std::function<s
 }
 
 std::string jsonObject(std::initializer_list<std::pair<std::string_view, std::string_view>> members) {
+    std::string out = "{";
+    for (const auto& [key, value] : members) {
+        if (out.size() > 1) out += ',';
+        appendJsonString(out, key);
+        out += ':';
+        appendJsonString(out, value);
+    }
+    return out + "}";
+}
+
+std::string jsonObject(const std::vector<std::pair<std::string, std::string>>& members) {
     std::string out = "{";
     for (const auto& [key, value] : members) {
         if (out.size() > 1) out += ',';

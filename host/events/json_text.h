@@ -4,9 +4,10 @@
 #include <cstddef>
 #include <functional>
 #include <initializer_list>
-#include <utility>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "text/utf8.h"  // sanitizeUtf8 and friends, which the event log uses with these
 
@@ -23,6 +24,8 @@ void appendJsonString(std::string& out, std::string_view raw);
 
 // A flat JSON object of string members, in the given order: the data of most events.
 std::string jsonObject(std::initializer_list<std::pair<std::string_view, std::string_view>> members);
+// The same, for members gathered at run time.
+std::string jsonObject(const std::vector<std::pair<std::string, std::string>>& members);
 
 // Checks that text[pos..] starts with one JSON value of the expected kind, strictly per RFC 8259
 // plus: UTF-8 well-formed, \u surrogates paired (so Poco and other strict parsers accept it),

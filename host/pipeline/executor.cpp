@@ -17,28 +17,32 @@ Poco::Logger& log() { return Poco::Logger::get("executor"); }
 
 constexpr const char* kDeferredPrefix = "deferred: ";
 
-// The whole order as it is handed to the plugin; price and time in force only where they mean
-// something (a limit order).
-std::string submittedData(const LegRecord& leg) {
+// The whole order as it went to the venue; price and time in force only where they mean
+// something (a limit order), and the quantity the venue holds when the plugin fitted it.
+std::string submittedData(const LegRecord& leg, const std::optional<Decimal>& venueQuantity) {
     const Leg& i = leg.intent;
-    const std::string attempt = std::to_string(leg.attempt);
-    if (i.type == OrderType::Limit)
-        return jsonObject({{"symbol", i.symbol},
-                           {"side", toString(i.side)},
-                           {"type", toString(i.type)},
-                           {"quantity", i.quantity.toString()},
-                           {"price", i.price ? i.price->toString() : ""},
-                           {"time_in_force", toString(i.timeInForce)},
-                           {"reduce_only", i.reduceOnly ? "true" : "false"},
-                           {"position_side", toString(i.positionSide)},
-                           {"attempt", attempt}});
-    return jsonObject({{"symbol", i.symbol},
-                       {"side", toString(i.side)},
-                       {"type", toString(i.type)},
-                       {"quantity", i.quantity.toString()},
-                       {"reduce_only", i.reduceOnly ? "true" : "false"},
-                       {"position_side", toString(i.positionSide)},
-                       {"attempt", attempt}});
+    std::vector<std::pair<std::string, std::string>> data = {{"symbol", i.symbol},
+                                                             {"side", toString(i.side)},
+                                                             {"type", toString(i.type)},
+                                                             {"quantity", i.quantity.toString()}};
+    if (venueQuantity && venueQuantity->isPositive() && compare(*venueQuantity, i.quantity) != 0)
+        data.emplace_back("quantity_sent", venueQuantity->toString());
+    if (i.type == OrderType::Limit) {
+        data.emplace_back("price", i.price ? i.price->toString() : "");
+        data.emplace_back("time_in_force", toString(i.timeInForce));
+    }
+    data.emplace_back("reduce_only", i.reduceOnly ? "true" : "false");
+    data.emplace_back("position_side", toString(i.positionSide));
+    data.emplace_back("attempt", std::to_string(leg.attempt));
+    return jsonObject(data);
+}
+
+// `order_submitted` is written only for an order that went out (or may have: an unknown
+// outcome), in the commit that records what came of it. The SUBMITTED state itself is committed
+// before the call, without an event: that durable state, not the event, is what makes a crash
+// mid-call end in a query instead of a resend.
+void markSubmitted(LegChange& c, const LegRecord& submitted, const std::optional<Decimal>& venueQuantity = {}) {
+    c.events.insert(c.events.begin(), legEvent("order_submitted", submitted, submittedData(submitted, venueQuantity)));
 }
 
 }  // namespace
@@ -164,7 +168,6 @@ std::optional<std::int64_t> Executor::runOnce(std::int64_t nowMs) {
             LegChange submit{leg, leg, {}};
             submit.after.state = LegState::Submitted;
             submit.after.sentMs = nowMs;
-            submit.events.push_back(legEvent("order_submitted", submit.after, submittedData(submit.after)));
             decided.push_back(std::move(submit));
             // Counted now, so later legs of this round see it against max_orders_per_minute.
             sent_.push_back(nowMs);
@@ -210,18 +213,17 @@ std::optional<std::int64_t> Executor::runOnce(std::int64_t nowMs) {
         TRADEHOST_CRASH_POINT("executor.after_venue_call");
         const std::int64_t t = clock_.nowMs();
         if (const auto* a = std::get_if<Accepted>(&result)) {
-            outcomes.push_back(*adoptOrder(leg, a->order, "order_ack", {{"note", a->note}}));
+            LegChange c = *adoptOrder(leg, a->order, "order_ack", {{"note", a->note}});
+            markSubmitted(c, leg, a->order.quantity);
+            outcomes.push_back(std::move(c));
         } else if (const auto* r = std::get_if<Rejected>(&result)) {
             // A refusal the plugin decided on its own (its filters, a position-side rule) sent
-            // nothing: the order_submitted before it must not read as an order that went out.
+            // nothing: no order_submitted, and order_rejected says sent: false.
             const bool sent = reachedVenue(*r);
             LegChange c =
                 endWithoutOrder(leg, LegState::Rejected, "order_rejected", r->code + ": " + r->message,
                                 {{"code", r->code}, {"message", r->message}, {"sent", sent ? "true" : "false"}});
-            if (!sent)
-                c.events.insert(c.events.begin(),
-                                legEvent("order_not_sent", c.after,
-                                         jsonObject({{"reason", "refused by the plugin: " + c.after.reason}})));
+            if (sent) markSubmitted(c, leg);
             outcomes.push_back(std::move(c));
         } else if (const auto* u = std::get_if<Unknown>(&result)) {
             LegChange c{leg, leg, {}};
@@ -231,6 +233,7 @@ std::optional<std::int64_t> Executor::runOnce(std::int64_t nowMs) {
             c.after.nextCheckMs = t + 500;
             c.after.notFoundCount = 0;
             c.events.push_back(legEvent("order_unknown", c.after, jsonObject({{"reason", u->reason}})));
+            markSubmitted(c, leg);  // it may have gone out
             outcomes.push_back(std::move(c));
             waiting.insert(symbol);
         } else {
@@ -265,9 +268,8 @@ LegChange Executor::backToQueue(const LegRecord& leg, const Deferred& why, bool 
         c.events.push_back(legEvent("order_requeued", c.after, jsonObject({{"reason", why.reason}})));
         return c;
     }
-    // order_deferred once, when a leg is first held back. Every later hand-over that comes back
-    // unsent says so (order_not_sent), so that no order_submitted in the log reads as an order
-    // that went out.
+    // order_deferred once, when a leg is first held back; every later hand-over that comes back
+    // unsent is an order_not_sent (a record of each attempt, and of the venue's pace).
     const bool first = leg.reason.rfind(kDeferredPrefix, 0) != 0;
     c.events.push_back(
         legEvent(first ? "order_deferred" : "order_not_sent", c.after,

@@ -9,16 +9,9 @@
 namespace tradehost::host {
 namespace {
 
-std::string objectOf(const std::vector<std::pair<std::string, std::string>>& members) {
-    std::string out = "{";
-    for (const auto& [k, v] : members) {
-        if (out.size() > 1) out += ',';
-        appendJsonString(out, k);
-        out += ':';
-        appendJsonString(out, v);
-    }
-    return out + "}";
-}
+// Members gathered as std::string (brace lists of temporaries pick this overload unambiguously).
+using Members = std::vector<std::pair<std::string, std::string>>;
+std::string objectOf(const Members& members) { return jsonObject(members); }
 
 }  // namespace
 

@@ -56,13 +56,17 @@ std::vector<std::string> deferredNotTradedOnce(const std::vector<EventLine>& eve
     return bad;
 }
 
-// The shortest time between two sends (order_submitted) of one client order id: a held leg must
+// The shortest time between two hand-overs of one client order id to the plugin: a held leg must
 // not be tried again before the venue's (or the plugin's) retry time. -1 when no id went twice.
 std::int64_t shortestResend(const std::vector<EventLine>& events, const std::string& prefix) {
     std::map<std::string, std::int64_t> lastSent;
     std::int64_t shortest = -1;
     for (const auto& e : events) {
-        if (e.event != "order_submitted" || e.signalId.compare(0, prefix.size(), prefix) != 0) continue;
+        // Every hand-over of a client order id to the plugin leaves one of these: order_submitted
+        // (it went out), order_deferred (held back, the first time) or order_not_sent (again).
+        const bool handOver =
+            e.event == "order_submitted" || e.event == "order_deferred" || e.event == "order_not_sent";
+        if (!handOver || e.signalId.compare(0, prefix.size(), prefix) != 0) continue;
         const auto it = lastSent.find(e.clientOrderId);
         if (it != lastSent.end() && (shortest < 0 || e.tsMs - it->second < shortest)) shortest = e.tsMs - it->second;
         lastSent[e.clientOrderId] = e.tsMs;
