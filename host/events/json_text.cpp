@@ -272,7 +272,10 @@ std::string redactJsonStrings(std::string_view objectText, const std::function<s
     return scanner.rebuilt();
 }
 
-std::string jsonObject(std::initializer_list<std::pair<std::string_view, std::string_view>> members) {
+namespace {
+
+template <typename Members>
+std::string objectOfMembers(const Members& members) {
     std::string out = "{";
     for (const auto& [key, value] : members) {
         if (out.size() > 1) out += ',';
@@ -283,15 +286,14 @@ std::string jsonObject(std::initializer_list<std::pair<std::string_view, std::st
     return out + "}";
 }
 
+}  // namespace
+
+std::string jsonObject(std::initializer_list<std::pair<std::string_view, std::string_view>> members) {
+    return objectOfMembers(members);
+}
+
 std::string jsonObject(const std::vector<std::pair<std::string, std::string>>& members) {
-    std::string out = "{";
-    for (const auto& [key, value] : members) {
-        if (out.size() > 1) out += ',';
-        appendJsonString(out, key);
-        out += ':';
-        appendJsonString(out, value);
-    }
-    return out + "}";
+    return objectOfMembers(members);
 }
 
 }  // namespace tradehost::host
