@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "gate/alert_outbox.h"
 #include "gate/control_state.h"
 #include "gate/event_outbox.h"
 #include "gate/leg_store.h"
@@ -34,7 +35,8 @@ class Gate : public SignalAdmission,
              public LegStore,
              public EventOutbox,
              public PositionBook,
-             public ControlState {
+             public ControlState,
+             public AlertOutbox {
 public:
     ~Gate() override = default;
     // "ok" when the store is consistent (SQLite: PRAGMA integrity_check).

@@ -579,3 +579,89 @@ TEST_CASE("sqlite power loss: a synced transaction that changed nothing does not
     CHECK(image->processedSeq() == 1);
     CHECK(image->leg({"n1", 0}));
 }
+
+TEST_CASE("alert outbox: per sink in raise order, retried in place, delivered or failed for good", "[gate]") {
+    const std::string kind = GENERATE(as<std::string>{}, "memory", "sqlite");
+    Fixture f(kind);
+    INFO(kind);
+    Gate& g = *f.gate;
+    CHECK_FALSE(g.nextAlert("tg"));
+    auto alertOf = [](const std::string& title) {
+        Alert a;
+        a.key = "drift:bn:BTCUSDT";
+        a.severity = Severity::Critical;
+        a.title = title;
+        a.text = "line one\nline <two> & \"three\"";
+        a.timestampMs = 1234;
+        a.fields = {{"expected", "0.004"}, {"venue", "0.002"}};
+        a.suppressedCount = 3;
+        return a;
+    };
+    const auto first = g.enqueueAlert(alertOf("first"), {"tg", "file"}, 1000);
+    const auto second = g.enqueueAlert(alertOf("second"), {"tg"}, 1001);
+    CHECK(second > first);
+    CHECK(g.alertBacklog() == std::map<std::string, std::size_t>{{"file", 1}, {"tg", 2}});
+
+    auto next = g.nextAlert("tg");
+    REQUIRE(next);
+    CHECK(next->id == first);
+    CHECK(next->alert.id == std::to_string(first));
+    CHECK(next->alert.title == "first");
+    CHECK(next->alert.text == "line one\nline <two> & \"three\"");
+    CHECK(next->alert.severity == Severity::Critical);
+    CHECK(next->alert.fields == alertOf("x").fields);
+    CHECK(next->alert.suppressedCount == 3);
+    CHECK(next->attempts == 0);
+
+    // A retry keeps the alert at the head of its sink's queue: the second waits behind it.
+    g.alertRetry("tg", first, 5000, "429: retry after 4");
+    next = g.nextAlert("tg");
+    REQUIRE(next);
+    CHECK(next->id == first);
+    CHECK(next->attempts == 1);
+    CHECK(next->notBeforeMs == 5000);
+    CHECK(next->lastError == "429: retry after 4");
+
+    g.alertDelivered("tg", first, 5001);
+    next = g.nextAlert("tg");
+    REQUIRE(next);
+    CHECK(next->id == second);
+    // Delivered to one sink is not delivered to another.
+    REQUIRE(g.nextAlert("file"));
+    CHECK(g.nextAlert("file")->id == first);
+
+    g.alertFailed("tg", second, "403: bot was blocked by the user", 6000);
+    CHECK_FALSE(g.nextAlert("tg"));
+    const auto failed = g.failedAlerts("tg", 10);
+    REQUIRE(failed.size() == 1);
+    CHECK(failed[0].first.id == second);
+    CHECK(failed[0].second == "403: bot was blocked by the user");
+    g.alertDelivered("file", first, 6001);
+    CHECK(g.alertBacklog().empty());
+}
+
+TEST_CASE("sqlite: undelivered alerts survive a reopen, in order", "[gate][sqlite]") {
+    TempDir dir;
+    const std::string path = dir.file("gate.sqlite");
+    std::uint64_t a = 0, b = 0;
+    {
+        auto g = openSqliteGate(path);
+        Alert alert;
+        alert.key = "venue_unreachable:bn:";
+        alert.title = "bn cannot be asked";
+        a = g->enqueueAlert(alert, {"tg"}, 1);
+        alert.title = "bn answers again";
+        b = g->enqueueAlert(alert, {"tg"}, 2);
+        g->alertRetry("tg", a, 99, "network");
+    }
+    auto g = openSqliteGate(path);
+    auto next = g->nextAlert("tg");
+    REQUIRE(next);
+    CHECK(next->id == a);
+    CHECK(next->attempts == 1);
+    CHECK(next->alert.title == "bn cannot be asked");
+    g->alertDelivered("tg", a, 3);
+    REQUIRE(g->nextAlert("tg"));
+    CHECK(g->nextAlert("tg")->id == b);
+    CHECK(g->integrityCheck() == "ok");
+}

@@ -213,6 +213,76 @@ public:
 
     std::string integrityCheck() override { return "ok"; }
 
+    // ---- AlertOutbox ----
+    std::uint64_t enqueueAlert(const Alert& alert, const std::vector<std::string>& sinks, std::int64_t) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const std::uint64_t id = nextAlertId_++;
+        for (const auto& sink : sinks) {
+            PendingAlert p;
+            p.id = id;
+            p.sink = sink;
+            p.alert = alert;
+            p.alert.id = std::to_string(id);
+            alertQueues_[sink][id] = std::move(p);
+        }
+        return id;
+    }
+
+    std::optional<PendingAlert> nextAlert(const std::string& sink) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto q = alertQueues_.find(sink);
+        if (q == alertQueues_.end() || q->second.empty()) return std::nullopt;
+        return q->second.begin()->second;
+    }
+
+    void alertDelivered(const std::string& sink, std::uint64_t id, std::int64_t) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (const auto q = alertQueues_.find(sink); q != alertQueues_.end()) q->second.erase(id);
+    }
+
+    void alertRetry(const std::string& sink, std::uint64_t id, std::int64_t notBeforeMs,
+                    const std::string& reason) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto q = alertQueues_.find(sink);
+        if (q == alertQueues_.end()) return;
+        const auto it = q->second.find(id);
+        if (it == q->second.end()) return;
+        ++it->second.attempts;
+        it->second.notBeforeMs = notBeforeMs;
+        it->second.lastError = reason;
+    }
+
+    void alertFailed(const std::string& sink, std::uint64_t id, const std::string& reason, std::int64_t) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto q = alertQueues_.find(sink);
+        if (q == alertQueues_.end()) return;
+        const auto it = q->second.find(id);
+        if (it == q->second.end()) return;
+        PendingAlert p = it->second;
+        ++p.attempts;
+        p.lastError = reason;
+        failedAlerts_[sink].emplace_back(std::move(p), reason);
+        q->second.erase(it);
+    }
+
+    std::map<std::string, std::size_t> alertBacklog() override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::map<std::string, std::size_t> out;
+        for (const auto& [sink, q] : alertQueues_)
+            if (!q.empty()) out[sink] = q.size();
+        return out;
+    }
+
+    std::vector<std::pair<PendingAlert, std::string>> failedAlerts(const std::string& sink,
+                                                                   std::size_t limit) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<std::pair<PendingAlert, std::string>> out;
+        const auto it = failedAlerts_.find(sink);
+        if (it == failedAlerts_.end()) return out;
+        for (auto f = it->second.rbegin(); f != it->second.rend() && out.size() < limit; ++f) out.push_back(*f);
+        return out;
+    }
+
 private:
     struct Stored {
         std::string payload;
@@ -288,6 +358,9 @@ private:
     }
 
     std::mutex mutex_;
+    std::uint64_t nextAlertId_ = 1;
+    std::map<std::string, std::map<std::uint64_t, PendingAlert>> alertQueues_;  // sink -> id -> alert
+    std::map<std::string, std::vector<std::pair<PendingAlert, std::string>>> failedAlerts_;
     std::map<std::string, Stored> signals_;
     std::map<LegKey, LegRecord> legs_;
     std::map<std::string, LegKey> ids_;

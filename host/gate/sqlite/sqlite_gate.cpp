@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "alerts/alert_json.h"
 #include "gate/gate.h"
 #include "gate/gate_rules.h"
 #include "gate/sqlite/sqlite_connection.h"
@@ -53,6 +54,13 @@ const char* const kSchema[] = {
     "CREATE TABLE IF NOT EXISTS cancel_requests (id INTEGER PRIMARY KEY AUTOINCREMENT, signal_id TEXT NOT NULL,"
     " leg INTEGER NOT NULL, venue TEXT NOT NULL, by_who TEXT NOT NULL, why TEXT NOT NULL, at_ms INTEGER NOT NULL,"
     " closed_ms INTEGER NOT NULL, outcome TEXT NOT NULL)",
+    // The alert router's outbox: an alert once, and a delivery row per sink it goes to (gone when
+    // delivered; kept with state 'failed' and the reason when the sink refused it for good).
+    "CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL,"
+    " raised_ms INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS alert_deliveries (alert_id INTEGER NOT NULL, sink TEXT NOT NULL,"
+    " state TEXT NOT NULL, attempts INTEGER NOT NULL, not_before_ms INTEGER NOT NULL, last_error TEXT NOT NULL,"
+    " closed_ms INTEGER NOT NULL, PRIMARY KEY (sink, alert_id))",
 };
 
 #define LEG_COLUMNS                                                                                               \
@@ -502,6 +510,107 @@ public:
         writer_.syncDeferred();
     }
 
+    // ---- AlertOutbox ----
+    std::uint64_t enqueueAlert(const Alert& alert, const std::vector<std::string>& sinks, std::int64_t nowMs) override {
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        return writer_.transaction([&] {
+            writer_.query("INSERT INTO alerts (body, raised_ms) VALUES ('', ?)").bind(1, nowMs).run();
+            auto last = writer_.query("SELECT last_insert_rowid()");
+            last.step();
+            const auto id = static_cast<std::uint64_t>(last.int64(0));
+            Alert stored = alert;
+            stored.id = std::to_string(id);
+            writer_.query("UPDATE alerts SET body = ? WHERE id = ?").bind(1, alertToJson(stored)).bind(2, id).run();
+            for (const auto& sink : sinks)
+                writer_
+                    .query(
+                        "INSERT INTO alert_deliveries (alert_id, sink, state, attempts, not_before_ms, last_error,"
+                        " closed_ms) VALUES (?, ?, 'pending', 0, 0, '', 0)")
+                    .bind(1, id)
+                    .bind(2, sink)
+                    .run();
+            return id;
+        });
+    }
+
+    std::optional<PendingAlert> nextAlert(const std::string& sink) override {
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        auto q = writer_.query(
+            "SELECT d.alert_id, a.body, d.attempts, d.not_before_ms, d.last_error FROM alert_deliveries d"
+            " JOIN alerts a ON a.id = d.alert_id WHERE d.sink = ? AND d.state = 'pending' ORDER BY d.alert_id LIMIT 1");
+        q.bind(1, sink);
+        if (!q.step()) return std::nullopt;
+        return pendingFrom(q, sink);
+    }
+
+    void alertDelivered(const std::string& sink, std::uint64_t id, std::int64_t) override {
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        writer_.transaction([&] {
+            writer_.query("DELETE FROM alert_deliveries WHERE sink = ? AND alert_id = ? AND state = 'pending'")
+                .bind(1, sink)
+                .bind(2, id)
+                .run();
+            forgetAlertIfDone(id);
+        });
+    }
+
+    void alertRetry(const std::string& sink, std::uint64_t id, std::int64_t notBeforeMs,
+                    const std::string& reason) override {
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        writer_.transaction([&] {
+            writer_
+                .query(
+                    "UPDATE alert_deliveries SET attempts = attempts + 1, not_before_ms = ?, last_error = ?"
+                    " WHERE sink = ? AND alert_id = ? AND state = 'pending'")
+                .bind(1, notBeforeMs)
+                .bind(2, reason)
+                .bind(3, sink)
+                .bind(4, id)
+                .run();
+        });
+    }
+
+    void alertFailed(const std::string& sink, std::uint64_t id, const std::string& reason,
+                     std::int64_t nowMs) override {
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        writer_.transaction([&] {
+            writer_
+                .query(
+                    "UPDATE alert_deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?,"
+                    " closed_ms = ? WHERE sink = ? AND alert_id = ? AND state = 'pending'")
+                .bind(1, reason)
+                .bind(2, nowMs)
+                .bind(3, sink)
+                .bind(4, id)
+                .run();
+        });
+    }
+
+    std::map<std::string, std::size_t> alertBacklog() override {
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        std::map<std::string, std::size_t> out;
+        auto q = writer_.query("SELECT sink, COUNT(*) FROM alert_deliveries WHERE state = 'pending' GROUP BY sink");
+        while (q.step()) out[q.text(0)] = static_cast<std::size_t>(q.int64(1));
+        return out;
+    }
+
+    std::vector<std::pair<PendingAlert, std::string>> failedAlerts(const std::string& sink,
+                                                                   std::size_t limit) override {
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        std::vector<std::pair<PendingAlert, std::string>> out;
+        auto q = writer_.query(
+            "SELECT d.alert_id, a.body, d.attempts, d.not_before_ms, d.last_error FROM alert_deliveries d"
+            " JOIN alerts a ON a.id = d.alert_id WHERE d.sink = ? AND d.state = 'failed'"
+            " ORDER BY d.alert_id DESC LIMIT ?");
+        q.bind(1, sink).bind(2, static_cast<std::int64_t>(limit));
+        while (q.step()) {
+            PendingAlert p = pendingFrom(q, sink);
+            std::string reason = p.lastError;
+            out.emplace_back(std::move(p), std::move(reason));
+        }
+        return out;
+    }
+
     std::string integrityCheck() override {
         std::lock_guard<std::mutex> lock(writeMutex_);
         std::string out;
@@ -770,6 +879,28 @@ private:
         writer_.exec("DROP TABLE positions_v1");
         writer_.exec("DROP TABLE events_v1");
         writer_.exec("DELETE FROM meta WHERE key IN ('paused', 'last_event_id')");
+    }
+
+    static PendingAlert pendingFrom(SqliteQuery& q, const std::string& sink) {
+        PendingAlert p;
+        p.id = static_cast<std::uint64_t>(q.int64(0));
+        p.sink = sink;
+        auto alert = alertFromJson(q.text(1));
+        if (!alert) throw GateError("alert " + std::to_string(p.id) + " in the outbox is not readable");
+        p.alert = std::move(*alert);
+        p.attempts = static_cast<int>(q.int64(2));
+        p.notBeforeMs = q.int64(3);
+        p.lastError = q.text(4);
+        return p;
+    }
+
+    // An alert every sink has taken is no longer needed; failed deliveries keep theirs.
+    void forgetAlertIfDone(std::uint64_t id) {
+        writer_
+            .query("DELETE FROM alerts WHERE id = ? AND NOT EXISTS (SELECT 1 FROM alert_deliveries WHERE alert_id = ?)")
+            .bind(1, id)
+            .bind(2, id)
+            .run();
     }
 
     const std::string path_;
