@@ -1,0 +1,37 @@
+// The "telegram" sink: sends each alert to one chat through the Bot API's sendMessage over HTTPS.
+#pragma once
+
+#include <memory>
+
+#include "telegram_sender.h"
+#include "telegram_transport.h"
+#include "tradehost/alert_sink.h"
+#include "tradehost/context.h"
+#include "tradehost/settings.h"
+
+namespace tradehost::telegram {
+
+// Settings are validated at construction (no I/O there or in start(): a Telegram outage at boot
+// must not stop the host from trading; a bad token shows as the first alert's Fail).
+class TelegramAlertSink final : public AlertSink {
+public:
+    TelegramAlertSink(const Settings& settings, PluginContext& context);
+    ~TelegramAlertSink() override;
+    TelegramAlertSink(const TelegramAlertSink&) = delete;
+    TelegramAlertSink& operator=(const TelegramAlertSink&) = delete;
+
+    static SettingsSchema settingsSchema();
+
+    void start() override;
+    void stop() noexcept override;
+    SendResult send(const Alert& alert) override;
+
+private:
+    PluginContext& context_;
+    std::unique_ptr<HttpsBotTransport> transport_;
+    std::unique_ptr<TelegramSender> sender_;
+    std::string chatId_;
+    bool stopped_ = false;
+};
+
+}  // namespace tradehost::telegram
