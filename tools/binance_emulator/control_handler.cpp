@@ -116,7 +116,7 @@ std::string doubleText(double d) {
     return out.str();
 }
 
-void writeFault(JsonWriter& w, const Fault& f) {
+void writeFault(tools::JsonWriter& w, const Fault& f) {
     const FaultSpec& s = f.spec;
     w.beginObject();
     w.field("id", f.id);
@@ -144,7 +144,7 @@ void writeFault(JsonWriter& w, const Fault& f) {
 }
 
 std::string limitsJson(const RateLimits& l) {
-    JsonWriter w;
+    tools::JsonWriter w;
     w.beginObject();
     w.field("weight_per_minute", l.weightPerMinute);
     w.field("orders_per_10s", l.ordersPer10s);
@@ -171,7 +171,7 @@ const char* uniquenessName(ClientIdUniqueness u) {
 }  // namespace
 
 void ControlHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
-    const std::string body = readBody(request);
+    const std::string body = tools::readBody(request);
     const Poco::URI uri(request.getURI());
     const std::string path = uri.getPath();
     const std::string& method = request.getMethod();
@@ -181,7 +181,7 @@ void ControlHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
     std::string out;
     std::optional<std::int64_t> outageMs;
     try {
-        JsonWriter w;
+        tools::JsonWriter w;
         auto accountOf = [&](JsonInput& in) -> std::size_t {
             auto key = in.string("apiKey");
             auto index = in.integer("account");
@@ -473,7 +473,7 @@ void ControlHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
         if (out.empty()) out = w.str();
     } catch (const ControlError& e) {
         status = e.status();
-        JsonWriter w;
+        tools::JsonWriter w;
         w.beginObject().field("error", e.what()).endObject();
         out = w.str();
     }

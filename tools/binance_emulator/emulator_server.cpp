@@ -6,7 +6,6 @@
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
@@ -22,6 +21,7 @@
 #include "control_handler.h"
 #include "fapi_handler.h"
 #include "http_body.h"
+#include "server_tls.h"
 
 namespace tradehost::binance_emulator {
 namespace {
@@ -30,7 +30,7 @@ namespace {
 class NotFoundHandler : public Poco::Net::HTTPRequestHandler {
 public:
     void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
-        readBody(request);
+        tools::readBody(request);
         response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
         response.setContentLength(0);
         response.send();
@@ -126,19 +126,7 @@ EmulatorServer::EmulatorServer(EmulatorConfig config) : config_(std::move(config
 EmulatorServer::~EmulatorServer() { stop(); }
 
 void EmulatorServer::start() {
-    if (tls()) {
-        static std::once_flag sslInit;
-        std::call_once(sslInit, [] { Poco::Net::initializeSSL(); });
-        // Built in code: no SSLManager defaults and no interactive passphrase/certificate handlers.
-        Poco::Net::Context::Params params;
-        params.privateKeyFile = config_.keyFile;
-        params.certificateFile = config_.certFile;
-        params.verificationMode = Poco::Net::Context::VERIFY_NONE;
-        params.loadDefaultCAs = false;
-        params.cipherList = "HIGH:!aNULL:!MD5";
-        tls_ = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
-        tls_->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
-    }
+    if (tls()) tls_ = tools::makeServerTlsContext(config_.certFile, config_.keyFile);
     router_ = new Router(*state_);
     params_ = new Poco::Net::HTTPServerParams;
     params_->setMaxThreads(config_.threads);

@@ -182,7 +182,7 @@ void FapiHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net
     const std::int64_t receivedAtUs = EmulatorClock::wallUs();
     // Read the whole body first: an unread body would corrupt the next request on a kept-alive
     // connection.
-    const std::string body = readBody(request);
+    const std::string body = tools::readBody(request);
     const Poco::URI uri(request.getURI());
     const std::string path = uri.getPath();
     const std::string& method = request.getMethod();
@@ -340,7 +340,7 @@ Reply FapiHandler::dispatch(const Route& route, const RequestParams& params, std
         case Endpoint::Ping:
             return jsonReply("{}");
         case Endpoint::Time: {
-            JsonWriter w;
+            tools::JsonWriter w;
             w.beginObject().field("serverTime", state_.clock.nowMs()).endObject();
             return jsonReply(w.str());
         }
@@ -349,7 +349,7 @@ Reply FapiHandler::dispatch(const Route& route, const RequestParams& params, std
             const std::string symbol = params.get("symbol").value_or("");
             const SymbolSpec* spec = exchange.findSymbol(symbol);
             if (spec == nullptr) return errorReply(errors::badSymbol());
-            JsonWriter w;
+            tools::JsonWriter w;
             w.beginObject()
                 .field("symbol", symbol)
                 .field("price", formatAtLeast(exchange.price(symbol), spec->pricePrecision))
@@ -373,7 +373,7 @@ Reply FapiHandler::dispatch(const Route& route, const RequestParams& params, std
                                                     route.endpoint == Endpoint::OpenOrder);
             if (auto* e = std::get_if<ApiError>(&result)) return errorReply(*e);
             const Order& o = std::get<Order>(result);
-            JsonWriter w;
+            tools::JsonWriter w;
             if (route.endpoint == Endpoint::CancelOrder) {
                 writeNewOrderResponse(w, o, *exchange.findSymbol(o.symbol));
             } else {
@@ -384,7 +384,7 @@ Reply FapiHandler::dispatch(const Route& route, const RequestParams& params, std
         case Endpoint::OpenOrders: {
             const std::string symbol = params.get("symbol").value_or("");
             if (!symbol.empty() && exchange.findSymbol(symbol) == nullptr) return errorReply(errors::badSymbol());
-            JsonWriter w;
+            tools::JsonWriter w;
             w.beginArray();
             for (const auto& o : exchange.openOrders(account, symbol))
                 writeQueryOrder(w, o, *exchange.findSymbol(o.symbol));
@@ -396,7 +396,7 @@ Reply FapiHandler::dispatch(const Route& route, const RequestParams& params, std
             const std::string symbol = params.get("symbol").value_or("");
             if (!symbol.empty() && exchange.findSymbol(symbol) == nullptr) return errorReply(errors::badSymbol());
             const bool v3 = route.endpoint == Endpoint::PositionRiskV3;
-            JsonWriter w;
+            tools::JsonWriter w;
             w.beginArray();
             for (const auto& p : exchange.positions(account, symbol, v3)) {
                 if (v3) {
@@ -409,7 +409,7 @@ Reply FapiHandler::dispatch(const Route& route, const RequestParams& params, std
             return jsonReply(w.str());
         }
         case Endpoint::DualGet: {
-            JsonWriter w;
+            tools::JsonWriter w;
             w.beginObject().field("dualSidePosition", exchange.dualSidePosition(account)).endObject();
             return jsonReply(w.str());
         }
@@ -444,7 +444,7 @@ Reply FapiHandler::newOrder(const RequestParams& params, std::size_t account, co
     auto placed = exchange.placeOrder(account, request, context);
     if (auto* e = std::get_if<ApiError>(&placed)) return errorReply(*e);
     const PlaceResult& result = std::get<PlaceResult>(placed);
-    JsonWriter w;
+    tools::JsonWriter w;
     const Order& shown = request.respType == RespType::Result ? result.result : result.ack;
     writeNewOrderResponse(w, shown, *exchange.findSymbol(shown.symbol));
     return jsonReply(w.str());

@@ -16,7 +16,7 @@ const Decimal kMaintMarginRate = Decimal::of("0.004");
 std::string price(const Decimal& d, const SymbolSpec& s) { return formatOrZero(d, s.pricePrecision); }
 std::string qty(const Decimal& d, const SymbolSpec& s) { return formatOrZero(d, s.quantityPrecision); }
 
-void writeOrderCommon(JsonWriter& w, const Order& o) {
+void writeOrderCommon(tools::JsonWriter& w, const Order& o) {
     w.field("reduceOnly", o.reduceOnly);
     w.field("closePosition", false);
     w.field("side", toString(o.side));
@@ -34,7 +34,7 @@ Decimal unrealized(const PositionView& p) { return (p.markPrice - p.position.ent
 
 }  // namespace
 
-void writeNewOrderResponse(JsonWriter& w, const Order& o, const SymbolSpec& s) {
+void writeNewOrderResponse(tools::JsonWriter& w, const Order& o, const SymbolSpec& s) {
     w.beginObject();
     w.field("orderId", o.orderId);
     w.field("symbol", o.symbol);
@@ -53,7 +53,7 @@ void writeNewOrderResponse(JsonWriter& w, const Order& o, const SymbolSpec& s) {
     w.endObject();
 }
 
-void writeQueryOrder(JsonWriter& w, const Order& o, const SymbolSpec& s) {
+void writeQueryOrder(tools::JsonWriter& w, const Order& o, const SymbolSpec& s) {
     w.beginObject();
     w.field("avgPrice", formatAtLeast(o.avgPrice, kAvgPriceDecimals));
     w.field("clientOrderId", o.clientOrderId);
@@ -82,7 +82,7 @@ void writeQueryOrder(JsonWriter& w, const Order& o, const SymbolSpec& s) {
     w.endObject();
 }
 
-void writePositionRiskV2(JsonWriter& w, const PositionView& p, const SymbolSpec& s) {
+void writePositionRiskV2(tools::JsonWriter& w, const PositionView& p, const SymbolSpec& s) {
     const Decimal notional = p.position.amount * p.markPrice;
     w.beginObject();
     w.field("symbol", p.symbol);
@@ -104,7 +104,7 @@ void writePositionRiskV2(JsonWriter& w, const PositionView& p, const SymbolSpec&
     w.endObject();
 }
 
-void writePositionRiskV3(JsonWriter& w, const PositionView& p, const SymbolSpec& s) {
+void writePositionRiskV3(tools::JsonWriter& w, const PositionView& p, const SymbolSpec& s) {
     const Decimal notional = p.position.amount * p.markPrice;
     const Decimal positionMargin = notional.abs() * kInitialMarginRate;
     const Decimal orderMargin = (p.bidNotional + p.askNotional) * kInitialMarginRate;
@@ -134,7 +134,7 @@ void writePositionRiskV3(JsonWriter& w, const PositionView& p, const SymbolSpec&
 
 std::string exchangeInfoJson(const std::vector<SymbolSpec>& symbols, const RateLimits& limits,
                              std::int64_t serverTime) {
-    JsonWriter w;
+    tools::JsonWriter w;
     w.beginObject();
     w.field("timezone", "UTC");
     w.field("serverTime", serverTime);
@@ -237,7 +237,7 @@ std::string exchangeInfoJson(const std::vector<SymbolSpec>& symbols, const RateL
     return w.str();
 }
 
-void writeLedgerEntry(JsonWriter& w, const LedgerEntry& e, const SymbolSpec& s) {
+void writeLedgerEntry(tools::JsonWriter& w, const LedgerEntry& e, const SymbolSpec& s) {
     w.beginObject();
     w.field("seq", e.seq);
     w.field("account", static_cast<std::int64_t>(e.account));
@@ -291,7 +291,7 @@ void writeLedgerEntry(JsonWriter& w, const LedgerEntry& e, const SymbolSpec& s) 
 }
 
 std::string errorJson(int code, const std::string& msg) {
-    JsonWriter w;
+    tools::JsonWriter w;
     w.beginObject().field("code", code).field("msg", msg).endObject();
     return w.str();
 }

@@ -13,14 +13,14 @@
 namespace tradehost::binance_emulator {
 
 // POST /fapi/v1/order (ACK and RESULT) and DELETE /fapi/v1/order.
-void writeNewOrderResponse(JsonWriter& w, const Order& order, const SymbolSpec& spec);
+void writeNewOrderResponse(tools::JsonWriter& w, const Order& order, const SymbolSpec& spec);
 // GET /fapi/v1/order, /fapi/v1/openOrder and the elements of /fapi/v1/openOrders.
-void writeQueryOrder(JsonWriter& w, const Order& order, const SymbolSpec& spec);
-void writePositionRiskV2(JsonWriter& w, const PositionView& p, const SymbolSpec& spec);
-void writePositionRiskV3(JsonWriter& w, const PositionView& p, const SymbolSpec& spec);
+void writeQueryOrder(tools::JsonWriter& w, const Order& order, const SymbolSpec& spec);
+void writePositionRiskV2(tools::JsonWriter& w, const PositionView& p, const SymbolSpec& spec);
+void writePositionRiskV3(tools::JsonWriter& w, const PositionView& p, const SymbolSpec& spec);
 std::string exchangeInfoJson(const std::vector<SymbolSpec>& symbols, const RateLimits& limits, std::int64_t serverTime);
 // One entry of GET /control/ledger.
-void writeLedgerEntry(JsonWriter& w, const LedgerEntry& e, const SymbolSpec& spec);
+void writeLedgerEntry(tools::JsonWriter& w, const LedgerEntry& e, const SymbolSpec& spec);
 std::string errorJson(int code, const std::string& msg);
 
 }  // namespace tradehost::binance_emulator

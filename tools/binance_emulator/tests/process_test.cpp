@@ -14,16 +14,9 @@
 #include "process_guard.h"
 
 using namespace tradehost::binance_emulator::test;
+using namespace tradehost::tools::test;
 
 namespace {
-
-void makeSelfSignedCert(const TempDir& dir) {
-    ProcessGuard openssl("/usr/bin/openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                                              "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
-                                              dir.file("key.pem"), "-out", dir.file("cert.pem")});
-    openssl.readAll();  // openssl's chatter goes to stderr; stdout closes when it exits
-    REQUIRE(openssl.waitFor(20000) == 0);
-}
 
 std::uint16_t portOf(const std::string& listeningLine, const std::string& scheme) {
     const std::string prefix = "listening on " + scheme + "://127.0.0.1:";
@@ -38,13 +31,6 @@ bool connectRefused(std::uint16_t port) {
     } catch (const Poco::Net::ConnectionRefusedException&) {
         return true;
     }
-}
-
-Poco::Net::Context::Ptr trusting(const TempDir& dir) {
-    Poco::Net::initializeSSL();
-    // The client trusts exactly the test certificate and checks the peer against it.
-    return new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", dir.file("cert.pem"),
-                                  Poco::Net::Context::VERIFY_RELAXED, 9, false, "HIGH:!aNULL:!MD5");
 }
 
 }  // namespace
@@ -72,7 +58,7 @@ TEST_CASE("HTTPS smoke: self-signed certificate, signed order over TLS, SIGTERM 
                           {{"BINANCE_EMULATOR_API_KEY", "tls-key"}, {"BINANCE_EMULATOR_API_SECRET", "tls-secret"}});
     const std::uint16_t port = portOf(emulator.readLine(), "https");
 
-    Poco::Net::Context::Ptr tls = trusting(dir);
+    Poco::Net::Context::Ptr tls = trustingClientContext(dir.file("cert.pem"));
     {
         EmulatorClient c("127.0.0.1", port, "tls-key", "tls-secret", tls);
         CHECK(c.get("/fapi/v1/ping").status == 200);
@@ -104,7 +90,7 @@ TEST_CASE("HTTPS outage: refused, back on the same port with the same certificat
                           {"--listen", "127.0.0.1:0", "--cert", dir.file("cert.pem"), "--key", dir.file("key.pem")},
                           {{"BINANCE_EMULATOR_API_KEY", "tls-key"}, {"BINANCE_EMULATOR_API_SECRET", "tls-secret"}});
     const std::uint16_t port = portOf(emulator.readLine(), "https");
-    Poco::Net::Context::Ptr tls = trusting(dir);
+    Poco::Net::Context::Ptr tls = trustingClientContext(dir.file("cert.pem"));
     {
         EmulatorClient c("127.0.0.1", port, "tls-key", "tls-secret", tls);
         REQUIRE(c.send("POST", "/fapi/v1/order",

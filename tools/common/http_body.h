@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace tradehost::binance_emulator {
+namespace tradehost::tools {
 
 // RFC 7230 3.3.3: a request with neither Content-Length nor chunked encoding has no body. Poco
 // instead reads a POST/DELETE without Content-Length until the peer closes, which would hang a
@@ -19,4 +19,4 @@ inline std::string readBody(Poco::Net::HTTPServerRequest& request) {
     return body;
 }
 
-}  // namespace tradehost::binance_emulator
+}  // namespace tradehost::tools

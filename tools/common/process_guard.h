@@ -1,7 +1,10 @@
-// Test helper: a child process and a temporary directory that are cleaned up even when a test fails.
+// Test helpers for the emulators: a child process and a temporary directory cleaned up even when a test fails, a
+// self-signed certificate made at test time and a client context that trusts it.
 #pragma once
 
 #include <Poco/File.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SSLManager.h>
 #include <Poco/Pipe.h>
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
@@ -11,16 +14,17 @@
 #include <csignal>
 #include <cstdlib>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
-namespace tradehost::binance_emulator::test {
+namespace tradehost::tools::test {
 
 class TempDir {
 public:
     TempDir() {
-        std::string pattern = "/tmp/binance-emulator-test-XXXXXX";
+        std::string pattern = "/tmp/tradehost-tools-test-XXXXXX";
         if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
         path_ = pattern;
     }
@@ -102,4 +106,20 @@ private:
     int exitCode_ = -1;
 };
 
-}  // namespace tradehost::binance_emulator::test
+// A self-signed certificate for 127.0.0.1 in dir (cert.pem, key.pem), made with the openssl CLI.
+inline void makeSelfSignedCert(const TempDir& dir) {
+    ProcessGuard openssl("/usr/bin/openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                                              "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                                              dir.file("key.pem"), "-out", dir.file("cert.pem")});
+    openssl.readAll();  // openssl's chatter goes to stderr; stdout closes when it exits
+    if (openssl.waitFor(20000) != 0) throw std::runtime_error("openssl could not make a test certificate");
+}
+
+// A client context that trusts exactly the test certificate and checks the peer against it.
+inline Poco::Net::Context::Ptr trustingClientContext(const std::string& certFile) {
+    Poco::Net::initializeSSL();
+    return new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", certFile,
+                                  Poco::Net::Context::VERIFY_RELAXED, 9, false, "HIGH:!aNULL:!MD5");
+}
+
+}  // namespace tradehost::tools::test

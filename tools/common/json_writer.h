@@ -1,4 +1,5 @@
-// A minimal streaming JSON writer: fields come out in the order Binance sends them, int64s stay exact.
+// A minimal streaming JSON writer for the emulators: fields come out in the order the real service sends them, int64s
+// stay exact.
 #pragma once
 
 #include <cstdint>
@@ -7,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tradehost::binance_emulator {
+namespace tradehost::tools {
 
 class JsonWriter {
 public:
@@ -119,4 +120,4 @@ private:
     bool afterKey_ = false;
 };
 
-}  // namespace tradehost::binance_emulator
+}  // namespace tradehost::tools
