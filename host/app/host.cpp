@@ -114,6 +114,27 @@ void Host::build() {
     eventLogWriter_ = std::make_unique<EventLogWriter>(*events_);
     // From the outbox's end as it is now: what recovery records next is printed, nothing older.
     consoleReporter_ = std::make_unique<ConsoleReporter>(clock_, gate_->lastEventId());
+
+    // Alerts: the router reads the outbox from its own cursor (made at the outbox's end on the
+    // first start, so a gate's history is not alerted again), and each sink has a delivery worker.
+    gate_->openCursor("alerts", gate_->lastEventId());
+    AlertRouterOptions alerting = settings_.alerting;
+    if (alerting.fallbackFile.empty())
+        alerting.fallbackFile = (settings_.storageDir / "alerts-fallback.jsonl").string();
+    try {
+        alertRouter_ =
+            std::make_unique<AlertRouter>(*gate_, settings_.alertRoutes, alerting, [this](const std::string& sink) {
+                for (auto& d : alertDeliveries_)
+                    if (d->sink() == sink) d->wake();
+            });
+    } catch (const std::exception& e) {
+        throw HostError(App::EXIT_CANTCREAT, e.what());
+    }
+    for (const auto& a : instances_.alerts) {
+        AlertSinkInstance* sink = a.get();
+        alertDeliveries_.push_back(std::make_unique<AlertDelivery>(
+            a->name(), *gate_, [sink](const Alert& alert) { return sink->send(alert); }, clock_, onFatal));
+    }
 }
 
 void Host::recover() {
@@ -183,7 +204,9 @@ void Host::start() {
     recover();
     dispatcher_->add(*eventLogWriter_);
     dispatcher_->add(*consoleReporter_);
+    dispatcher_->add(*alertRouter_);
     dispatcher_->start();
+    for (auto& d : alertDeliveries_) d->start();
     for (auto& w : venues_) {
         w->tracker->setPushed(w->venue->watchOrders(*w->tracker));
         w->tracker->start();
@@ -225,6 +248,8 @@ void Host::stop() noexcept {
         }
     }
     if (janitor_) janitor_->stop();
+    // Undelivered alerts stay in the outbox for the next start.
+    for (auto& d : alertDeliveries_) d->stop();
     instances_.stopAll();
 }
 

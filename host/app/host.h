@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "alerts/alert_delivery.h"
+#include "alerts/alert_router.h"
 #include "events/event_log.h"
 #include "gate/gate.h"
 #include "ids/client_order_id.h"
@@ -35,6 +37,8 @@ struct HostSettings {
     std::filesystem::path storageDir;
     IntakeOptions intake;
     PipelineOptions pipeline;
+    AlertRouterOptions alerting;          // fallbackFile empty: <storage>/alerts-fallback.jsonl
+    std::vector<AlertRoute> alertRoutes;  // which sink gets which severities
 };
 
 // Why the host cannot run, with the exit code the command line reports.
@@ -53,8 +57,9 @@ private:
 //   admitter: journal -> gate (SignalAdmission), in batches -> each venue's lane
 //   per venue instance: executor (lane -> venue, SUBMITTED committed first), resolver (UNKNOWN legs),
 //                       order tracker (WORKING legs, cancel requests)
-//   outbox dispatcher: gate's event outbox -> event log, console (one line per leg outcome)
-//                      (and, later, alerts and the live view)
+//   outbox dispatcher: gate's event outbox -> event log, console (one line per leg outcome),
+//                      alert router (events that call for a human) -> alert outbox
+//   per alert sink: a delivery worker (alert outbox -> sink, in order, retried as asked)
 //   janitor: retention of signals, journal segments and consumed events
 //
 // open() and start() bring them up in that order after recovery; stop() takes them down so that
@@ -109,6 +114,8 @@ private:
 
     std::unique_ptr<EventLogWriter> eventLogWriter_;
     std::unique_ptr<ConsoleReporter> consoleReporter_;
+    std::unique_ptr<AlertRouter> alertRouter_;
+    std::vector<std::unique_ptr<AlertDelivery>> alertDeliveries_;
     std::unique_ptr<OutboxDispatcher> dispatcher_;
     std::vector<std::unique_ptr<VenueWorkers>> venues_;
     std::unique_ptr<Admitter> admitter_;

@@ -395,6 +395,26 @@ IntakeOptions intakeOptions(const Deployment& d, const std::string& generatedSec
     return o;
 }
 
+AlertRouterOptions alertingOptions(const Deployment& d) {
+    AlertRouterOptions o;
+    o.policy.dedupWindowMs = d.alerting.integer("dedup_window_s") * 1000;
+    o.policy.repeatIntervalMs = d.alerting.integer("repeat_interval_s") * 1000;
+    o.fallbackFile = d.alerting.string("fallback_file");
+    return o;
+}
+
+std::vector<AlertRoute> alertRoutes(const Deployment& d) {
+    std::vector<AlertRoute> routes;
+    for (const auto& spec : d.alerts) {
+        AlertRoute r{spec.name, {}};
+        if (spec.severities.empty()) r.severities = {Severity::Info, Severity::Warning, Severity::Critical};
+        for (const auto& s : spec.severities)
+            r.severities.insert(s == "info" ? Severity::Info : s == "warning" ? Severity::Warning : Severity::Critical);
+        routes.push_back(std::move(r));
+    }
+    return routes;
+}
+
 PipelineOptions pipelineOptions(const Deployment& d) {
     PipelineOptions o;
     o.maxSignalAgeMs = d.risk.integer("max_signal_age_s") * 1000;
@@ -484,7 +504,8 @@ int TradehostApp::runDeployment(const std::string& configPath) {
         return EXIT_CONFIG;
     }
 
-    Host host({d.file, d.storage.string("dir"), intakeOptions(d, generatedSecret), pipelineOptions(d)},
+    Host host({d.file, d.storage.string("dir"), intakeOptions(d, generatedSecret), pipelineOptions(d),
+               alertingOptions(d), alertRoutes(d)},
               std::move(instances), SystemClock::instance());
     try {
         host.open();   // storage (the journal's lock: one tradehost per directory), webhook, instances

@@ -52,13 +52,30 @@ void parseInstances(const YAML::Node& list, const std::string& section, PluginKi
         const std::string where = spec.name.empty() ? section + " entry" : spec.where();
         for (const auto& [key, keyLine] : repeated)
             errors.add({file, keyLine, where, key, "given twice (YAML would silently keep only one)"});
-        const bool riskAllowed = kind == PluginKind::Venue;
+        const bool isVenue = kind == PluginKind::Venue;
         for (const auto& kv : entry) {
             const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
-            if (key != "name" && key != "type" && key != "settings" && !(riskAllowed && key == "risk"))
-                errors.add(
-                    {file, lineOf(kv.first), where, key,
-                     std::string("unknown key (valid keys: name, type, settings") + (riskAllowed ? ", risk)" : ")")});
+            if (key != "name" && key != "type" && key != "settings" && !(isVenue && key == "risk") &&
+                !(!isVenue && key == "severities"))
+                errors.add({file, lineOf(kv.first), where, key,
+                            std::string("unknown key (valid keys: name, type, settings, ") +
+                                (isVenue ? "risk)" : "severities)")});
+        }
+        if (const auto it = keys.find("severities"); !isVenue && it != keys.end()) {
+            const YAML::Node& list = it->second;
+            if (!list.IsSequence() || list.size() == 0) {
+                errors.add({file, lineOf(list), where, "severities",
+                            "must be a list of one or more of info, warning, critical"});
+            } else {
+                for (const auto& item : list) {
+                    const std::string v = item.IsScalar() ? item.Scalar() : "";
+                    if (v == "info" || v == "warning" || v == "critical")
+                        spec.severities.push_back(v);
+                    else
+                        errors.add({file, lineOf(item), where, "severities",
+                                    "'" + v.substr(0, 30) + "' is not a severity (info, warning, critical)"});
+                }
+            }
         }
         if (!keys.count("name")) {
             errors.add({file, line, where, "name", "missing: every instance needs a name"});
@@ -202,6 +219,18 @@ const std::vector<HostSection>& hostSectionSchemas() {
               .byDefault(std::int64_t{15})
               .describe("seconds between position audits")},
          &Deployment::reconciler},
+        {"alerting",
+         {SettingSpec("dedup_window_s", T::Integer)
+              .byDefault(std::int64_t{60})
+              .describe("an alert with the same key inside this window is held back (and counted)"),
+          SettingSpec("repeat_interval_s", T::Integer)
+              .byDefault(std::int64_t{14400})
+              .describe("an unchanged condition (drift, a venue unreachable) is told again after this long"),
+          SettingSpec("fallback_file", T::String)
+              .byDefault(std::string())
+              .describe("every alert told, one JSON line each, whatever the sinks do; empty: "
+                        "<storage dir>/alerts-fallback.jsonl")},
+         &Deployment::alerting},
     };
     return sections;
 }

@@ -21,6 +21,8 @@ struct InstanceSpec {
     PluginKind kind = PluginKind::Venue;
     YAML::Node settings;  // a mapping, or null
     YAML::Node risk;      // venues only: host-enforced limits, checked against venueRiskSchema()
+    // Alerts only: the severities this sink gets ("info", "warning", "critical"); all when unset.
+    std::vector<std::string> severities;
     int line = 0;
 
     std::string where() const { return std::string(kind == PluginKind::Venue ? "venue" : "alert") + " '" + name + "'"; }
@@ -29,7 +31,7 @@ struct InstanceSpec {
 struct Deployment {
     std::string file;  // shown in errors: the path given, or "config/default.yaml (embedded)"
     // The host's own sections, validated against the tables in hostSectionSchemas().
-    Settings webhook, admin, storage, plugins, risk, routing, resolver, reconciler;
+    Settings webhook, admin, storage, plugins, risk, routing, resolver, reconciler, alerting;
     std::vector<InstanceSpec> venues;
     std::vector<InstanceSpec> alerts;
     int webhookLine = 0;  // of the `webhook:` section, 0 when absent

@@ -105,7 +105,7 @@ TEST_CASE("a plugin that rejects a setting's value says why, naming the instance
 TEST_CASE("unknown sections and bad host settings are named") {
     Checked c("webhok: {listen: x}\nrisk: {max_signal_age_s: 1.5}\n");
     CHECK(c.errors.size() == 2);
-    CHECK_THAT(c.text, Contains("deploy.yaml:1: key 'webhok': unknown section (valid sections: admin, alerts,"));
+    CHECK_THAT(c.text, Contains("deploy.yaml:1: key 'webhok': unknown section (valid sections: admin, alerting, alerts,"));
     CHECK_THAT(c.text,
                Contains("deploy.yaml:2: section 'risk', key 'max_signal_age_s': expected an integer, got '1.5'"));
 }
@@ -236,4 +236,17 @@ TEST_CASE("every deployment authenticates its webhook: allow_ips alone is not en
 TEST_CASE("routing.default_venue must name a venue of the deployment") {
     Checked c(std::string("routing:\n  default_venue: bn_main\n") + kPaper);
     CHECK_THAT(c.text, Contains("deploy.yaml:1: section 'routing', key 'default_venue': names no venue instance"));
+}
+
+TEST_CASE("an alert sink's severities are info, warning or critical, named with their line") {
+    Checked ok("alerts:\n  - {name: f, type: file_alerts, severities: [warning, critical], settings: {path: x}}\n");
+    CHECK(ok.errors.empty());
+    REQUIRE(ok.deployment.alerts.size() == 1);
+    CHECK(ok.deployment.alerts[0].severities == std::vector<std::string>{"warning", "critical"});
+    Checked bad(
+        "alerts:\n  - name: f\n    type: file_alerts\n    severities: [loud]\n    settings: {path: x}\n"
+        "venues:\n  - {name: p, type: paper, severities: [info]}\n");
+    CHECK_THAT(bad.text, Contains("deploy.yaml:4: alert 'f', key 'severities': 'loud' is not a severity"));
+    CHECK_THAT(bad.text, Contains("deploy.yaml:7: venue 'p', key 'severities': unknown key (valid keys: name, type, "
+                                  "settings, risk)"));
 }

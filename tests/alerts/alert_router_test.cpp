@@ -1,0 +1,140 @@
+// The alert router and a sink's delivery worker, on the in-memory gate with a scripted sink:
+// routing by severity, the fallback file, order under retries, failures recorded, events as alerts.
+#include "alerts/alert_router.h"
+
+#include <catch2/catch.hpp>
+#include <deque>
+#include <fstream>
+
+#include "alerts/alert_delivery.h"
+#include "alerts/alert_json.h"
+#include "fake_context.h"
+#include "gate/gate.h"
+#include "temp_dir.h"
+
+using namespace tradehost;
+using namespace tradehost::host;
+
+namespace {
+
+constexpr std::int64_t kT0 = 1'800'000'000'000;
+
+RaisedAlert raised(const std::string& kind, Severity s, const std::string& symbol = "BTCUSDT") {
+    RaisedAlert a;
+    a.kind = kind;
+    a.instance = "bn";
+    a.symbol = symbol;
+    a.severity = s;
+    a.title = kind + " on bn " + symbol;
+    a.text = "details <b>&</b>";
+    return a;
+}
+
+// A sink that answers from a script (then Ok), recording what it was given.
+struct ScriptedSink {
+    std::deque<SendResult> script;
+    std::vector<Alert> given;
+    SendResult operator()(const Alert& a) {
+        given.push_back(a);
+        if (script.empty()) return Ok{};
+        SendResult r = script.front();
+        script.pop_front();
+        return r;
+    }
+};
+
+std::vector<std::string> linesOf(const std::string& path) {
+    std::ifstream in(path);
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("alerts go to the sinks their severity routes to, and every one to the fallback file") {
+    test::TempDir dir;
+    auto gate = makeMemoryGate();
+    std::vector<std::string> woken;
+    AlertRouter router(*gate,
+                       {{"tg", {Severity::Warning, Severity::Critical}},
+                        {"file", {Severity::Info, Severity::Warning, Severity::Critical}}},
+                       {{}, dir.file("fallback.jsonl")}, [&](const std::string& s) { woken.push_back(s); });
+    const auto info = router.raise(raised("note", Severity::Info), kT0);
+    const auto critical = router.raise(raised("drift", Severity::Critical), kT0 + 1);
+    CHECK(info != 0);
+    CHECK(critical > info);
+    CHECK(gate->alertBacklog() == std::map<std::string, std::size_t>{{"file", 2}, {"tg", 1}});
+    CHECK(woken == std::vector<std::string>{"file", "tg", "file"});
+    CHECK(gate->nextAlert("tg")->alert.title == "drift on bn BTCUSDT");
+
+    // Held back by the policy: not recorded anywhere, not in the fallback either.
+    CHECK(router.raise(raised("drift", Severity::Critical), kT0 + 2) == 0);
+    const auto lines = linesOf(dir.file("fallback.jsonl"));
+    REQUIRE(lines.size() == 2);
+    const auto first = alertFromJson(lines[0]);
+    REQUIRE(first);
+    CHECK(first->id == std::to_string(info));
+    CHECK(first->text == "details <b>&</b>");
+    CHECK(alertFromJson(lines[1])->severity == Severity::Critical);
+}
+
+TEST_CASE("a sink's delivery: retried no sooner than asked, later alerts wait behind, failures recorded") {
+    auto gate = makeMemoryGate();
+    test::FakeClock clock;
+    clock.setMs(kT0);
+    AlertRouter router(*gate, {{"tg", {Severity::Warning}}}, {}, nullptr);
+    ScriptedSink sink;
+    sink.script = {Retry{std::chrono::milliseconds(2000), "429: retry after 2"}, Ok{},
+                   Fail{"400: Bad Request: chat not found"}};
+    AlertDelivery delivery(
+        "tg", *gate, [&](const Alert& a) { return sink(a); }, clock, nullptr);
+
+    const auto a1 = router.raise(raised("one", Severity::Warning, "A"), kT0);
+    const auto a2 = router.raise(raised("two", Severity::Warning, "B"), kT0);
+    const auto a3 = router.raise(raised("three", Severity::Warning, "C"), kT0);
+
+    CHECK(delivery.runOnce(clock.nowMs()) == kT0 + 2000);  // 429: not before 2 s
+    REQUIRE(sink.given.size() == 1);
+    CHECK(sink.given[0].id == std::to_string(a1));
+    clock.setMs(kT0 + 1999);
+    CHECK(delivery.runOnce(clock.nowMs()) == kT0 + 2000);  // too early: nothing sent
+    CHECK(sink.given.size() == 1);
+    clock.setMs(kT0 + 2000);
+    delivery.runOnce(clock.nowMs());               // a1 again: Ok
+    delivery.runOnce(clock.nowMs());               // a2: Fail
+    delivery.runOnce(clock.nowMs());               // a3: Ok
+    CHECK_FALSE(delivery.runOnce(clock.nowMs()));  // nothing left
+    REQUIRE(sink.given.size() == 4);
+    CHECK(sink.given[1].id == std::to_string(a1));  // the same alert, in order
+    CHECK(sink.given[2].id == std::to_string(a2));
+    CHECK(sink.given[3].id == std::to_string(a3));
+    const auto failed = gate->failedAlerts("tg", 10);
+    REQUIRE(failed.size() == 1);
+    CHECK(failed[0].first.id == a2);
+    CHECK(failed[0].second == "400: Bad Request: chat not found");
+    CHECK(gate->alertBacklog().empty());
+}
+
+TEST_CASE("events that call for a human become alerts: a failed trade, an unresolved order, the kill switch") {
+    auto gate = makeMemoryGate();
+    AlertRouter router(*gate, {{"tg", {Severity::Info, Severity::Warning, Severity::Critical}}}, {}, nullptr);
+    std::vector<StoredEvent> events = {
+        {1, kT0, {"signal_received", "s1", "", "", "{}"}},
+        {2, kT0, {"trade_fail", "s1", "s1:bn:0:0", "bn", R"({"reason":"-2019: Margin is insufficient"})"}},
+        {3, kT0, {"order_unresolved", "s2", "s2:bn:0:0", "bn", R"({"reason":"timeout","unknown_for_s":"120"})"}},
+        {4, kT0, {"trading_paused", "", "", "", R"({"by":"ops@desk","why":"drill"})"}},
+        {5, kT0 + 1000, {"trading_resumed", "", "", "", R"({"by":"ops@desk","why":"over"})"}},
+    };
+    router.consume(events);
+    std::vector<std::string> titles;
+    while (auto next = gate->nextAlert("tg")) {
+        titles.push_back(next->alert.title + " | " + next->alert.text.substr(0, 30));
+        gate->alertDelivered("tg", next->id, kT0);
+    }
+    REQUIRE(titles.size() == 4);
+    CHECK(titles[0] == "signal s1: a leg on bn ended without trading | -2019: Margin is insufficient");
+    CHECK(titles[1].rfind("order s2:bn:0:0 on bn: outcome still unknown | timeout", 0) == 0);
+    CHECK(titles[2] == "trading paused by ops@desk | drill");
+    CHECK(titles[3] == "resolved: trading paused by ops@desk | trading resumed by ops@desk");
+}
