@@ -86,6 +86,7 @@ TelegramAlertSink::TelegramAlertSink(const Settings& settings, PluginContext& co
     config.groupPerMinute = positive(settings, "group_per_minute", 0);
     config.maxPacingWaitMs = positive(settings, "max_pacing_wait_ms", 0);
     config.errorRetryMs = positive(settings, "error_retry_ms", 1);
+    progress_ = std::make_unique<ProgressFile>(context_.dataDir() + "/split_progress");
     sender_ = std::make_unique<TelegramSender>(
         config, *transport_, context_.metrics(),
         [] {
@@ -93,13 +94,14 @@ TelegramAlertSink::TelegramAlertSink(const Settings& settings, PluginContext& co
                        std::chrono::steady_clock::now().time_since_epoch())
                 .count();
         },
-        [](std::int64_t ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); });
+        [](std::int64_t ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }, progress_.get());
 }
 
 TelegramAlertSink::~TelegramAlertSink() = default;
 
 void TelegramAlertSink::start() {
     stopped_ = false;
+    sender_->loadProgress();
     context_.logger().info("sending alerts to Telegram chat " + chatId_);
 }
 

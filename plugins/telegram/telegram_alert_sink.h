@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "progress_file.h"
 #include "telegram_sender.h"
 #include "telegram_transport.h"
 #include "tradehost/alert_sink.h"
@@ -11,8 +12,9 @@
 
 namespace tradehost::telegram {
 
-// Settings are validated at construction (no I/O there or in start(): a Telegram outage at boot
-// must not stop the host from trading; a bad token shows as the first alert's Fail).
+// Settings are validated at construction. No network I/O there or in start() (a Telegram outage
+// at boot must not stop the host from trading; a bad token shows as the first alert's Fail);
+// start() reads <dataDir>/split_progress, how far split alerts got before a restart.
 class TelegramAlertSink final : public AlertSink {
 public:
     TelegramAlertSink(const Settings& settings, PluginContext& context);
@@ -29,6 +31,7 @@ public:
 private:
     PluginContext& context_;
     std::unique_ptr<HttpsBotTransport> transport_;
+    std::unique_ptr<ProgressFile> progress_;  // <dataDir>/split_progress
     std::unique_ptr<TelegramSender> sender_;
     std::string chatId_;
     bool stopped_ = false;

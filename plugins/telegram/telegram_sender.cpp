@@ -135,13 +135,31 @@ SendResult classifyReply(const HttpReply& reply, const std::string& token, std::
 }
 
 TelegramSender::TelegramSender(SenderConfig config, BotTransport& transport, Metrics& metrics, MonotonicMs now,
-                               SleepMs sleep)
+                               SleepMs sleep, ProgressStore* store)
     : config_(std::move(config)),
       group_(isGroupChat(config_.chatId)),
       transport_(transport),
       metrics_(metrics),
       now_(std::move(now)),
-      sleep_(std::move(sleep)) {}
+      sleep_(std::move(sleep)),
+      store_(store) {}
+
+void TelegramSender::loadProgress() {
+    if (!store_) return;
+    for (const auto& entry : store_->load()) remember(entry.alertId, entry.parts, entry.delivered);
+}
+
+void TelegramSender::persist() {
+    if (!store_) return;
+    std::vector<ProgressEntry> entries;
+    entries.reserve(progressOrder_.size());
+    for (const auto& id : progressOrder_) {
+        const Progress& p = progress_.at(id);
+        entries.push_back({id, p.parts, p.delivered});
+    }
+    // Best effort: a progress that is not durable costs at most parts sent twice after a restart.
+    if (!store_->save(entries)) metrics_.add("progress_write_errors", 1);
+}
 
 std::optional<Retry> TelegramSender::pace() {
     for (;;) {
@@ -189,9 +207,10 @@ void TelegramSender::remember(const std::string& id, std::size_t parts, std::siz
     }
 }
 
-void TelegramSender::forget(const std::string& id) {
-    if (progress_.erase(id) == 0) return;
+bool TelegramSender::forget(const std::string& id) {
+    if (progress_.erase(id) == 0) return false;
     progressOrder_.erase(std::remove(progressOrder_.begin(), progressOrder_.end(), id), progressOrder_.end());
+    return true;
 }
 
 SendResult TelegramSender::send(const Alert& alert) {
@@ -216,6 +235,10 @@ SendResult TelegramSender::send(const Alert& alert) {
             if (std::holds_alternative<Ok>(result)) {
                 ++delivered;
                 metrics_.add("messages_sent", 1);
+                if (delivered < parts.size()) {
+                    remember(alert.id, parts.size(), delivered);
+                    persist();
+                }
                 continue;
             }
             if (auto* retry = std::get_if<Retry>(&result)) {
@@ -233,11 +256,11 @@ SendResult TelegramSender::send(const Alert& alert) {
             }
             auto& fail = std::get<Fail>(result);
             metrics_.add("send_failures", 1);
-            forget(alert.id);
+            if (forget(alert.id)) persist();
             if (parts.size() > 1) fail.reason = partsDone(delivered, parts.size()) + "; " + fail.reason;
             return result;
         }
-        forget(alert.id);
+        if (forget(alert.id)) persist();
         metrics_.add("alerts_sent", 1);
         return Ok{};
     } catch (const std::exception& e) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "progress_file.h"
 #include "telegram_transport.h"
 #include "tradehost/alert_sink.h"
 #include "tradehost/context.h"
@@ -41,8 +42,9 @@ SendResult classifyReply(const HttpReply& reply, const std::string& token, std::
 // One chat's sender. Not thread-safe (the host calls send() from one thread at a time).
 //
 // A message of several parts that stops midway: the parts already delivered are remembered per
-// alert id (in memory, for the last kProgressKept alerts), and the host's Retry of the same alert
-// sends only the rest. Telegram has no idempotency key, so the one unavoidable duplicate is a part
+// alert id (for the last kProgressKept alerts; in the ProgressStore too when one is given, written
+// after each delivered part, so a host restart does not resend them either), and the host's Retry
+// of the same alert sends only the rest. Telegram has no idempotency key, so the one unavoidable duplicate is a part
 // whose answer was lost (timeout): it is sent again. A Fail midway forgets the progress (the host
 // does not retry a Fail) and names the parts that were delivered.
 class TelegramSender {
@@ -51,8 +53,11 @@ public:
     using SleepMs = std::function<void(std::int64_t)>;
     static constexpr std::size_t kProgressKept = 256;
 
-    TelegramSender(SenderConfig config, BotTransport& transport, Metrics& metrics, MonotonicMs now, SleepMs sleep);
+    TelegramSender(SenderConfig config, BotTransport& transport, Metrics& metrics, MonotonicMs now, SleepMs sleep,
+                   ProgressStore* store = nullptr);
 
+    // Reads what the store kept from an earlier run (call before the first send()).
+    void loadProgress();
     SendResult send(const Alert& alert);
 
 private:
@@ -60,7 +65,8 @@ private:
     std::optional<Retry> pace();
     void sentOne(std::int64_t atMs);
     void remember(const std::string& id, std::size_t parts, std::size_t delivered);
-    void forget(const std::string& id);
+    bool forget(const std::string& id);  // true if it was remembered
+    void persist();
 
     SenderConfig config_;
     bool group_ = false;
@@ -68,6 +74,7 @@ private:
     Metrics& metrics_;
     MonotonicMs now_;
     SleepMs sleep_;
+    ProgressStore* store_;
 
     std::deque<std::int64_t> sentMs_;  // monotonic times of the sends in the last minute
     std::int64_t holdUntilMs_ = 0;     // from a 429's retry_after

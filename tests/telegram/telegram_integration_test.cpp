@@ -248,3 +248,29 @@ TEST_CASE("a wrong token is Fail naming 401 or 404, without the token", "[telegr
     CHECK((std::get<Fail>(r).reason.rfind("HTTP 401", 0) == 0 || std::get<Fail>(r).reason.rfind("HTTP 404", 0) == 0));
     sink.stop();
 }
+
+TEST_CASE("a host restart between a split alert's failure and its retry resends no delivered part",
+          "[telegram][integration]") {
+    Control control;
+    control.reset();
+    test::TempDir data;  // the instance's data directory, kept across the "restart"
+    const Alert a = alert("restart", std::string(9000, 'r'));
+    {
+        test::FakeContext context("tg", data.path().string());
+        TelegramAlertSink sink(sinkSettings(), context);
+        sink.start();
+        control.fault(R"({"mode":"slow","delay_ms":1,"count":1})");
+        control.fault(R"({"mode":"5xx","status":503,"count":1})");
+        REQUIRE(std::holds_alternative<Retry>(sink.send(a)));
+        sink.stop();
+    }
+    test::FakeContext context("tg", data.path().string());
+    TelegramAlertSink sink(sinkSettings(), context);
+    sink.start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // the emulator's per-chat pacing
+    REQUIRE(std::holds_alternative<Ok>(sink.send(a)));
+    const auto messages = control.messages();
+    REQUIRE(messages.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) CHECK(messages[i].text.rfind("(" + std::to_string(i + 1) + "/3) ", 0) == 0);
+    sink.stop();
+}

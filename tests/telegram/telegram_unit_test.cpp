@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "fake_context.h"
+#include "progress_file.h"
 #include "telegram_alert_sink.h"
 #include "telegram_format.h"
 #include "telegram_sender.h"
@@ -464,4 +465,48 @@ TEST_CASE("info alerts are silent by default, others are not", "[telegram][rende
     REQUIRE(std::holds_alternative<Ok>(h.sender.send(alertWith("w", "x"))));
     CHECK(h.transport.bodies[0].find("disable_notification") != std::string::npos);
     CHECK(h.transport.bodies[1].find("disable_notification") == std::string::npos);
+}
+
+TEST_CASE("split progress survives a restart: the retry after it sends only the missing parts", "[telegram][parts]") {
+    test::TempDir dir;
+    const std::string path = (dir.path() / "split_progress").string();
+    SECTION("the file keeps any alert id") {
+        ProgressFile file(path);
+        CHECK(file.load().empty());
+        const std::vector<ProgressEntry> entries{{"a b%c\nd", 3, 1}, {"plain:id:1", 5, 4}};
+        REQUIRE(file.save(entries));
+        const auto back = ProgressFile(path).load();
+        REQUIRE(back.size() == 2);
+        CHECK(back[0].alertId == "a b%c\nd");
+        CHECK(back[0].parts == 3);
+        CHECK(back[0].delivered == 1);
+        CHECK(back[1].alertId == "plain:id:1");
+        CHECK(back[1].delivered == 4);
+    }
+    SECTION("a sender built again from the file resumes at the failed part") {
+        Alert big = alertWith("big", std::string(9000, 'y'));
+        big.id = "multi";
+        {
+            ProgressFile file(path);
+            Harness h;
+            TelegramSender sender(
+                Harness::defaults(), h.transport, h.metrics, [&h] { return h.nowMs; },
+                [&h](std::int64_t ms) { h.nowMs += ms; }, &file);
+            h.transport.script = {ScriptedTransport::answered(200, "{}"),
+                                  ScriptedTransport::lost(HttpReply::Transport::NotSent, "connection refused")};
+            REQUIRE(std::holds_alternative<Retry>(sender.send(big)));
+            CHECK(h.transport.bodies.size() == 2);
+        }
+        ProgressFile file(path);
+        Harness h;
+        TelegramSender sender(
+            Harness::defaults(), h.transport, h.metrics, [&h] { return h.nowMs; },
+            [&h](std::int64_t ms) { h.nowMs += ms; }, &file);
+        sender.loadProgress();
+        REQUIRE(std::holds_alternative<Ok>(sender.send(big)));
+        REQUIRE(h.transport.bodies.size() == 2);
+        CHECK(h.transport.bodies[0].find("(2/3)") != std::string::npos);
+        CHECK(h.transport.bodies[1].find("(3/3)") != std::string::npos);
+        CHECK(ProgressFile(path).load().empty());  // done: forgotten on disk too
+    }
 }
