@@ -56,6 +56,46 @@ std::optional<RaisedAlert> alertFor(const StoredEvent& stored) {
                     {"unknown_for_s", field(e.dataJson, "unknown_for_s")}};
         return a;
     }
+    if (e.event == "drift_detected") {
+        const std::string symbol = field(e.dataJson, "symbol");
+        a.kind = "drift";
+        a.symbol = symbol;
+        a.severity = Severity::Critical;
+        a.condition = true;
+        a.title = "drift on " + e.venue + " " + symbol + " " + field(e.dataJson, "position_side") + ": venue holds " +
+                  field(e.dataJson, "venue") + ", the host expects " + field(e.dataJson, "expected");
+        a.text = "The venue's position differs from the sum of the host's own fills (plus any accepted baseline) by " +
+                 field(e.dataJson, "difference") + ", for " + field(e.dataJson, "checks") +
+                 " checks in a row with no order of this symbol in flight. Likely causes: a manual trade, a "
+                 "liquidation or auto-deleveraging (see foreign orders), a fill the host missed. The host does not "
+                 "trade to correct it. Check the venue's trade history; then close the difference by hand, or accept "
+                 "the venue's position as the new expected one.";
+        a.fields = {{"expected", field(e.dataJson, "expected")},
+                    {"venue", field(e.dataJson, "venue")},
+                    {"difference", field(e.dataJson, "difference")},
+                    {"checks", field(e.dataJson, "checks")}};
+        return a;
+    }
+    if (e.event == "venue_unreachable") {
+        a.kind = "venue_unreachable";
+        a.severity = Severity::Critical;
+        a.condition = true;
+        a.title = e.venue + " cannot be asked for its " + field(e.dataJson, "what");
+        a.text = field(e.dataJson, "reason") +
+                 "\nPositions are not compared meanwhile (never read as flat), and alerts about single orders on " +
+                 e.venue + " are held back and counted until it answers again.";
+        return a;
+    }
+    if (e.event == "foreign_order") {
+        a.kind = "foreign_order";
+        a.symbol = field(e.dataJson, "symbol");
+        a.severity = Severity::Warning;
+        a.title = "an order on " + e.venue + " " + a.symbol + " that tradehost did not place";
+        a.text = "client order id " + field(e.dataJson, "client_order_id") + ", " + field(e.dataJson, "side") + " " +
+                 field(e.dataJson, "quantity") + "; made by " + field(e.dataJson, "made_by") +
+                 ". Its fills will show as drift.";
+        return a;
+    }
     if (e.event == "trading_paused") {
         a.kind = "kill_switch";
         a.severity = Severity::Warning;
@@ -133,11 +173,25 @@ void AlertRouter::writeFallback(const Alert& alert) {
 
 void AlertRouter::consume(const std::vector<StoredEvent>& events) {
     for (const auto& e : events) {
-        if (e.event.event == "trading_resumed") {
+        const std::string& name = e.event.event;
+        const std::string& venue = e.event.venue;
+        if (name == "trading_resumed") {
             resolve("kill_switch::", "trading resumed by " + field(e.event.dataJson, "by"), e.tsMs);
-            continue;
+        } else if (name == "drift_cleared") {
+            resolve("drift:" + venue + ":" + field(e.event.dataJson, "symbol"),
+                    "the venue holds " + field(e.event.dataJson, "venue") + " again, as expected (after " +
+                        field(e.event.dataJson, "drifted_for_s") + " s)",
+                    e.tsMs);
+        } else if (name == "venue_reachable") {
+            const std::uint64_t muted = setUnreachable(venue, false);
+            resolve("venue_unreachable:" + venue + ":",
+                    venue + " answers again; " + std::to_string(muted) +
+                        " alert(s) about single orders were held back meanwhile (see the event log)",
+                    e.tsMs);
+        } else if (auto a = alertFor(e)) {
+            if (name == "venue_unreachable") setUnreachable(venue, true);
+            raise(*a, e.tsMs);
         }
-        if (auto a = alertFor(e)) raise(*a, e.tsMs);
     }
 }
 

@@ -104,6 +104,9 @@ void Host::build() {
                                        Executor::Hooks{[&vw](const LegRecord& leg) { vw.resolver->add(leg); },
                                                        [&vw](const LegRecord& leg) { vw.tracker->add(leg); }, recorded},
                                        onFatal);
+        vw.reconciler =
+            std::make_unique<Reconciler>(v->name(), *v, *vw.ids, *gate_, *gate_, *gate_,
+                                         ReconcilerOptions{settings_.reconcileIntervalMs, o.owner}, clock_, onFatal);
         routes[v->name()] = {vw.lane.get(), vw.ids.get(), [&vw] { vw.executor->wake(); }};
         venues_.push_back(std::move(w));
     }
@@ -212,6 +215,7 @@ void Host::start() {
         w->tracker->start();
         w->resolver->start();
         w->executor->start();
+        w->reconciler->start();
     }
     janitor_->start();
     // The journal's backlog (signals acknowledged before the stop) is admitted before new ones are
@@ -236,6 +240,7 @@ void Host::stop() noexcept {
         w->executor->stop();
         w->resolver->stop();
         w->tracker->stop();
+        w->reconciler->stop();
     }
     if (dispatcher_) {
         dispatcher_->stop();

@@ -29,6 +29,7 @@
 #include "pipeline/resolver.h"
 #include "pipeline/venue_lane.h"
 #include "plugins/instance_set.h"
+#include "reconcile/reconciler.h"
 
 namespace tradehost::host {
 
@@ -37,8 +38,9 @@ struct HostSettings {
     std::filesystem::path storageDir;
     IntakeOptions intake;
     PipelineOptions pipeline;
-    AlertRouterOptions alerting;          // fallbackFile empty: <storage>/alerts-fallback.jsonl
-    std::vector<AlertRoute> alertRoutes;  // which sink gets which severities
+    AlertRouterOptions alerting;                // fallbackFile empty: <storage>/alerts-fallback.jsonl
+    std::vector<AlertRoute> alertRoutes;        // which sink gets which severities
+    std::int64_t reconcileIntervalMs = 15'000;  // reconciler.interval_s
 };
 
 // Why the host cannot run, with the exit code the command line reports.
@@ -60,6 +62,7 @@ private:
 //   outbox dispatcher: gate's event outbox -> event log, console (one line per leg outcome),
 //                      alert router (events that call for a human) -> alert outbox
 //   per alert sink: a delivery worker (alert outbox -> sink, in order, retried as asked)
+//   per venue instance: a reconciler (positions and open orders vs the book -> events -> alerts)
 //   janitor: retention of signals, journal segments and consumed events
 //
 // open() and start() bring them up in that order after recovery; stop() takes them down so that
@@ -97,6 +100,7 @@ private:
         std::unique_ptr<Executor> executor;
         std::unique_ptr<Resolver> resolver;
         std::unique_ptr<OrderTracker> tracker;
+        std::unique_ptr<Reconciler> reconciler;
     };
     void build();
     void recover();

@@ -505,7 +505,7 @@ int TradehostApp::runDeployment(const std::string& configPath) {
     }
 
     Host host({d.file, d.storage.string("dir"), intakeOptions(d, generatedSecret), pipelineOptions(d),
-               alertingOptions(d), alertRoutes(d)},
+               alertingOptions(d), alertRoutes(d), d.reconciler.integer("interval_s") * 1000},
               std::move(instances), SystemClock::instance());
     try {
         host.open();   // storage (the journal's lock: one tradehost per directory), webhook, instances

@@ -138,3 +138,38 @@ TEST_CASE("events that call for a human become alerts: a failed trade, an unreso
     CHECK(titles[2] == "trading paused by ops@desk | drill");
     CHECK(titles[3] == "resolved: trading paused by ops@desk | trading resumed by ops@desk");
 }
+
+TEST_CASE("the reconciler's events as alerts: drift told once and resolved, a venue down mutes its order alerts") {
+    auto gate = makeMemoryGate();
+    AlertRouter router(*gate, {{"tg", {Severity::Info, Severity::Warning, Severity::Critical}}}, {}, nullptr);
+    const std::string drift =
+        R"({"symbol":"BTCUSDT","position_side":"BOTH","expected":"0.002","venue":"0.005","difference":"0.003","checks":"2"})";
+    router.consume({
+        {1, kT0, {"drift_detected", "", "", "bn", drift}},
+        {2, kT0 + 15'000, {"drift_detected", "", "", "bn", drift}},  // not told again
+        {3,
+         kT0 + 30'000,
+         {"drift_cleared", "", "", "bn", R"({"symbol":"BTCUSDT","venue":"0.002","drifted_for_s":"30"})"}},
+        {4, kT0 + 40'000, {"venue_unreachable", "", "", "bn", R"({"reason":"connection refused","what":"positions"})"}},
+        {5, kT0 + 41'000, {"trade_fail", "s9", "s9:bn:0:0", "bn", R"({"reason":"timeout"})"}},    // muted
+        {6, kT0 + 42'000, {"trade_fail", "s10", "s10:bn:0:0", "bn", R"({"reason":"timeout"})"}},  // muted
+        {7, kT0 + 60'000, {"venue_reachable", "", "", "bn", "{}"}},
+    });
+    std::vector<Alert> told;
+    while (auto next = gate->nextAlert("tg")) {
+        told.push_back(next->alert);
+        gate->alertDelivered("tg", next->id, kT0);
+    }
+    REQUIRE(told.size() == 4);
+    CHECK(told[0].key == "drift:bn:BTCUSDT");
+    CHECK(told[0].severity == Severity::Critical);
+    CHECK(told[0].title == "drift on bn BTCUSDT BOTH: venue holds 0.005, the host expects 0.002");
+    CHECK(told[0].text.find("does not trade to correct it") != std::string::npos);
+    CHECK(told[1].title == "resolved: drift on bn BTCUSDT BOTH: venue holds 0.005, the host expects 0.002");
+    CHECK(told[1].suppressedCount == 1);
+    CHECK(told[2].key == "venue_unreachable:bn:");
+    CHECK(told[2].title == "bn cannot be asked for its positions");
+    CHECK(told[3].title == "resolved: bn cannot be asked for its positions");
+    CHECK(told[3].text ==
+          "bn answers again; 2 alert(s) about single orders were held back meanwhile (see the event log)");
+}

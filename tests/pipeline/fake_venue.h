@@ -147,11 +147,17 @@ public:
         return Unknown{"unscripted"};
     }
 
-    PositionsResult positions() override { return Unknown{"not scripted"}; }
-    OpenOrdersResult openOrders() override { return Unknown{"not scripted"}; }
+    // What positions() and openOrders() answer (the reconciler's tests set them).
+    PositionsResult positionsAnswer = Unknown{"not scripted"};
+    OpenOrdersResult openOrdersAnswer = Unknown{"not scripted"};
+    std::optional<Decimal> stepSize;  // symbolRules' step (none by default)
+
+    PositionsResult positions() override { return positionsAnswer; }
+    OpenOrdersResult openOrders() override { return openOrdersAnswer; }
     SymbolRulesResult symbolRules(const std::string& symbol) override {
-        SymbolRules rules;  // no tick, step or minimum
+        SymbolRules rules;  // no tick or minimum
         rules.symbol = symbol;
+        rules.stepSize = stepSize;
         return rules;
     }
 

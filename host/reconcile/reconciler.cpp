@@ -1,0 +1,150 @@
+// Audits one venue instance against the host's book.
+#include "reconcile/reconciler.h"
+
+#include "events/json_text.h"
+
+namespace tradehost::host {
+namespace {
+
+std::string sideText(PositionSide s) { return toString(s); }
+
+}  // namespace
+
+std::string venueMadeOrder(const std::string& id) {
+    if (id.rfind("settlement_autoclose", 0) == 0) return "settlement (the venue closed it at contract settlement)";
+    if (id.rfind("adl_autoclose", 0) == 0) return "auto-deleveraging (the venue reduced it against a liquidation)";
+    if (id.rfind("autoclose-", 0) == 0) return "liquidation (the venue closed it for lack of margin)";
+    return "";
+}
+
+Reconciler::Reconciler(std::string venueName, Venue& venue, const ClientOrderIdCodec& ids, PositionBook& book,
+                       LegStore& legs, EventOutbox& events, ReconcilerOptions options, const Clock& clock,
+                       std::function<void(const std::string&)> onFatal)
+    : Worker("reconciler '" + venueName + "'", clock, std::move(onFatal)),
+      venueName_(std::move(venueName)),
+      venue_(venue),
+      ids_(ids),
+      book_(book),
+      legs_(legs),
+      events_(events),
+      options_(std::move(options)) {
+    idleMs_ = options_.intervalMs;
+}
+
+std::optional<std::int64_t> Reconciler::runOnce(std::int64_t nowMs) {
+    if (nowMs < nextCheckMs_) return nextCheckMs_;
+    check(nowMs);
+    nextCheckMs_ = nowMs + options_.intervalMs;
+    return nextCheckMs_;
+}
+
+void Reconciler::record(const std::string& event, std::string dataJson, std::int64_t nowMs) {
+    events_.append({{event, "", "", venueName_, std::move(dataJson)}}, nowMs);
+}
+
+Decimal Reconciler::tolerance(const std::string& symbol) {
+    if (const auto it = steps_.find(symbol); it != steps_.end()) return it->second;
+    Decimal step;
+    const SymbolRulesResult rules = venue_.symbolRules(symbol);
+    if (const auto* r = std::get_if<SymbolRules>(&rules)) {
+        if (r->stepSize) step = *r->stepSize;
+        steps_[symbol] = step;
+    } else if (std::holds_alternative<NotFound>(rules)) {
+        steps_[symbol] = step;  // not traded there: any difference counts
+    }                           // Unknown: asked again at the next check
+    return step;
+}
+
+void Reconciler::check(std::int64_t nowMs) {
+    const PositionsResult positions = venue_.positions();
+    const OpenOrdersResult open = venue_.openOrders();
+    const auto* p = std::get_if<Positions>(&positions);
+    const auto* o = std::get_if<OpenOrders>(&open);
+    if (!p || !o) {
+        // Could not ask: never read as "flat"; drift counting pauses until it can ask again.
+        const std::string reason = !p ? std::get<Unknown>(positions).reason : std::get<Unknown>(open).reason;
+        if (!unreachable_)
+            record("venue_unreachable", jsonObject({{"reason", reason}, {"what", !p ? "positions" : "open orders"}}),
+                   nowMs);
+        unreachable_ = true;
+        return;
+    }
+    if (unreachable_) {
+        record("venue_reachable", "{}", nowMs);
+        unreachable_ = false;
+    }
+
+    // What the venue holds, and what the host expects, per (symbol, side).
+    std::map<PositionKey, Decimal> venue, expected;
+    std::string snapshot;
+    for (const auto& pos : p->positions) {
+        venue[{venueName_, pos.symbol, pos.positionSide}] = pos.quantity;
+        snapshot += (snapshot.empty() ? "" : ",") + pos.symbol + "/" + sideText(pos.positionSide) + "=" +
+                    pos.quantity.toString();
+    }
+    for (const auto& e : book_.expectedPositions())
+        if (e.key.venue == venueName_) expected[e.key] = e.quantity();
+    record("position_snapshot",
+           jsonObject({{"positions", snapshot}, {"open_orders", std::to_string(o->orders.size())}}), nowMs);
+
+    // Symbols with a leg in flight or resting: their positions may move any moment.
+    std::set<std::string> busy;
+    for (const auto& leg :
+         legs_.legsIn({LegState::Pending, LegState::Submitted, LegState::Unknown, LegState::Absent, LegState::Working},
+                      options_.owner))
+        if (leg.intent.venue == venueName_) busy.insert(leg.intent.symbol);
+
+    std::set<PositionKey> keys;
+    for (const auto& [k, q] : venue) keys.insert(k);
+    for (const auto& [k, q] : expected) keys.insert(k);
+    for (const auto& key : keys) {
+        const Decimal have = venue.count(key) ? venue.at(key) : Decimal();
+        const Decimal want = expected.count(key) ? expected.at(key) : Decimal();
+        const Decimal diff = have - want;
+        const Decimal step = tolerance(key.symbol);
+        const bool off = step.isZero() ? !diff.isZero() : compare(diff.abs(), step) >= 0;
+        Drift& d = drifts_[key];
+        if (!off) {
+            if (d.reported)
+                record("drift_cleared",
+                       jsonObject({{"symbol", key.symbol},
+                                   {"position_side", sideText(key.side)},
+                                   {"expected", want.toString()},
+                                   {"venue", have.toString()},
+                                   {"drifted_for_s", std::to_string((nowMs - d.sinceMs) / 1000)}}),
+                       nowMs);
+            drifts_.erase(key);
+            continue;
+        }
+        if (busy.count(key.symbol)) continue;  // not counted while a leg may move it
+        if (d.checks == 0) d.sinceMs = nowMs;
+        ++d.checks;
+        if (d.checks >= 2 && !d.reported) {
+            d.reported = true;
+            record("drift_detected",
+                   jsonObject({{"symbol", key.symbol},
+                               {"position_side", sideText(key.side)},
+                               {"expected", want.toString()},
+                               {"venue", have.toString()},
+                               {"difference", diff.toString()},
+                               {"checks", std::to_string(d.checks)},
+                               {"since_ms", std::to_string(d.sinceMs)}}),
+                   nowMs);
+        }
+    }
+
+    for (const auto& order : o->orders) {
+        if (ids_.parse(order.clientOrderId) || foreignSeen_.count(order.clientOrderId)) continue;
+        foreignSeen_.insert(order.clientOrderId);
+        const std::string made = venueMadeOrder(order.clientOrderId);
+        record("foreign_order",
+               jsonObject({{"symbol", order.symbol},
+                           {"client_order_id", order.clientOrderId},
+                           {"side", toString(order.side)},
+                           {"quantity", order.quantity.toString()},
+                           {"made_by", made.empty() ? "not tradehost (a person, or another program)" : made}}),
+               nowMs);
+    }
+}
+
+}  // namespace tradehost::host

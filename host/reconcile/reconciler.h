@@ -1,0 +1,73 @@
+// Audits one venue instance against the host's book: positions and open orders, every interval,
+// off the order path. What it finds becomes events; the alert router makes alerts of them.
+#pragma once
+
+#include <tradehost/venue.h>
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+
+#include "gate/event_outbox.h"
+#include "gate/leg_store.h"
+#include "gate/position_book.h"
+#include "ids/client_order_id.h"
+#include "pipeline/worker.h"
+
+namespace tradehost::host {
+
+struct ReconcilerOptions {
+    std::int64_t intervalMs = 15'000;  // reconciler.interval_s
+    std::string owner = "local";       // whose legs count as in flight
+};
+
+// One per venue instance, on its own thread: a slow venue never delays signals or other venues.
+// Each check records `position_snapshot`, then:
+//   - `venue_unreachable` when positions or open orders cannot be read (never read as flat), and
+//     `venue_reachable` when they can again;
+//   - `drift_detected` when the venue's position differs from the expected one by more than the
+//     symbol's step for two checks in a row with no leg of that symbol in flight or working, and
+//     `drift_cleared` when it matches again;
+//   - `foreign_order` for an open order whose client id is not one of ours (once per order),
+//     naming the ones the venue made itself (liquidation, auto-deleveraging, settlement).
+class Reconciler : public Worker {
+public:
+    Reconciler(std::string venueName, Venue& venue, const ClientOrderIdCodec& ids, PositionBook& book, LegStore& legs,
+               EventOutbox& events, ReconcilerOptions options, const Clock& clock,
+               std::function<void(const std::string&)> onFatal);
+
+    std::optional<std::int64_t> runOnce(std::int64_t nowMs) override;
+    // One audit now (tests, and the first one at start).
+    void check(std::int64_t nowMs);
+
+private:
+    struct Drift {
+        int checks = 0;         // consecutive checks it was seen
+        bool reported = false;  // drift_detected recorded, drift_cleared not yet
+        std::int64_t sinceMs = 0;
+    };
+
+    Decimal tolerance(const std::string& symbol);
+    void record(const std::string& event, std::string dataJson, std::int64_t nowMs);
+
+    const std::string venueName_;
+    Venue& venue_;
+    const ClientOrderIdCodec& ids_;
+    PositionBook& book_;
+    LegStore& legs_;
+    EventOutbox& events_;
+    const ReconcilerOptions options_;
+
+    std::int64_t nextCheckMs_ = 0;
+    bool unreachable_ = false;
+    std::map<PositionKey, Drift> drifts_;
+    std::set<std::string> foreignSeen_;
+    std::map<std::string, Decimal> steps_;  // symbol -> step (zero: none known)
+};
+
+// What a venue-made client order id means (Binance: `autoclose-` liquidation, `adl_autoclose`
+// auto-deleveraging, `settlement_autoclose-` settlement); empty for anything else.
+std::string venueMadeOrder(const std::string& clientOrderId);
+
+}  // namespace tradehost::host
