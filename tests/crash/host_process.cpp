@@ -78,6 +78,7 @@ void HostProcess::writeDeployment() {
     y << "risk:\n  max_signal_age_s: " << c.maxSignalAgeS << "\n";
     y << "resolver:\n  settle_window_s: " << c.settleWindowS << "\n  unresolved_alert_s: " << c.unresolvedAlertS
       << "\n  working_poll_ms: " << c.workingPollMs << "\n";
+    y << "reconciler:\n  interval_s: " << c.reconcileIntervalS << "\n";
     y << "venues:\n  - name: " << c.venue << "\n    type: binance_futures\n    settings:\n";
     y << "      base_url: \"" << emulatorUrl_ << "\"\n";
     y << "      api_key: \"${BINANCE_API_KEY}\"\n      api_secret: \"${BINANCE_API_SECRET}\"\n";

@@ -45,6 +45,7 @@ struct HostConfig {
     // The plugin's own pacing; high by default so that it never shapes a test that is not about it.
     int orderLimitPer10s = 100000;
     int connectTimeoutMs = 3000;
+    int reconcileIntervalS = 15;  // reconciler.interval_s
 };
 
 // What a one-shot tradehost command (pause, resume, cancel, ...) did.
