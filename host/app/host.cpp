@@ -215,13 +215,16 @@ void Host::start() {
         w->tracker->start();
         w->resolver->start();
         w->executor->start();
-        w->reconciler->start();
     }
     janitor_->start();
     // The journal's backlog (signals acknowledged before the stop) is admitted before new ones are
     // taken: then the webhook says ready.
     const std::size_t replayed = admitter_->catchUp();
     admitter_->start();
+    // Each venue's first reconciliation before the webhook says ready: what the venue holds at
+    // start is known (and any difference reported) before new signals trade on it.
+    for (auto& w : venues_) w->reconciler->firstCheck(clock_.nowMs());
+    for (auto& w : venues_) w->reconciler->start();
     started_ = true;
     webhook_->setReady(true);
     log().information("recovery done: " + std::to_string(replayed) + " journal record(s) admitted; journal at seq " +

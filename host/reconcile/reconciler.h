@@ -38,8 +38,13 @@ public:
                std::function<void(const std::string&)> onFatal);
 
     std::optional<std::int64_t> runOnce(std::int64_t nowMs) override;
-    // One audit now (tests, and the first one at start).
+    // One audit now (tests).
     void check(std::int64_t nowMs);
+    // The first audit, before the host says ready; the thread's next one is an interval later.
+    void firstCheck(std::int64_t nowMs) {
+        check(nowMs);
+        nextCheckMs_ = nowMs + options_.intervalMs;
+    }
 
 private:
     struct Drift {
