@@ -8,6 +8,7 @@ namespace tradehost::test {
 
 inline const std::string kTradehostBin = TRADEHOST_BIN;
 inline const std::string kEmulatorBin = BINANCE_EMULATOR_BIN;
+inline const std::string kTelegramEmulatorBin = TELEGRAM_EMULATOR_BIN;
 inline const std::string kSenderBin = SIGNAL_SENDER_BIN;
 inline const std::string kOpenSslBin = OPENSSL_BIN;
 // LD_PRELOAD library that fails journal writes and syncs on demand (storage_fault_shim.cpp).

@@ -14,6 +14,7 @@
 #include "host_process.h"
 #include "invariant_checker.h"
 #include "signal_run.h"
+#include "telegram_process.h"
 #include "temp_dir.h"
 
 using namespace tradehost::test;
@@ -95,4 +96,60 @@ TEST_CASE("a position moved behind the host's back: one drift alert within two i
     CHECK(resolved == 1);
     CHECK(driftTitle.find("venue holds") != std::string::npos);
     CHECK(driftTitle.find("the host expects") != std::string::npos);
+}
+
+// Telegram answering 429 for a while, and the host restarted meanwhile: every alert is in the
+// fallback file at once, and reaches Telegram later, in order, each once.
+TEST_CASE("Telegram rate-limiting across a host restart: every alert arrives later, in order, once",
+          "[telegram_alerts]") {
+    TempDir dir;
+    EmulatorProcess emulator(dir.path() / "emulator");
+    TelegramEmulatorProcess telegram(dir.path() / "telegram");
+    HostConfig config;
+    config.telegram = {telegram.url(), telegram.caFile(), telegram.token(), telegram.chatId()};
+    HostProcess host(dir.path() / "host", emulator, config);
+    REQUIRE(host.start());
+    telegram.control("POST", "/control/faults", R"({"mode":"429","retry_after":1,"count":-1})");
+
+    // Two pause/resume rounds: four alerts (paused, resolved, paused, resolved).
+    for (int round = 1; round <= 2; ++round) {
+        const std::string why = "round " + std::to_string(round);
+        REQUIRE(host.command({"pause", "--config", host.deploymentFile(), "--by", "ops", "--why", why}).exitCode == 0);
+        // The running host's router reads the command's event from the gate's outbox.
+        std::this_thread::sleep_for(1500ms);
+        REQUIRE(host.command({"resume", "--config", host.deploymentFile(), "--by", "ops", "--why", why}).exitCode == 0);
+        std::this_thread::sleep_for(1500ms);
+    }
+    auto killSwitchAlerts = [&] {
+        std::vector<std::string> titles;
+        for (const auto& a : fallbackAlerts(host))
+            if (a.key == "kill_switch::") titles.push_back(a.title);
+        return titles;
+    };
+    CHECK(killSwitchAlerts().size() == 4);  // in the fallback file at once
+    CHECK(telegram.messages().empty());     // Telegram said 429 every time
+
+    REQUIRE(host.stop() == 0);
+    REQUIRE(host.start());  // still rate-limited: the queue is in the gate
+    std::this_thread::sleep_for(1000ms);
+    telegram.control("POST", "/control/faults", R"({"mode":"clear"})");
+    std::vector<TelegramMessage> got;
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (got.size() < 4 && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(250ms);
+        got = telegram.messages();
+    }
+    std::this_thread::sleep_for(1500ms);  // nothing more may come
+    got = telegram.messages();
+    std::vector<std::string> order;
+    for (const auto& m : got) order.push_back(m.text.find("resolved") != std::string::npos ? "resolved" : "paused");
+    std::cout << "[crash.telegram_alerts] 4 alerts raised while Telegram answered 429, host restarted meanwhile: "
+              << got.size() << " messages after it recovered" << std::endl;
+    CHECK(order == std::vector<std::string>{"paused", "resolved", "paused", "resolved"});
+    for (const auto& m : got) {
+        CHECK(m.chatId == telegram.chatId());
+        CHECK(m.text.find(telegram.token()) == std::string::npos);
+    }
+    CHECK(host.stop() == 0);
+    CHECK(host.output().find(telegram.token()) == std::string::npos);
 }

@@ -50,6 +50,7 @@ std::map<std::string, std::string> HostProcess::environment() const {
     if (!config_.webhookSecret.empty()) env["TH_CRASH_WEBHOOK_SECRET"] = config_.webhookSecret;
     if (!config_.pathToken.empty()) env["TH_CRASH_PATH_TOKEN"] = config_.pathToken;
     if (!config_.signingSecret.empty()) env["TH_CRASH_SIGNING_SECRET"] = config_.signingSecret;
+    if (!config_.telegram.url.empty()) env["TH_CRASH_TG_TOKEN"] = config_.telegram.token;
     return env;
 }
 
@@ -88,6 +89,11 @@ void HostProcess::writeDeployment() {
     y << "      connect_timeout_ms: " << c.connectTimeoutMs << "\n";
     y << "      weight_limit_per_minute: 1000000\n      order_limit_per_10s: " << c.orderLimitPer10s << "\n";
     if (c.hedgeMode) y << "      hedge_mode: true\n";
+    if (!c.telegram.url.empty()) {
+        y << "alerts:\n  - name: tg\n    type: telegram\n    settings:\n";
+        y << "      token: \"${TH_CRASH_TG_TOKEN}\"\n      chat_id: \"" << c.telegram.chatId << "\"\n";
+        y << "      base_url: \"" << c.telegram.url << "\"\n      ca_file: \"" << c.telegram.caFile << "\"\n";
+    }
     if (!y) throw std::runtime_error("cannot write " + deploymentFile());
 }
 

@@ -46,6 +46,10 @@ struct HostConfig {
     int orderLimitPer10s = 100000;
     int connectTimeoutMs = 3000;
     int reconcileIntervalS = 15;  // reconciler.interval_s
+    // A Telegram alert sink (token as ${TH_CRASH_TG_TOKEN}); empty url: none.
+    struct Telegram {
+        std::string url, caFile, token, chatId;
+    } telegram;
 };
 
 // What a one-shot tradehost command (pause, resume, cancel, ...) did.
