@@ -62,12 +62,12 @@ void parseInstances(const YAML::Node& list, const std::string& section, PluginKi
                                 (isVenue ? "risk)" : "severities)")});
         }
         if (const auto it = keys.find("severities"); !isVenue && it != keys.end()) {
-            const YAML::Node& list = it->second;
-            if (!list.IsSequence() || list.size() == 0) {
-                errors.add({file, lineOf(list), where, "severities",
+            const YAML::Node& severities = it->second;
+            if (!severities.IsSequence() || severities.size() == 0) {
+                errors.add({file, lineOf(severities), where, "severities",
                             "must be a list of one or more of info, warning, critical"});
             } else {
-                for (const auto& item : list) {
+                for (const auto& item : severities) {
                     const std::string v = item.IsScalar() ? item.Scalar() : "";
                     if (v == "info" || v == "warning" || v == "critical")
                         spec.severities.push_back(v);

@@ -37,11 +37,11 @@ IntakeAnswer answerTo(IntakeService& intake, const std::string& body) {
 
 TEST_CASE("a body that is not JSON is a 400 at its byte, even though its secret cannot be read") {
     IntakeService intake(twoVenues(), nullptr, nullptr);
-    for (const std::string body : {std::string(R"({"secret":"s3cret-for-tests","signal_id":"a","symbol":"BTCUSDT",})"),
-                                   std::string(R"({"secret":"s3cret-for-tests","signal_id":"a","symbol":{{ticker}}})"),
-                                   std::string(R"({"secret":"s3cret-for-tests","signal_id":"a","quantity":NaN})"),
-                                   std::string("{\"secret\":\"s3cret-for-tests\",\"signal_id\":\xe2\x80\x9c"
-                                               "a\xe2\x80\x9d}")}) {
+    for (const std::string& body : {std::string(R"({"secret":"s3cret-for-tests","signal_id":"a","symbol":"BTCUSDT",})"),
+                                    std::string(R"({"secret":"s3cret-for-tests","signal_id":"a","symbol":{{ticker}}})"),
+                                    std::string(R"({"secret":"s3cret-for-tests","signal_id":"a","quantity":NaN})"),
+                                    std::string("{\"secret\":\"s3cret-for-tests\",\"signal_id\":\xe2\x80\x9c"
+                                                "a\xe2\x80\x9d}")}) {
         INFO(body);
         const IntakeAnswer a = answerTo(intake, body);
         CHECK(a.status == 400);
