@@ -96,6 +96,30 @@ std::optional<RaisedAlert> alertFor(const StoredEvent& stored) {
                  ". Its fills will show as drift.";
         return a;
     }
+    if (e.event == "host_started") {
+        a.kind = "host_started";
+        a.severity = Severity::Info;
+        a.title = "tradehost started";
+        a.text = field(e.dataJson, "replayed") + " journal record(s) admitted at recovery; journal at seq " +
+                 field(e.dataJson, "journal_seq");
+        return a;
+    }
+    if (e.event == "host_stopping") {
+        a.kind = "host_stopped";
+        a.severity = Severity::Info;
+        a.title = "tradehost stopping (asked to)";
+        a.text = "Signals are refused until it starts again; every acknowledged signal is kept.";
+        return a;
+    }
+    if (e.event == "host_fail_stop") {
+        a.kind = "host_stopped";
+        a.severity = Severity::Critical;
+        a.title = "tradehost stopped after a fatal error";
+        a.text = field(e.dataJson, "reason") +
+                 "\nA supervisor should restart it; recovery re-reads everything. If it stops again at once, the "
+                 "storage (disk full, permissions) is the likely cause.";
+        return a;
+    }
     if (e.event == "trading_paused") {
         a.kind = "kill_switch";
         a.severity = Severity::Warning;

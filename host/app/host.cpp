@@ -227,6 +227,11 @@ void Host::start() {
     for (auto& w : venues_) w->reconciler->start();
     started_ = true;
     webhook_->setReady(true);
+    // A start is worth telling (a supervisor's restart after a fail-stop shows up this way too).
+    gate_->append({{"host_started", "", "", "",
+                    jsonObject({{"replayed", std::to_string(replayed)},
+                                {"journal_seq", std::to_string(journal_->lastSequence())}})}},
+                  clock_.nowMs());
     log().information("recovery done: " + std::to_string(replayed) + " journal record(s) admitted; journal at seq " +
                       std::to_string(journal_->lastSequence()));
 }
@@ -244,6 +249,18 @@ void Host::stop() noexcept {
         w->resolver->stop();
         w->tracker->stop();
         w->reconciler->stop();
+    }
+    // How the host goes: recorded before the dispatcher's last round, so the alert router sees it
+    // (a fatal error may have been the gate itself: then the log line above is what remains).
+    if (started_) {
+        try {
+            const std::string fatal = fatalError();
+            gate_->append({fatal.empty() ? EventRecord{"host_stopping", "", "", "", "{}"}
+                                         : EventRecord{"host_fail_stop", "", "", "", jsonObject({{"reason", fatal}})}},
+                          clock_.nowMs());
+        } catch (const std::exception& e) {
+            log().error(std::string("could not record the stop: ") + e.what());
+        }
     }
     if (dispatcher_) {
         dispatcher_->stop();

@@ -173,3 +173,26 @@ TEST_CASE("the reconciler's events as alerts: drift told once and resolved, a ve
     CHECK(told[3].text ==
           "bn answers again; 2 alert(s) about single orders were held back meanwhile (see the event log)");
 }
+
+TEST_CASE("the host's start and stop are told: info when asked, critical after a fatal error") {
+    auto gate = makeMemoryGate();
+    AlertRouter router(*gate, {{"tg", {Severity::Info, Severity::Warning, Severity::Critical}}}, {}, nullptr);
+    router.consume({
+        {1, kT0, {"host_started", "", "", "", R"({"replayed":"3","journal_seq":"42"})"}},
+        {2, kT0 + 1000, {"host_stopping", "", "", "", "{}"}},
+        {3, kT0 + 120'000, {"host_started", "", "", "", R"({"replayed":"0","journal_seq":"42"})"}},
+        {4, kT0 + 121'000, {"host_fail_stop", "", "", "", R"({"reason":"gate: disk I/O error"})"}},
+    });
+    std::vector<Alert> told;
+    while (auto next = gate->nextAlert("tg")) {
+        told.push_back(next->alert);
+        gate->alertDelivered("tg", next->id, kT0);
+    }
+    REQUIRE(told.size() == 4);
+    CHECK(told[0].title == "tradehost started");
+    CHECK(told[0].text == "3 journal record(s) admitted at recovery; journal at seq 42");
+    CHECK(told[1].severity == Severity::Info);
+    CHECK(told[1].title == "tradehost stopping (asked to)");
+    CHECK(told[3].severity == Severity::Critical);  // a worse severity is told at once
+    CHECK(told[3].text.rfind("gate: disk I/O error", 0) == 0);
+}
