@@ -105,7 +105,8 @@ TEST_CASE("a plugin that rejects a setting's value says why, naming the instance
 TEST_CASE("unknown sections and bad host settings are named") {
     Checked c("webhok: {listen: x}\nrisk: {max_signal_age_s: 1.5}\n");
     CHECK(c.errors.size() == 2);
-    CHECK_THAT(c.text, Contains("deploy.yaml:1: key 'webhok': unknown section (valid sections: admin, alerting, alerts,"));
+    CHECK_THAT(c.text,
+               Contains("deploy.yaml:1: key 'webhok': unknown section (valid sections: admin, alerting, alerts,"));
     CHECK_THAT(c.text,
                Contains("deploy.yaml:2: section 'risk', key 'max_signal_age_s': expected an integer, got '1.5'"));
 }
