@@ -2,6 +2,8 @@
 // signal reader (intake) and the event log's JSON text.
 #pragma once
 
+#include <tradehost/utf8.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -10,9 +12,8 @@
 
 namespace tradehost::host {
 
-// Length (1-4) of the well-formed UTF-8 sequence starting at text[pos], or 0 if there is none
-// (stray continuation byte, overlong form, surrogate, beyond U+10FFFF, truncated).
-std::size_t utf8SequenceLength(std::string_view text, std::size_t pos);
+// Length (1-4) of the well-formed UTF-8 sequence at text[pos], or 0: the SDK's, one definition.
+using tradehost::utf8SequenceLength;
 
 // Offset of the first byte that does not start a well-formed sequence, or nullopt.
 std::optional<std::size_t> firstInvalidUtf8(std::string_view text);

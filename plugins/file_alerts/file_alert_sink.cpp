@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <tradehost/utf8.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,38 +31,6 @@ constexpr const char* kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD in UTF-
 std::string errnoText(int error) {
     char buffer[256] = {};
     return pickMessage(strerror_r(error, buffer, sizeof buffer), buffer);
-}
-
-// Length of the valid UTF-8 sequence (RFC 3629: no overlongs, no surrogates, at most U+10FFFF)
-// starting at text[i], or 0 if none starts there.
-std::size_t utf8SequenceLength(std::string_view text, std::size_t i) {
-    const auto byteAt = [&](std::size_t k) -> unsigned {
-        return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0U;
-    };
-    const unsigned lead = byteAt(0);
-    std::size_t length = 0;
-    unsigned low = 0x80;
-    unsigned high = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        if (lead == 0xE0) low = 0xA0;   // overlong
-        if (lead == 0xED) high = 0x9F;  // UTF-16 surrogates
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        if (lead == 0xF0) low = 0x90;   // overlong
-        if (lead == 0xF4) high = 0x8F;  // beyond U+10FFFF
-    } else {
-        return 0;
-    }
-    const unsigned second = byteAt(1);
-    if (second < low || second > high) return 0;
-    for (std::size_t k = 2; k < length; ++k) {
-        const unsigned next = byteAt(k);
-        if (next < 0x80 || next > 0xBF) return 0;
-    }
-    return length;
 }
 
 // mkdir -p for the directories above `path`. Mode 0700: alert files are 0600, and the
