@@ -36,6 +36,31 @@ std::string textOf(const Poco::JSON::Object::Ptr& o, const std::string& key) {
 
 }  // namespace
 
+void makeTestCertificate(const std::filesystem::path& dir) {
+    const auto cert = runProcess(kOpenSslBin, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                                               "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                                               (dir / "key.pem").string(), "-out", (dir / "cert.pem").string()});
+    if (cert.exitCode != 0) throw std::runtime_error("openssl could not make a test certificate: " + cert.err);
+}
+
+std::string httpsControl(const std::string& host, unsigned short port, const Poco::Net::Context::Ptr& tls,
+                         const std::string& method, const std::string& path, const std::string& json,
+                         const std::string& what) {
+    Poco::Net::HTTPSClientSession session(host, port, tls);
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setContentType("application/json");
+    request.setContentLength(static_cast<std::streamsize>(json.size()));
+    session.sendRequest(request) << json;
+    Poco::Net::HTTPResponse response;
+    std::string body;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+    if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
+        throw std::runtime_error(what + " " + method + " " + path + " " + json + ": HTTP " +
+                                 std::to_string(static_cast<int>(response.getStatus())) + " " + body);
+    return body;
+}
+
 std::string randomHex(std::size_t bytes) {
     static const char* kHex = "0123456789abcdef";
     std::random_device device;
@@ -51,10 +76,7 @@ std::string randomHex(std::size_t bytes) {
 EmulatorProcess::EmulatorProcess(const std::filesystem::path& dir, EmulatorOptions options)
     : dir_(dir), apiKey_("crash-key-" + randomHex(8)), apiSecret_("crash-secret-" + randomHex(16)) {
     std::filesystem::create_directories(dir_);
-    const auto cert = runProcess(kOpenSslBin, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                                               "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
-                                               (dir_ / "key.pem").string(), "-out", caFile()});
-    if (cert.exitCode != 0) throw std::runtime_error("openssl could not make a test certificate: " + cert.err);
+    makeTestCertificate(dir_);
 
     // Limits far above any test's load: rate limiting has its own tests; here it would only
     // shape timings (a test about limits sets them through /control/limits). The secret travels
@@ -92,19 +114,7 @@ EmulatorProcess::~EmulatorProcess() {
 }
 
 std::string EmulatorProcess::control(const std::string& method, const std::string& path, const std::string& json) {
-    Poco::Net::HTTPSClientSession session(host_, port_, tls_);
-    session.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    request.setContentType("application/json");
-    request.setContentLength(static_cast<std::streamsize>(json.size()));
-    session.sendRequest(request) << json;
-    Poco::Net::HTTPResponse response;
-    std::string body;
-    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
-    if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
-        throw std::runtime_error("emulator " + method + " " + path + " " + json + ": HTTP " +
-                                 std::to_string(static_cast<int>(response.getStatus())) + " " + body);
-    return body;
+    return httpsControl(host_, port_, tls_, method, path, json, "emulator");
 }
 
 void EmulatorProcess::setUniqueness(const std::string& mode) {

@@ -80,4 +80,13 @@ private:
 // A random hex string, for canary credentials and secrets that must be grep-able in outputs.
 std::string randomHex(std::size_t bytes);
 
+// A self-signed certificate for 127.0.0.1: <dir>/cert.pem and <dir>/key.pem (the emulators').
+void makeTestCertificate(const std::filesystem::path& dir);
+
+// One request to an emulator's control API over HTTPS; the body, or std::runtime_error naming
+// `what` unless the status is 200.
+std::string httpsControl(const std::string& host, unsigned short port, const Poco::Net::Context::Ptr& tls,
+                         const std::string& method, const std::string& path, const std::string& json,
+                         const std::string& what);
+
 }  // namespace tradehost::test

@@ -4,11 +4,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/SSLManager.h>
-#include <Poco/StreamCopier.h>
 #include <signal.h>
 
 #include <regex>
@@ -23,10 +19,7 @@ namespace tradehost::test {
 TelegramEmulatorProcess::TelegramEmulatorProcess(const std::filesystem::path& dir)
     : dir_(dir), token_("123456:crash-tg-" + randomHex(8)) {
     std::filesystem::create_directories(dir_);
-    const auto cert = runProcess(kOpenSslBin, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                                               "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
-                                               (dir_ / "key.pem").string(), "-out", caFile()});
-    if (cert.exitCode != 0) throw std::runtime_error("openssl could not make a test certificate: " + cert.err);
+    makeTestCertificate(dir_);
     process_ = std::make_unique<BackgroundProcess>(
         kTelegramEmulatorBin, std::vector<std::string>{"--listen", "127.0.0.1:0", "--cert", caFile(), "--key",
                                                        (dir_ / "key.pem").string(), "--token", token_, "--chat",
@@ -53,19 +46,7 @@ TelegramEmulatorProcess::~TelegramEmulatorProcess() {
 
 std::string TelegramEmulatorProcess::control(const std::string& method, const std::string& path,
                                              const std::string& json) {
-    Poco::Net::HTTPSClientSession session("127.0.0.1", port_, tls_);
-    session.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    request.setContentType("application/json");
-    request.setContentLength(static_cast<std::streamsize>(json.size()));
-    session.sendRequest(request) << json;
-    Poco::Net::HTTPResponse response;
-    std::string body;
-    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
-    if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
-        throw std::runtime_error("telegram emulator " + method + " " + path + ": HTTP " +
-                                 std::to_string(static_cast<int>(response.getStatus())) + " " + body);
-    return body;
+    return httpsControl("127.0.0.1", port_, tls_, method, path, json, "telegram emulator");
 }
 
 std::vector<TelegramMessage> TelegramEmulatorProcess::messages() {
