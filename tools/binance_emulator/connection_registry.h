@@ -5,8 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <map>
 #include <mutex>
-#include <set>
 
 namespace tradehost::binance_emulator {
 
@@ -24,7 +24,7 @@ public:
         const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
         if (own < 0) return -1;
         std::lock_guard<std::mutex> lock(mutex_);
-        fds_.insert(own);
+        fds_.emplace(own, fd);
         if (cutting_) ::shutdown(own, SHUT_RDWR);
         return own;
     }
@@ -34,12 +34,14 @@ public:
         fds_.erase(own);
         ::close(own);
     }
-    // Shuts every connection down (the peer gets a FIN after whatever was already sent) and
-    // keeps cutting newcomers until accept() is called.
-    void cutAll() {
+    // Shuts every connection down (the peer gets a FIN after whatever was already sent) except
+    // the one whose Poco descriptor is `spare` (-1: none), and keeps cutting newcomers until
+    // accept() is called.
+    void cutAll(int spare = -1) {
         std::lock_guard<std::mutex> lock(mutex_);
         cutting_ = true;
-        for (const int fd : fds_) ::shutdown(fd, SHUT_RDWR);
+        for (const auto& [own, original] : fds_)
+            if (original != spare || spare < 0) ::shutdown(own, SHUT_RDWR);
     }
     void accept() {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -48,7 +50,7 @@ public:
 
 private:
     std::mutex mutex_;
-    std::set<int> fds_;
+    std::map<int, int> fds_;  // our duplicate -> Poco's descriptor
     bool cutting_ = false;
 };
 

@@ -5,6 +5,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/URI.h>
 
 #include <chrono>
@@ -481,9 +482,10 @@ void ControlHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     response.setContentType("application/json");
     response.setContentLength(static_cast<std::streamsize>(out.size()));
-    // The listener closes before the answer goes out, so a caller that has its answer can rely
-    // on every connect being refused; the open connections (this one too) are cut only once the
-    // answer is in the kernel's hands, after which it still arrives, followed by the FIN.
+    // The listener closes and every other connection is cut before the answer goes out, so a
+    // caller that has its answer can rely on every connect being refused and every kept-alive
+    // connection gone; this one is cut only once the answer is in the kernel's hands, after which
+    // it still arrives, followed by the FIN.
     struct AnswerSent {
         OutageSwitch* outages;
         ~AnswerSent() {
@@ -491,7 +493,10 @@ void ControlHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
         }
     } answerSent{outageMs ? &state_.outages : nullptr};
     if (outageMs) {
-        state_.outages.requestAndWait(*outageMs, std::chrono::seconds(5));
+        int requesterFd = -1;
+        if (auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request))
+            requesterFd = impl->socket().impl()->sockfd();
+        state_.outages.requestAndWait(*outageMs, requesterFd, std::chrono::seconds(5));
         response.setKeepAlive(false);  // say so, so the client does not reuse it
     }
     std::ostream& stream = response.send();

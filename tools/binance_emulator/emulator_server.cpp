@@ -190,11 +190,14 @@ void EmulatorServer::cutConnections() {
 }
 
 void EmulatorServer::superviseOutages() {
-    while (const auto ms = state_->outages.next()) {
+    while (const auto request = state_->outages.next()) {
         // Counted from the moment the listener closes, which is before the caller has its answer.
-        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(*ms);
+        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(request->ms);
         try {
             closeListener();
+            // Every other connection goes before the answer, so a caller cannot slip one more
+            // request through a connection it kept alive.
+            connections_.cutAll(request->requesterFd);
             state_->outages.listenerClosed();
             // The handler is sending its answer; give it time, but never hang on it.
             state_->outages.awaitAnswer(std::chrono::seconds(5));

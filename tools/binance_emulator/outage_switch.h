@@ -10,11 +10,12 @@
 namespace tradehost::binance_emulator {
 
 // One outage at a time, in two steps so that the caller both gets its answer and can rely on it:
-// the control handler claims the slot and requests the outage; the server's supervisor thread
-// closes the listener and says so; only then does the handler send its answer (on a connection
-// the listener's closing does not touch), so every connect after the answer is refused; once the
-// answer is out the supervisor cuts the open connections, that one included, sits out the rest,
-// and listens again. close() ends every wait, so a stop does not sit out an outage.
+// the control handler claims the slot and requests the outage, naming its own connection; the
+// server's supervisor thread closes the listener, cuts every other open connection and says so;
+// only then does the handler send its answer, so after the answer every connect is refused and
+// every connection the caller kept alive is gone; once the answer is out the supervisor cuts the
+// requester's connection too, sits out the rest, and listens again. close() ends every wait, so a
+// stop does not sit out an outage.
 class OutageSwitch {
 public:
     using Clock = std::chrono::steady_clock;
@@ -30,10 +31,12 @@ public:
         answered_ = false;
         return ++count_;
     }
-    // Requests the claimed outage and waits (at most `limit`) until the listener is closed.
-    void requestAndWait(std::int64_t ms, Clock::duration limit) {
+    // Requests the claimed outage and waits (at most `limit`) until the listener is closed and
+    // every connection but the requester's (its descriptor, or -1) is cut.
+    void requestAndWait(std::int64_t ms, int requesterFd, Clock::duration limit) {
         std::unique_lock<std::mutex> lock(mutex_);
         requestedMs_ = ms;
+        requesterFd_ = requesterFd;
         wake_.notify_all();
         wake_.wait_for(lock, limit, [&] { return listenerClosed_ || closed_; });
     }
@@ -52,14 +55,18 @@ public:
     }
 
     // ---- the server's side -------------------------------------------------------------------
-    // Blocks until an outage is requested (its length in ms) or close() is called (nullopt).
-    std::optional<std::int64_t> next() {
+    struct Request {
+        std::int64_t ms;
+        int requesterFd;  // spared until the answer is out; -1 if unknown
+    };
+    // Blocks until an outage is requested or close() is called (nullopt).
+    std::optional<Request> next() {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return closed_ || requestedMs_.has_value(); });
         if (closed_) return std::nullopt;
-        const std::int64_t ms = *requestedMs_;
+        const Request request{*requestedMs_, requesterFd_};
         requestedMs_.reset();
-        return ms;
+        return request;
     }
     void listenerClosed() {
         {
@@ -98,6 +105,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::optional<std::int64_t> requestedMs_;
+    int requesterFd_ = -1;
     std::int64_t count_ = 0;
     bool claimed_ = false;
     bool listenerClosed_ = false;

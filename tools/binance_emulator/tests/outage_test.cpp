@@ -240,18 +240,20 @@ TEST_CASE("outage switch: one outage at a time, and a stop ends every wait", "[o
     // HTTP reliably; the slot they compete for can be checked directly.
     OutageSwitch outages;
     CHECK(outages.claim() == std::optional<std::int64_t>(1));
-    CHECK_FALSE(outages.claim().has_value());  // the second caller gets a 409
-    std::optional<std::int64_t> requested;     // Catch2 assertions stay on the test's thread
+    CHECK_FALSE(outages.claim().has_value());        // the second caller gets a 409
+    std::optional<OutageSwitch::Request> requested;  // Catch2 assertions stay on the test's thread
     std::thread supervisor([&] {
         requested = outages.next();
         outages.listenerClosed();
         outages.awaitAnswer(std::chrono::seconds(5));
         outages.finished();
     });
-    outages.requestAndWait(250, std::chrono::seconds(5));
+    outages.requestAndWait(250, 7, std::chrono::seconds(5));
     outages.answered();
     supervisor.join();
-    CHECK(requested == std::optional<std::int64_t>(250));
+    REQUIRE(requested.has_value());
+    CHECK(requested->ms == 250);
+    CHECK(requested->requesterFd == 7);
     CHECK(outages.claim() == std::optional<std::int64_t>(2));
     CHECK(outages.count() == 2);
     outages.close();
