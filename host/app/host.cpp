@@ -133,6 +133,10 @@ void Host::build() {
     } catch (const std::exception& e) {
         throw HostError(App::EXIT_CANTCREAT, e.what());
     }
+    // Commands from chat sinks: recorded from now on, acted on once start() is done.
+    operatorCommands_ = std::make_unique<OperatorCommandHandler>(*gate_, *gate_, *gate_, *gate_, clock_,
+                                                                 OperatorCommandOptions{o.owner});
+    instances_.commandRelay->attach(*operatorCommands_);
     for (const auto& a : instances_.alerts) {
         AlertSinkInstance* sink = a.get();
         alertDeliveries_.push_back(std::make_unique<AlertDelivery>(
@@ -227,6 +231,7 @@ void Host::start() {
     for (auto& w : venues_) w->reconciler->start();
     started_ = true;
     webhook_->setReady(true);
+    operatorCommands_->setReady(true);
     // A start is worth telling (a supervisor's restart after a fail-stop shows up this way too).
     gate_->append({{"host_started", "", "", "",
                     jsonObject({{"replayed", std::to_string(replayed)},
@@ -239,6 +244,8 @@ void Host::start() {
 void Host::stop() noexcept {
     if (stopped_) return;
     stopped_ = true;
+    // No operator command acts (or is recorded) from here on: the last ones reach the log below.
+    if (instances_.commandRelay) instances_.commandRelay->detach();
     if (webhook_) {
         webhook_->setReady(false);
         webhook_->stop();  // every handler has answered

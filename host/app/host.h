@@ -18,6 +18,7 @@
 #include "ids/client_order_id.h"
 #include "intake/webhook_server.h"
 #include "journal/journal.h"
+#include "operator/operator_command_handler.h"
 #include "pipeline/admitter.h"
 #include "pipeline/console_reporter.h"
 #include "pipeline/event_log_writer.h"
@@ -124,6 +125,8 @@ private:
     std::vector<std::unique_ptr<VenueWorkers>> venues_;
     std::unique_ptr<Admitter> admitter_;
     std::unique_ptr<Janitor> janitor_;
+    // Operator commands from chat sinks (PluginContext::operatorCommands()), through the instances' relay.
+    std::unique_ptr<OperatorCommandHandler> operatorCommands_;
 
     bool started_ = false;
     bool stopped_ = false;

@@ -5,9 +5,11 @@
 #include <tradehost/context.h>
 
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "log/metrics_registry.h"
+#include "operator/command_relay.h"
 
 namespace tradehost::host {
 
@@ -52,6 +54,11 @@ public:
     const Clock& clock() const override { return clock_; }
     Metrics& metrics() override { return metrics_; }
     const std::string& dataDir() const override { return dataDir_; }
+    OperatorCommands* operatorCommands() override { return commands_.get(); }
+
+    // Lends the plugin the host's operator commands through `relay` (alert instances only), naming
+    // this instance as the way they came. Before the plugin is constructed.
+    void lendCommands(CommandRelay& relay) { commands_ = std::make_unique<RelayedCommands>(relay, name_); }
 
 private:
     class ScopedMetrics final : public Metrics {
@@ -71,6 +78,7 @@ private:
     PocoLoggerAdapter logger_;
     const Clock& clock_;
     ScopedMetrics metrics_;
+    std::unique_ptr<RelayedCommands> commands_;
 };
 
 }  // namespace tradehost::host

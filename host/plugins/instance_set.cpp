@@ -126,6 +126,7 @@ InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registr
             const bool isVenue = spec.kind == PluginKind::Venue;
             auto context = std::make_unique<InstanceContext>(spec.name, (isVenue ? "venue." : "alert.") + spec.name,
                                                              SystemClock::instance(), metrics, dataDir.string());
+            if (!isVenue) context->lendCommands(*set.commandRelay);
             if (isVenue) {
                 auto venue = construct<Venue>(spec, *plugin, file, errors,
                                               [&] { return plugin->factory->createVenue(settings, *context); });

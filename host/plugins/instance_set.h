@@ -9,6 +9,7 @@
 #include "config/deployment.h"
 #include "config/environment.h"
 #include "log/metrics_registry.h"
+#include "operator/command_relay.h"
 #include "plugins/alert_sink_instance.h"
 #include "plugins/plugin_loader.h"
 #include "plugins/venue_instance.h"
@@ -22,6 +23,10 @@ public:
     InstanceSet& operator=(InstanceSet&&) = default;
     ~InstanceSet() { stopAll(); }
 
+    // Lent to every alert instance's context (PluginContext::operatorCommands()); the host attaches
+    // its command handler once it can act on commands. Heap-held: contexts keep its address;
+    // declared first, so it outlives the instances.
+    std::unique_ptr<CommandRelay> commandRelay = std::make_unique<CommandRelay>();
     std::vector<std::unique_ptr<VenueInstance>> venues;
     std::vector<std::unique_ptr<AlertSinkInstance>> alerts;
 

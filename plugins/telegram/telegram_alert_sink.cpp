@@ -2,6 +2,7 @@
 #include "telegram_alert_sink.h"
 
 #include <chrono>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -16,6 +17,29 @@ std::int64_t positive(const Settings& settings, const std::string& name, std::in
     if (value < min)
         throw std::invalid_argument("telegram: setting '" + name + "' must be at least " + std::to_string(min));
     return value;
+}
+
+// A list setting of 64-bit integers (chat or user ids), at least one when `required`.
+std::set<std::int64_t> idList(const Settings& settings, const std::string& name, bool required, bool positiveOnly) {
+    std::set<std::int64_t> out;
+    for (const auto& text : settings.list(name)) {
+        std::size_t used = 0;
+        std::int64_t id = 0;
+        try {
+            id = std::stoll(text, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used == 0 || used != text.size() || (positiveOnly && id <= 0))
+            throw std::invalid_argument("telegram: setting '" + name + "': '" + text + "' is not a " +
+                                        (positiveOnly ? "positive " : "") + "64-bit integer id");
+        out.insert(id);
+    }
+    if (required && out.empty())
+        throw std::invalid_argument("telegram: setting '" + name +
+                                    "' must name at least one id when 'commands' is true (a command is taken only "
+                                    "from a listed chat and a listed user)");
+    return out;
 }
 
 }  // namespace
@@ -52,6 +76,21 @@ SettingsSchema TelegramAlertSink::settingsSchema() {
         SettingSpec("error_retry_ms", SettingType::Integer)
             .byDefault(std::int64_t{5000})
             .describe("how long the host waits before retrying after a network error, timeout or 5xx"),
+        SettingSpec("commands", SettingType::Boolean)
+            .byDefault(false)
+            .describe("read /status, /positions, /pause, /resume by long polling getUpdates (one instance per bot)"),
+        SettingSpec("command_chat_ids", SettingType::StringList)
+            .byDefault(std::vector<std::string>{})
+            .describe("chats commands are taken from (integer ids); required with commands"),
+        SettingSpec("command_user_ids", SettingType::StringList)
+            .byDefault(std::vector<std::string>{})
+            .describe("users commands are taken from (integer ids), in one of those chats; required with commands"),
+        SettingSpec("command_poll_timeout_s", SettingType::Integer)
+            .byDefault(std::int64_t{30})
+            .describe("getUpdates long-poll timeout, 1-50 s"),
+        SettingSpec("command_max_age_s", SettingType::Integer)
+            .byDefault(std::int64_t{120})
+            .describe("a command older than this when read (sent while the host was down) is not run"),
     };
 }
 
@@ -86,6 +125,19 @@ TelegramAlertSink::TelegramAlertSink(const Settings& settings, PluginContext& co
     config.groupPerMinute = positive(settings, "group_per_minute", 0);
     config.maxPacingWaitMs = positive(settings, "max_pacing_wait_ms", 0);
     config.errorRetryMs = positive(settings, "error_retry_ms", 1);
+    if (settings.has("commands") && settings.boolean("commands")) {
+        CommandConfig commands;
+        commands.chatIds = idList(settings, "command_chat_ids", true, false);
+        commands.userIds = idList(settings, "command_user_ids", true, true);
+        commands.pollTimeoutS = positive(settings, "command_poll_timeout_s", 1);
+        if (commands.pollTimeoutS > 50)
+            throw std::invalid_argument("telegram: setting 'command_poll_timeout_s' must be at most 50");
+        commands.maxAgeS = positive(settings, "command_max_age_s", 1);
+        commands.offsetFile = context_.dataDir() + "/updates_offset";
+        commands_ = std::move(commands);
+    }
+    https_ = https;
+    senderConfig_ = config;
     progress_ = std::make_unique<ProgressFile>(context_.dataDir() + "/split_progress");
     sender_ = std::make_unique<TelegramSender>(
         config, *transport_, context_.metrics(),
@@ -103,11 +155,23 @@ void TelegramAlertSink::start() {
     stopped_ = false;
     sender_->loadProgress();
     context_.logger().info("sending alerts to Telegram chat " + chatId_);
+    if (commands_) {
+        // The poller's own connection: a long poll must not hold up an alert.
+        HttpsConfig https = https_;
+        https.answerTimeoutMs = https.requestTimeoutMs + commands_->pollTimeoutS * 1000;
+        poller_ = std::make_unique<CommandPoller>(*commands_, std::make_unique<HttpsBotTransport>(https), senderConfig_,
+                                                  context_);
+        poller_->start();
+        context_.logger().info("taking commands from " + std::to_string(commands_->chatIds.size()) + " chat(s) and " +
+                               std::to_string(commands_->userIds.size()) + " user(s)");
+    }
 }
 
 void TelegramAlertSink::stop() noexcept {
     if (stopped_) return;
     stopped_ = true;
+    if (poller_) poller_->stop();
+    poller_.reset();
     if (transport_) transport_->close();
 }
 

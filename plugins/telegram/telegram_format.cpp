@@ -267,4 +267,10 @@ std::vector<std::string> splitMessage(const std::vector<Line>& lines, std::size_
 
 std::vector<std::string> renderAlert(const Alert& alert) { return splitMessage(renderLines(alert)); }
 
+std::vector<std::string> renderText(std::string_view text) {
+    std::vector<Line> lines;
+    for (auto& line : splitLines(sanitizeUtf8(text))) lines.push_back({{std::move(line), false}});
+    return splitMessage(lines);
+}
+
 }  // namespace tradehost::telegram

@@ -49,4 +49,7 @@ std::vector<std::string> splitMessage(const std::vector<Line>& lines, std::size_
 // renderLines + splitMessage.
 std::vector<std::string> renderAlert(const Alert& alert);
 
+// Plain text (a command's reply: no bold, no header) as escaped parts, split like an alert.
+std::vector<std::string> renderText(std::string_view text);
+
 }  // namespace tradehost::telegram

@@ -215,58 +215,71 @@ bool TelegramSender::forget(const std::string& id) {
 
 SendResult TelegramSender::send(const Alert& alert) {
     try {
-        const std::vector<std::string> parts = renderAlert(alert);
-        std::size_t delivered = 0;
-        if (const auto it = progress_.find(alert.id); it != progress_.end() && it->second.parts == parts.size())
-            delivered = it->second.delivered;
-        const bool silent = config_.silentInfo && alert.severity == Severity::Info;
-        while (delivered < parts.size()) {
-            if (auto wait = pace()) {
-                if (delivered > 0) {
-                    remember(alert.id, parts.size(), delivered);
-                    wait->reason = partsDone(delivered, parts.size()) + "; " + wait->reason;
-                }
-                return *wait;
-            }
-            const HttpReply reply =
-                transport_.post("sendMessage", sendMessageJson(config_.chatId, parts[delivered], silent));
-            if (reply.transport != HttpReply::Transport::NotSent) sentOne(now_());
-            SendResult result = classifyReply(reply, config_.token, config_.errorRetryMs);
-            if (std::holds_alternative<Ok>(result)) {
-                ++delivered;
-                metrics_.add("messages_sent", 1);
-                if (delivered < parts.size()) {
-                    remember(alert.id, parts.size(), delivered);
-                    persist();
-                }
-                continue;
-            }
-            if (auto* retry = std::get_if<Retry>(&result)) {
-                if (reply.transport == HttpReply::Transport::Answered && reply.status == 429) {
-                    holdUntilMs_ = std::max(holdUntilMs_, now_() + retry->after.count());
-                    metrics_.add("rate_limited", 1);
-                } else {
-                    metrics_.add("send_errors", 1);
-                }
-                if (parts.size() > 1) {
-                    remember(alert.id, parts.size(), delivered);
-                    retry->reason = partsDone(delivered, parts.size()) + "; " + retry->reason;
-                }
-                return result;
-            }
-            auto& fail = std::get<Fail>(result);
-            metrics_.add("send_failures", 1);
-            if (forget(alert.id)) persist();
-            if (parts.size() > 1) fail.reason = partsDone(delivered, parts.size()) + "; " + fail.reason;
-            return result;
-        }
-        if (forget(alert.id)) persist();
-        metrics_.add("alerts_sent", 1);
-        return Ok{};
+        SendResult result =
+            sendParts(alert.id, renderAlert(alert), config_.silentInfo && alert.severity == Severity::Info);
+        if (std::holds_alternative<Ok>(result)) metrics_.add("alerts_sent", 1);
+        return result;
     } catch (const std::exception& e) {
         return Retry{std::chrono::milliseconds(config_.errorRetryMs),
                      redact(std::string("telegram: ") + e.what(), config_.token)};
     }
+}
+
+SendResult TelegramSender::sendText(const std::string& id, const std::string& text, bool silent) {
+    try {
+        return sendParts(id, renderText(text), silent);
+    } catch (const std::exception& e) {
+        return Retry{std::chrono::milliseconds(config_.errorRetryMs),
+                     redact(std::string("telegram: ") + e.what(), config_.token)};
+    }
+}
+
+SendResult TelegramSender::sendParts(const std::string& id, const std::vector<std::string>& parts, bool silent) {
+    std::size_t delivered = 0;
+    if (const auto it = progress_.find(id); it != progress_.end() && it->second.parts == parts.size())
+        delivered = it->second.delivered;
+    while (delivered < parts.size()) {
+        if (auto wait = pace()) {
+            if (delivered > 0) {
+                remember(id, parts.size(), delivered);
+                wait->reason = partsDone(delivered, parts.size()) + "; " + wait->reason;
+            }
+            return *wait;
+        }
+        const HttpReply reply =
+            transport_.post("sendMessage", sendMessageJson(config_.chatId, parts[delivered], silent));
+        if (reply.transport != HttpReply::Transport::NotSent) sentOne(now_());
+        SendResult result = classifyReply(reply, config_.token, config_.errorRetryMs);
+        if (std::holds_alternative<Ok>(result)) {
+            ++delivered;
+            metrics_.add("messages_sent", 1);
+            if (delivered < parts.size()) {
+                remember(id, parts.size(), delivered);
+                persist();
+            }
+            continue;
+        }
+        if (auto* retry = std::get_if<Retry>(&result)) {
+            if (reply.transport == HttpReply::Transport::Answered && reply.status == 429) {
+                holdUntilMs_ = std::max(holdUntilMs_, now_() + retry->after.count());
+                metrics_.add("rate_limited", 1);
+            } else {
+                metrics_.add("send_errors", 1);
+            }
+            if (parts.size() > 1) {
+                remember(id, parts.size(), delivered);
+                retry->reason = partsDone(delivered, parts.size()) + "; " + retry->reason;
+            }
+            return result;
+        }
+        auto& fail = std::get<Fail>(result);
+        metrics_.add("send_failures", 1);
+        if (forget(id)) persist();
+        if (parts.size() > 1) fail.reason = partsDone(delivered, parts.size()) + "; " + fail.reason;
+        return result;
+    }
+    if (forget(id)) persist();
+    return Ok{};
 }
 
 }  // namespace tradehost::telegram

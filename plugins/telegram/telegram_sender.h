@@ -59,8 +59,12 @@ public:
     // Reads what the store kept from an earlier run (call before the first send()).
     void loadProgress();
     SendResult send(const Alert& alert);
+    // Plain text (escaped, split like an alert, paced with the alerts), e.g. a command's reply;
+    // `id` names it for the progress of a split message, as an alert's id does.
+    SendResult sendText(const std::string& id, const std::string& text, bool silent);
 
 private:
+    SendResult sendParts(const std::string& id, const std::vector<std::string>& parts, bool silent);
     // Waits (sleeps) for the next slot if it is near; else how long until it, with why.
     std::optional<Retry> pace();
     void sentOne(std::int64_t atMs);

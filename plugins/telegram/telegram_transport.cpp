@@ -9,6 +9,7 @@
 #include <Poco/Net/SSLException.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -80,7 +81,19 @@ HttpsBotTransport::HttpsBotTransport(HttpsConfig config) : config_(std::move(con
 
 HttpsBotTransport::~HttpsBotTransport() { close(); }
 
+void HttpsBotTransport::abort() noexcept {
+    std::lock_guard<std::mutex> lock(abortMutex_);
+    aborted_ = true;
+    // shutdown(2), not close: the descriptor stays ours until post() closes it, and a blocked
+    // poll/recv on it wakes at once.
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+}
+
 void HttpsBotTransport::close() noexcept {
+    {
+        std::lock_guard<std::mutex> lock(abortMutex_);
+        fd_ = -1;
+    }
     if (!session_) return;
     try {
         session_->http().reset();
@@ -91,14 +104,23 @@ void HttpsBotTransport::close() noexcept {
 
 HttpReply HttpsBotTransport::post(const std::string& method, const std::string& jsonBody) {
     HttpReply reply;
+    {
+        std::lock_guard<std::mutex> lock(abortMutex_);
+        fd_ = -1;  // the idle check below may close it; it is set again once connected
+        if (aborted_) {
+            reply.transport = HttpReply::Transport::NotSent;
+            reply.reason = "stopped";
+            return reply;
+        }
+    }
     if (!session_) {
         if (tls_)
             session_ = std::make_unique<BotSessionOf<Poco::Net::HTTPSClientSession>>(host_, port_, tls_);
         else
             session_ = std::make_unique<BotSessionOf<Poco::Net::HTTPClientSession>>(host_, port_);
         // Over TLS, Poco 1.11 waits the receive timeout twice (see the Binance rest client).
-        const std::int64_t receiveMs =
-            tls_ ? std::max<std::int64_t>(1, config_.requestTimeoutMs / 2) : config_.requestTimeoutMs;
+        const std::int64_t answerMs = config_.answerTimeoutMs > 0 ? config_.answerTimeoutMs : config_.requestTimeoutMs;
+        const std::int64_t receiveMs = tls_ ? std::max<std::int64_t>(1, answerMs / 2) : answerMs;
         session_->http().setTimeout(Poco::Timespan(config_.requestTimeoutMs * 1000),
                                     Poco::Timespan(config_.requestTimeoutMs * 1000), Poco::Timespan(receiveMs * 1000));
         session_->http().setKeepAlive(true);
@@ -132,6 +154,18 @@ HttpReply HttpsBotTransport::post(const std::string& method, const std::string& 
     if (!connected) {
         reply.transport = HttpReply::Transport::NotSent;
         reply.reason = redact(reply.reason, config_.token);
+        close();
+        return reply;
+    }
+    bool stopped = false;
+    {
+        std::lock_guard<std::mutex> lock(abortMutex_);
+        stopped = aborted_;
+        if (!stopped) fd_ = static_cast<int>(http.socket().impl()->sockfd());
+    }
+    if (stopped) {
+        reply.transport = HttpReply::Transport::NotSent;
+        reply.reason = "stopped";
         close();
         return reply;
     }

@@ -3,8 +3,10 @@
 
 #include <Poco/Net/Context.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace tradehost::telegram {
@@ -40,16 +42,23 @@ struct HttpsConfig {
     std::string token;
     std::string caFile;  // extra CA to trust (a test emulator's certificate); empty: system CAs only
     std::int64_t requestTimeoutMs = 10000;
+    // How long an answer may take once the request is written; 0: requestTimeoutMs. A getUpdates
+    // long poll needs its timeout on top.
+    std::int64_t answerTimeoutMs = 0;
 };
 
-// A kept-alive connection to the Bot API, reopened after any failure. Not thread-safe: the host
-// calls send() from one thread at a time per instance.
+// A kept-alive connection to the Bot API, reopened after any failure. Not thread-safe (the host
+// calls send() from one thread at a time per instance), except abort().
 class HttpsBotTransport final : public BotTransport {
 public:
     explicit HttpsBotTransport(HttpsConfig config);  // throws std::invalid_argument for a bad base_url
     ~HttpsBotTransport() override;
     HttpReply post(const std::string& method, const std::string& jsonBody) override;
     void close() noexcept;
+    // From any thread: the request in progress (a long poll) ends at once as NoAnswer, and every
+    // later post() is NotSent. Shuts the socket down without touching its TLS state, which belongs
+    // to the thread in post().
+    void abort() noexcept;
 
 private:
     HttpsConfig config_;
@@ -57,6 +66,9 @@ private:
     unsigned short port_ = 0;
     Poco::Net::Context::Ptr tls_;
     std::unique_ptr<BotSession> session_;
+    std::mutex abortMutex_;  // guards fd_ and aborted_ against abort()
+    int fd_ = -1;            // the connected socket, while post() may block on it
+    bool aborted_ = false;
 };
 
 }  // namespace tradehost::telegram

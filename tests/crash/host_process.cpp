@@ -93,6 +93,7 @@ void HostProcess::writeDeployment() {
         y << "alerts:\n  - name: tg\n    type: telegram\n    settings:\n";
         y << "      token: \"${TH_CRASH_TG_TOKEN}\"\n      chat_id: \"" << c.telegram.chatId << "\"\n";
         y << "      base_url: \"" << c.telegram.url << "\"\n      ca_file: \"" << c.telegram.caFile << "\"\n";
+        for (const auto& line : c.telegram.extraSettings) y << "      " << line << "\n";
     }
     if (!y) throw std::runtime_error("cannot write " + deploymentFile());
 }

@@ -49,6 +49,7 @@ struct HostConfig {
     // A Telegram alert sink (token as ${TH_CRASH_TG_TOKEN}); empty url: none.
     struct Telegram {
         std::string url, caFile, token, chatId;
+        std::vector<std::string> extraSettings = {};  // more "key: value" lines (flow style) for its settings
     } telegram;
 };
 

@@ -117,7 +117,11 @@ public:
     const Clock& clock() const override { return clock_; }
     Metrics& metrics() override { return metrics_; }
     const std::string& dataDir() const override { return dataDir_; }
+    OperatorCommands* operatorCommands() override { return commands_; }
 
+    // What operatorCommands() lends the plugin (a test's recorder); null by default, as a host
+    // that takes no commands.
+    void setOperatorCommands(OperatorCommands* commands) { commands_ = commands; }
     FakeLogger& fakeLogger() { return logger_; }
     FakeClock& fakeClock() { return clock_; }
     FakeMetrics& fakeMetrics() { return metrics_; }
@@ -129,6 +133,7 @@ private:
     FakeLogger logger_;
     FakeClock clock_;
     FakeMetrics metrics_;
+    OperatorCommands* commands_ = nullptr;
 };
 
 // The Settings the host would hand a plugin: the schema's defaults overridden by `values`.

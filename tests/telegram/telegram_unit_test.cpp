@@ -1,9 +1,11 @@
-// Unit tests of the Telegram sink: escaping, splitting, classification, pacing, parts, redaction.
+// Unit tests of the Telegram sink: escaping, splitting, classification, pacing, parts, redaction, commands.
 #include <catch2/catch.hpp>
 #include <deque>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "command_poller.h"
 #include "fake_context.h"
 #include "progress_file.h"
 #include "telegram_alert_sink.h"
@@ -509,4 +511,63 @@ TEST_CASE("split progress survives a restart: the retry after it sends only the 
         CHECK(h.transport.bodies[1].find("(3/3)") != std::string::npos);
         CHECK(ProgressFile(path).load().empty());  // done: forgotten on disk too
     }
+}
+
+TEST_CASE("command text: name, args, and another bot's commands", "[telegram][commands]") {
+    auto c = parseCommandText("/pause maintenance  window ", "MyBot");
+    REQUIRE(c);
+    CHECK(c->name == "pause");
+    CHECK(c->args == "maintenance  window");
+    c = parseCommandText("/Status@mybot", "MyBot");  // usernames compare without case
+    REQUIRE(c);
+    CHECK(c->name == "status");
+    CHECK(c->args.empty());
+    c = parseCommandText("/resume\nnext line", "MyBot");
+    REQUIRE(c);
+    CHECK(c->name == "resume");
+    CHECK(c->args == "next line");
+    CHECK_FALSE(parseCommandText("/status@OtherBot", "MyBot"));
+    CHECK_FALSE(parseCommandText("status", "MyBot"));
+    CHECK_FALSE(parseCommandText("/", "MyBot"));
+    CHECK_FALSE(parseCommandText("/@MyBot", "MyBot"));
+    CHECK_FALSE(parseCommandText("", "MyBot"));
+}
+
+TEST_CASE("getUpdates answers: messages read, other updates kept for their offset, errors thrown",
+          "[telegram][commands]") {
+    const auto updates = parseUpdates(
+        R"({"ok":true,"result":[{"update_id":5,"message":{"message_id":1,"date":1700000000,)"
+        R"("chat":{"id":-1001234567890,"type":"supergroup"},"from":{"id":77,"is_bot":false},"text":"/status"}},)"
+        R"({"update_id":6,"edited_message":{"message_id":1}},)"
+        R"({"update_id":7,"message":{"message_id":2,"date":1700000001,"chat":{"id":-100,"type":"channel"}}}]})");
+    REQUIRE(updates.size() == 3);
+    CHECK(updates[0].updateId == 5);
+    CHECK(updates[0].hasMessage);
+    CHECK(updates[0].chatId == -1001234567890);
+    CHECK(updates[0].userId == 77);
+    CHECK(updates[0].dateS == 1700000000);
+    CHECK(updates[0].text == "/status");
+    CHECK_FALSE(updates[1].hasMessage);
+    CHECK(updates[2].hasMessage);
+    CHECK(updates[2].userId == 0);  // no sender: never authorized
+    CHECK(updates[2].text.empty());
+    CHECK_THROWS(parseUpdates(R"({"ok":false,"error_code":409,"description":"Conflict"})"));
+    CHECK_THROWS(parseUpdates("<html>bad gateway</html>"));
+    CHECK_THROWS(parseUpdates(R"({"ok":true,"result":[{"message":{}}]})"));
+}
+
+TEST_CASE("the update offset file: missing, written, replaced, damaged", "[telegram][commands]") {
+    test::TempDir dir;
+    const std::string path = dir.file("updates_offset");
+    CHECK_FALSE(loadOffset(path));
+    REQUIRE(saveOffset(path, 42));
+    CHECK(loadOffset(path) == std::optional<std::int64_t>(42));
+    REQUIRE(saveOffset(path, 43));
+    CHECK(loadOffset(path) == std::optional<std::int64_t>(43));
+    {
+        std::ofstream out(path, std::ios::trunc);
+        out << "4x\n";
+    }
+    CHECK_FALSE(loadOffset(path));  // read as none: the backlog is skipped, never replayed
+    CHECK_FALSE(saveOffset(dir.file("missing/updates_offset"), 1));
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "tradehost/operator_commands.h"
 #include "tradehost/visibility.h"
 
 namespace tradehost {
@@ -62,6 +63,11 @@ public:
     // restarts, for whatever the plugin must remember from one run to the next. Nothing else
     // writes in it. Read it from construction on; do the I/O in start() and later.
     virtual const std::string& dataDir() const = 0;
+    // Optional. Where an alert sink that reads commands from humans (a chat bot) hands them to
+    // the host; nullptr for a venue, and from a host (or test context) that takes no commands.
+    // Valid from start() until stop() returns; it may answer "tradehost is starting" until the
+    // host has finished starting. See tradehost/operator_commands.h.
+    virtual OperatorCommands* operatorCommands() { return nullptr; }
 };
 
 }  // namespace tradehost

@@ -8,6 +8,7 @@
 
 #include "tradehost/alert_sink.h"
 #include "tradehost/context.h"
+#include "tradehost/operator_commands.h"
 #include "tradehost/order_fit.h"
 #include "tradehost/settings.h"
 #include "tradehost/venue.h"
@@ -20,7 +21,8 @@ namespace tradehost {
 // 2: PlaceResult gained Deferred; Venue gained watchOrders() (a vtable change).
 // 3: PluginContext gained dataDir() (a vtable change); SymbolRules gained minPrice, maxPrice and
 //    marketQuantity (a layout change).
-constexpr std::uint32_t kAbiVersion = 3;
+// 4: PluginContext gained operatorCommands() (a vtable change).
+constexpr std::uint32_t kAbiVersion = 4;
 
 #define TRADEHOST_STR2(x) #x
 #define TRADEHOST_STR(x) TRADEHOST_STR2(x)
