@@ -104,9 +104,12 @@ void Host::build() {
                                        Executor::Hooks{[&vw](const LegRecord& leg) { vw.resolver->add(leg); },
                                                        [&vw](const LegRecord& leg) { vw.tracker->add(leg); }, recorded},
                                        onFatal);
-        vw.reconciler =
-            std::make_unique<Reconciler>(v->name(), *v, *vw.ids, *gate_, *gate_, *gate_,
-                                         ReconcilerOptions{settings_.reconcileIntervalMs, o.owner}, clock_, onFatal);
+        const auto onDrift = settings_.onDrift.find(v->name());
+        vw.reconciler = std::make_unique<Reconciler>(
+            v->name(), *v, *vw.ids, *gate_, *gate_, *gate_, *gate_,
+            ReconcilerOptions{settings_.reconcileIntervalMs, o.owner,
+                              onDrift == settings_.onDrift.end() ? OnDrift::Alert : onDrift->second},
+            clock_, onFatal);
         routes[v->name()] = {vw.lane.get(), vw.ids.get(), [&vw] { vw.executor->wake(); }};
         venues_.push_back(std::move(w));
     }

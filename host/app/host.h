@@ -5,6 +5,7 @@
 #include <tradehost/context.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -42,6 +43,7 @@ struct HostSettings {
     AlertRouterOptions alerting;                // fallbackFile empty: <storage>/alerts-fallback.jsonl
     std::vector<AlertRoute> alertRoutes;        // which sink gets which severities
     std::int64_t reconcileIntervalMs = 15'000;  // reconciler.interval_s
+    std::map<std::string, OnDrift> onDrift;     // per venue instance; Alert where absent
 };
 
 // Why the host cannot run, with the exit code the command line reports.

@@ -504,8 +504,12 @@ int TradehostApp::runDeployment(const std::string& configPath) {
         return EXIT_CONFIG;
     }
 
+    std::map<std::string, OnDrift> onDrift;
+    for (const auto& v : d.venues)
+        onDrift[v.name] =
+            onDriftFrom(v.onDrift.empty() ? d.reconciler.string("on_drift") : v.onDrift).value_or(OnDrift::Alert);
     Host host({d.file, d.storage.string("dir"), intakeOptions(d, generatedSecret), pipelineOptions(d),
-               alertingOptions(d), alertRoutes(d), d.reconciler.integer("interval_s") * 1000},
+               alertingOptions(d), alertRoutes(d), d.reconciler.integer("interval_s") * 1000, std::move(onDrift)},
               std::move(instances), SystemClock::instance());
     try {
         host.open();   // storage (the journal's lock: one tradehost per directory), webhook, instances

@@ -55,11 +55,11 @@ void parseInstances(const YAML::Node& list, const std::string& section, PluginKi
         const bool isVenue = kind == PluginKind::Venue;
         for (const auto& kv : entry) {
             const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
-            if (key != "name" && key != "type" && key != "settings" && !(isVenue && key == "risk") &&
-                !(!isVenue && key == "severities"))
+            if (key != "name" && key != "type" && key != "settings" &&
+                !(isVenue && (key == "risk" || key == "on_drift")) && !(!isVenue && key == "severities"))
                 errors.add({file, lineOf(kv.first), where, key,
                             std::string("unknown key (valid keys: name, type, settings, ") +
-                                (isVenue ? "risk)" : "severities)")});
+                                (isVenue ? "risk, on_drift)" : "severities)")});
         }
         if (const auto it = keys.find("severities"); !isVenue && it != keys.end()) {
             const YAML::Node& severities = it->second;
@@ -90,6 +90,12 @@ void parseInstances(const YAML::Node& list, const std::string& section, PluginKi
             errors.add({file, lineOf(keys.at("type")), where, "type", "must be a plugin type name, e.g. paper"});
         if (const auto it = keys.find("settings"); it != keys.end()) spec.settings = it->second;
         if (const auto it = keys.find("risk"); it != keys.end()) spec.risk = it->second;
+        if (const auto it = keys.find("on_drift"); isVenue && it != keys.end()) {
+            spec.onDrift = it->second.IsScalar() ? it->second.Scalar() : "";
+            if (spec.onDrift != "alert" && spec.onDrift != "pause_symbol")
+                errors.add({file, lineOf(it->second), where, "on_drift",
+                            "'" + spec.onDrift.substr(0, 30) + "' is not a drift policy (alert, pause_symbol)"});
+        }
         out.push_back(std::move(spec));
     }
 }
@@ -215,9 +221,11 @@ const std::vector<HostSection>& hostSectionSchemas() {
               .describe("how often an open (working) order is asked about until it is filled, cancelled or expired")},
          &Deployment::resolver},
         {"reconciler",
-         {SettingSpec("interval_s", T::Integer)
-              .byDefault(std::int64_t{15})
-              .describe("seconds between position audits")},
+         {SettingSpec("interval_s", T::Integer).byDefault(std::int64_t{15}).describe("seconds between position audits"),
+          SettingSpec("on_drift", T::String)
+              .byDefault(std::string("alert"))
+              .describe("what the host does about drift: alert, or pause_symbol (its signals are blocked until an "
+                        "operator resumes it); a venue instance's own on_drift overrides it")},
          &Deployment::reconciler},
         {"alerting",
          {SettingSpec("dedup_window_s", T::Integer)
@@ -304,6 +312,12 @@ Deployment parseDeployment(const std::string& yamlText, const std::string& file,
     };
     checkWebhook(root["webhook"], d, sectionLine("webhook"), errors);
     d.webhookLine = sectionLine("webhook");
+    if (d.reconciler.has("interval_s") && d.reconciler.integer("interval_s") < 1)
+        errors.add({file, sectionLine("reconciler"), "section 'reconciler'", "interval_s", "must be 1 or more"});
+    if (const std::string v = d.reconciler.has("on_drift") ? d.reconciler.string("on_drift") : "alert";
+        v != "alert" && v != "pause_symbol")
+        errors.add({file, sectionLine("reconciler"), "section 'reconciler'", "on_drift",
+                    "'" + v.substr(0, 30) + "' is not a drift policy (alert, pause_symbol)"});
     if (const std::string v = d.routing.has("default_venue") ? d.routing.string("default_venue") : "";
         !v.empty() &&
         std::none_of(d.venues.begin(), d.venues.end(), [&](const InstanceSpec& s) { return s.name == v; }))

@@ -23,6 +23,8 @@ struct InstanceSpec {
     YAML::Node risk;      // venues only: host-enforced limits, checked against venueRiskSchema()
     // Alerts only: the severities this sink gets ("info", "warning", "critical"); all when unset.
     std::vector<std::string> severities;
+    // Venues only: "alert" or "pause_symbol"; empty: the reconciler section's on_drift.
+    std::string onDrift;
     int line = 0;
 
     std::string where() const { return std::string(kind == PluginKind::Venue ? "venue" : "alert") + " '" + name + "'"; }

@@ -1,4 +1,4 @@
-// What operators set from outside the order flow: the kill switch and cancel requests.
+// What operators set from outside the order flow: the kill switch, paused symbols and cancel requests.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +13,14 @@ namespace tradehost::host {
 struct KillSwitch {
     bool paused = false;
     Actor by;  // who set it last, and why
+    std::int64_t sinceMs = 0;
+};
+
+// One symbol of one venue instance held back: its legs are blocked (never sent) until resumed.
+struct SymbolPause {
+    std::string venue;
+    std::string symbol;
+    Actor by;
     std::int64_t sinceMs = 0;
 };
 
@@ -35,6 +43,13 @@ public:
     virtual KillSwitch killSwitch() = 0;
     // Recorded as `trading_paused` / `trading_resumed` with who and why.
     virtual void setKillSwitch(bool paused, const Actor& by, std::int64_t nowMs) = 0;
+
+    // Symbols held back (by an operator, or by the reconciler under `on_drift: pause_symbol`).
+    virtual std::vector<SymbolPause> pausedSymbols() = 0;
+    // Recorded as `symbol_paused` / `symbol_resumed` with who and why; false (and nothing
+    // recorded) when the symbol already was in that state.
+    virtual bool setSymbolPaused(const std::string& venue, const std::string& symbol, bool paused, const Actor& by,
+                                 std::int64_t nowMs) = 0;
 
     // Asks the host to cancel a leg's working order; recorded as `order_cancel_requested`.
     // nullopt when the gate has no such leg.

@@ -172,6 +172,11 @@ EventRecord killSwitchEvent(bool paused, const Actor& by) {
     return {paused ? "trading_paused" : "trading_resumed", "", "", "", jsonObject({{"by", by.who}, {"why", by.why}})};
 }
 
+EventRecord symbolPauseEvent(const std::string& venue, const std::string& symbol, bool paused, const Actor& by) {
+    return {paused ? "symbol_paused" : "symbol_resumed", "", "", venue,
+            jsonObject({{"symbol", symbol}, {"by", by.who}, {"why", by.why}})};
+}
+
 EventRecord cancelRequestedEvent(const LegRecord& leg, std::uint64_t requestId, const Actor& by) {
     return {"order_cancel_requested", leg.signalId, leg.clientOrderId, leg.intent.venue,
             jsonObject({{"leg", std::to_string(leg.leg)},

@@ -38,6 +38,7 @@ std::optional<std::pair<PositionKey, Decimal>> fillMove(const LegChange& change)
 // ---- positions and control ----
 EventRecord baselineEvent(const PositionKey& key, const Decimal& before, const Decimal& after, const Actor& by);
 EventRecord killSwitchEvent(bool paused, const Actor& by);
+EventRecord symbolPauseEvent(const std::string& venue, const std::string& symbol, bool paused, const Actor& by);
 EventRecord cancelRequestedEvent(const LegRecord& leg, std::uint64_t requestId, const Actor& by);
 // The request's answer, with the leg's current id (empty when the leg is gone).
 EventRecord cancelClosedEvent(const CancelRequest& request, const std::string& clientOrderId,

@@ -50,6 +50,9 @@ public:
     // When the legs of `venue` last sent since `sinceMs` were sent (for a per-minute order cap that
     // holds across restarts).
     virtual std::vector<std::int64_t> sentTimes(const std::string& venue, std::int64_t sinceMs) = 0;
+    // The leg whose fill the host booked last for `symbol` on `venue`, looking at the most recently
+    // sent legs only (a drift alert's context, not an audit): nullopt when none of them filled.
+    virtual std::optional<LegRecord> lastFilled(const std::string& venue, const std::string& symbol) = 0;
 };
 
 }  // namespace tradehost::host

@@ -4,6 +4,7 @@
 #include <tradehost/decimal.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,14 @@ struct ExpectedPosition {
     std::int64_t baselineMs = 0;
 };
 
+// What the venue itself held at the reconciler's last successful check.
+struct VenuePosition {
+    PositionKey key;
+    Decimal quantity;
+    std::optional<Decimal> markPrice;
+    std::int64_t checkedMs = 0;
+};
+
 // Thread-safe; storage failures throw GateError.
 class PositionBook {
 public:
@@ -32,6 +41,15 @@ public:
     // venue holds): fills keep counting on top. Recorded as `position_baseline_set` with who, why,
     // and the expected quantity before and after.
     virtual void setBaseline(const PositionKey& key, const Decimal& quantity, const Actor& by, std::int64_t nowMs) = 0;
+
+    // The reconciler's latest reading of `venue` (every position it reported; the ones it no longer
+    // reports are gone), so operators can compare and accept it without asking the venue again.
+    virtual void recordVenuePositions(const std::string& venue, const std::vector<VenuePosition>& positions,
+                                      std::int64_t nowMs) = 0;
+    // The latest reading of every venue; a venue never read successfully has none.
+    virtual std::vector<VenuePosition> venuePositions() = 0;
+    // When `venue` was last read successfully (0: never).
+    virtual std::int64_t venueCheckedMs(const std::string& venue) = 0;
 };
 
 }  // namespace tradehost::host

@@ -4,6 +4,7 @@
 #include <Poco/Logger.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "events/json_text.h"
@@ -152,12 +153,21 @@ std::optional<std::int64_t> Executor::runOnce(std::int64_t nowMs) {
     //    SUBMITTED, all in one transaction, before anything is sent.
     const KillSwitch kill = control_.killSwitch();
     noticeKillSwitch(kill);
+    std::map<std::string, SymbolPause> pausedHere;
+    for (auto& p : control_.pausedSymbols())
+        if (p.venue == lane_.venue()) pausedHere.emplace(p.symbol, std::move(p));
     std::vector<LegChange> decided;
     for (const auto& leg : batch) {
+        const auto symbolPause = pausedHere.find(leg.intent.symbol);
         if (kill.paused) {
             decided.push_back(endWithoutOrder(leg, LegState::Blocked, "order_blocked",
                                               "trading is paused (kill switch)",
                                               {{"paused_by", kill.by.who}, {"paused_why", kill.by.why}}));
+        } else if (symbolPause != pausedHere.end()) {
+            const SymbolPause& p = symbolPause->second;
+            decided.push_back(endWithoutOrder(leg, LegState::Blocked, "order_blocked",
+                                              leg.intent.symbol + " is paused on " + lane_.venue(),
+                                              {{"paused_by", p.by.who}, {"paused_why", p.by.why}}));
         } else if (nowMs - leg.receivedMs > options_.maxSignalAgeMs) {
             decided.push_back(endWithoutOrder(leg, LegState::Expired, "order_expired",
                                               "signal is " + std::to_string((nowMs - leg.receivedMs) / 1000) +

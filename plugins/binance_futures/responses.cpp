@@ -1,11 +1,11 @@
 // Parses fapi answers (orders, positions, errors, server time) into SDK values.
 #include "responses.h"
 
-#include <stdexcept>
-
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+
+#include <stdexcept>
 
 namespace tradehost::binance {
 namespace {
@@ -116,6 +116,7 @@ std::vector<Position> parsePositions(const std::string& body) {
         p.positionSide = positionSideOf(stringField(o, "positionSide", false));
         p.quantity = decimalField(o, "positionAmt");
         p.entryPrice = decimalField(o, "entryPrice", false);
+        if (o->has("markPrice")) p.markPrice = decimalField(o, "markPrice");
         if (!p.quantity.isZero()) out.push_back(p);
     }
     return out;

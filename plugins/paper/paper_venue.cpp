@@ -650,6 +650,7 @@ PositionsResult PaperVenue::positions() {
             position.entryPrice =
                 divideRounded(book.openCost, book.openQuantity,
                               std::min(tickSize_.decimals() + kEntryPriceExtraDecimals, kEntryPriceMaxDecimals));
+            if (const auto price = prices_.find(key.first); price != prices_.end()) position.markPrice = price->second;
             result.positions.push_back(position);
         }
         return result;

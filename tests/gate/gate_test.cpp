@@ -321,6 +321,54 @@ TEST_CASE("control: the kill switch and cancel requests carry who, when and why"
     CHECK(count(eventNames(g), "order_cancel_closed") == 1);
 }
 
+TEST_CASE("control: symbols are paused and resumed once each, with who and why", "[gate]") {
+    Fixture f(GENERATE(as<std::string>{}, "memory", "sqlite"));
+    Gate& g = *f.gate;
+    CHECK(g.pausedSymbols().empty());
+    CHECK(g.setSymbolPaused("bn", "BTCUSDT", true, {"reconciler", "drift"}, 100));
+    CHECK_FALSE(g.setSymbolPaused("bn", "BTCUSDT", true, {"alice", "again"}, 150));  // already: nothing recorded
+    CHECK(g.setSymbolPaused("paper", "BTCUSDT", true, {"alice", "maintenance"}, 160));
+    auto paused = g.pausedSymbols();
+    REQUIRE(paused.size() == 2);
+    CHECK(paused[0].venue == "bn");
+    CHECK(paused[0].by.who == "reconciler");  // the first pause stands
+    CHECK(paused[0].sinceMs == 100);
+    CHECK(g.setSymbolPaused("bn", "BTCUSDT", false, {"bob", "checked"}, 200));
+    CHECK_FALSE(g.setSymbolPaused("bn", "ETHUSDT", false, {"bob", "never paused"}, 210));
+    paused = g.pausedSymbols();
+    REQUIRE(paused.size() == 1);
+    CHECK(paused[0].venue == "paper");
+    CHECK(eventNames(g) == std::vector<std::string>{"symbol_paused", "symbol_paused", "symbol_resumed"});
+    const auto resumed = g.readAfter(0, 100).back();
+    CHECK(resumed.event.venue == "bn");
+    CHECK(resumed.event.dataJson.find("\"by\":\"bob\"") != std::string::npos);
+}
+
+TEST_CASE("positions: the venue's latest reading replaces the one before, per venue", "[gate]") {
+    Fixture f(GENERATE(as<std::string>{}, "memory", "sqlite"));
+    Gate& g = *f.gate;
+    CHECK(g.venueCheckedMs("bn") == 0);
+    g.recordVenuePositions("bn",
+                           {{{"bn", "BTCUSDT", PositionSide::Both}, Decimal::of("0.004"), Decimal::of("65000.1"), 0},
+                            {{"bn", "ETHUSDT", PositionSide::Both}, Decimal::of("-1.5"), std::nullopt, 0}},
+                           1000);
+    g.recordVenuePositions("paper", {{{"paper", "BTCUSDT", PositionSide::Both}, Decimal::of("1"), std::nullopt, 0}},
+                           1100);
+    g.recordVenuePositions("bn", {{{"bn", "ETHUSDT", PositionSide::Both}, Decimal::of("-1"), std::nullopt, 0}}, 2000);
+    const auto all = g.venuePositions();
+    REQUIRE(all.size() == 2);  // bn's BTCUSDT is gone: the venue no longer reports it
+    CHECK(all[0].key == PositionKey{"bn", "ETHUSDT", PositionSide::Both});
+    CHECK(all[0].quantity == Decimal::of("-1"));
+    CHECK_FALSE(all[0].markPrice);
+    CHECK(all[0].checkedMs == 2000);
+    CHECK(all[1].key.venue == "paper");
+    CHECK(g.venueCheckedMs("bn") == 2000);
+    CHECK(g.venueCheckedMs("paper") == 1100);
+    g.recordVenuePositions("bn", {{{"bn", "BTCUSDT", PositionSide::Long}, Decimal::of("2"), Decimal::of("3.5"), 0}},
+                           3000);
+    CHECK(g.venuePositions().at(0).markPrice == std::optional<Decimal>(Decimal::of("3.5")));
+}
+
 TEST_CASE("retention forgets old signals whose legs are all final, never one still open", "[gate]") {
     Fixture f(GENERATE(as<std::string>{}, "memory", "sqlite"));
     Gate& g = *f.gate;

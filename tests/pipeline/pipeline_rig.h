@@ -113,6 +113,11 @@ public:
     void setKillSwitch(bool paused, const Actor& by, std::int64_t nowMs) override {
         inner_.setKillSwitch(paused, by, nowMs);
     }
+    std::vector<SymbolPause> pausedSymbols() override { return inner_.pausedSymbols(); }
+    bool setSymbolPaused(const std::string& venue, const std::string& symbol, bool paused, const Actor& by,
+                         std::int64_t nowMs) override {
+        return inner_.setSymbolPaused(venue, symbol, paused, by, nowMs);
+    }
     std::optional<std::uint64_t> requestCancel(const LegKey& leg, const Actor& by, std::int64_t nowMs) override {
         return inner_.requestCancel(leg, by, nowMs);
     }

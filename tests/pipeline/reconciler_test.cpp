@@ -13,14 +13,15 @@ using namespace tradehost::test;
 namespace {
 
 Positions holding(const std::string& symbol, const std::string& quantity) {
-    return Positions{{Position{symbol, PositionSide::Both, Decimal::of(quantity), Decimal::of("65000")}}};
+    return Positions{
+        {Position{symbol, PositionSide::Both, Decimal::of(quantity), Decimal::of("65000"), Decimal::of("66000.5")}}};
 }
 
 struct ReconcileRig : Rig {
-    std::unique_ptr<Reconciler> reconciler() {
+    std::unique_ptr<Reconciler> reconciler(OnDrift onDrift = OnDrift::Alert) {
         venue.openOrdersAnswer = OpenOrders{};
-        return std::make_unique<Reconciler>("bn", venue, ids, *gate, *gate, *gate, ReconcilerOptions{15'000, "local"},
-                                            clock, nullptr);
+        return std::make_unique<Reconciler>("bn", venue, ids, *gate, *gate, *gate, *gate,
+                                            ReconcilerOptions{15'000, "local", onDrift}, clock, nullptr);
     }
     // Books 0.002 BTCUSDT for the host, as a filled market order would.
     void bookFill() {
@@ -127,4 +128,103 @@ TEST_CASE("reconciler: open orders not ours are foreign, once each; the venue's 
     CHECK(foreign[1] == "autoclose-1796000000000 | liquidation (the venue closed it for lack of margin)");
     CHECK(venueMadeOrder("adl_autoclose") == "auto-deleveraging (the venue reduced it against a liquidation)");
     CHECK(venueMadeOrder("settlement_autoclose-BTCUSDT").rfind("settlement", 0) == 0);
+}
+
+TEST_CASE("reconciler: a drift record says what a human needs: notional at the mark, last fill, cause, action",
+          "[reconcile]") {
+    ReconcileRig r;
+    r.bookFill();
+    r.venue.stepSize = Decimal::of("0.001");
+    auto rec = r.reconciler();
+    const auto mark = r.gate->lastEventId();
+    r.venue.positionsAnswer = holding("BTCUSDT", "0.005");
+    OrderIntent manual;
+    manual.clientOrderId = "web_8f2a9c";
+    manual.symbol = "BTCUSDT";
+    manual.quantity = Decimal::of("0.001");
+    OrderIntent elsewhere = manual;
+    elsewhere.clientOrderId = "web_other";
+    elsewhere.symbol = "ETHUSDT";
+    rec->check(r.clock.nowMs());
+    r.venue.openOrdersAnswer = OpenOrders{{orderFor(manual, OrderStatus::New), orderFor(elsewhere, OrderStatus::New)}};
+    r.clock.advanceMs(15'000);
+    rec->check(r.clock.nowMs());
+    const auto drift = theEvent(*r.gate, "drift_detected", "", mark);
+    CHECK(field(drift, "difference") == "0.003");
+    CHECK(field(drift, "mark_price") == "66000.5");
+    CHECK(field(drift, "notional") == "198");  // 0.003 x 66000.5 = 198.0015, to the cent
+    CHECK(field(drift, "since_ms") == std::to_string(kT0));
+    CHECK(field(drift, "last_fill").rfind(r.ids.encode("f1", 0, 0) + " BUY 0.002 @ 65000", 0) == 0);
+    CHECK(field(drift, "foreign_orders") == "web_8f2a9c");  // the symbol's only, not ETHUSDT's
+    CHECK(field(drift, "likely_cause") == "an order tradehost did not place (web_8f2a9c)");
+    CHECK(field(drift, "action").find("never trades to correct") != std::string::npos);
+    CHECK(r.gate->pausedSymbols().empty());  // on_drift: alert pauses nothing
+    // The venue's reading is kept for operators (accept as baseline) and the admin page.
+    const auto seen = r.gate->venuePositions();
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].key == PositionKey{"bn", "BTCUSDT", PositionSide::Both});
+    CHECK(seen[0].quantity == Decimal::of("0.005"));
+    CHECK(seen[0].checkedMs == r.clock.nowMs());
+    CHECK(r.gate->venueCheckedMs("bn") == r.clock.nowMs());
+}
+
+TEST_CASE("reconciler: on_drift pause_symbol pauses the symbol; its legs are blocked, others trade", "[reconcile]") {
+    ReconcileRig r;
+    r.bookFill();
+    r.venue.stepSize = Decimal::of("0.001");
+    auto rec = r.reconciler(OnDrift::PauseSymbol);
+    const auto mark = r.gate->lastEventId();
+    r.venue.positionsAnswer = Positions{};  // closed by hand: the venue is flat, the host expects 0.002
+    rec->check(r.clock.nowMs());
+    rec->check(r.clock.nowMs());
+    const auto drift = theEvent(*r.gate, "drift_detected", "", mark);
+    CHECK(field(drift, "likely_cause") == "the position was closed outside tradehost (by hand, or a liquidation)");
+    CHECK(field(drift, "action").rfind("paused BTCUSDT on bn", 0) == 0);
+    const auto paused = r.gate->pausedSymbols();
+    REQUIRE(paused.size() == 1);
+    CHECK(paused[0].venue == "bn");
+    CHECK(paused[0].symbol == "BTCUSDT");
+    CHECK(paused[0].by.who == "reconciler");
+    const auto pausedEvent = theEvent(*r.gate, "symbol_paused", "", mark);
+    CHECK(field(pausedEvent, "symbol") == "BTCUSDT");
+    CHECK(field(pausedEvent, "by") == "reconciler");
+
+    r.admit(market("after-drift"));
+    r.admit(market("other-symbol", "ETHUSDT", "buy", "0.010"));
+    auto ex = r.executor();
+    r.venue.willPlace(fills());
+    r.run(*ex);
+    CHECK(r.leg("after-drift").state == LegState::Blocked);
+    CHECK(r.leg("after-drift").reason == "BTCUSDT is paused on bn");
+    CHECK(r.leg("other-symbol").state == LegState::Accepted);
+    // Only an operator lifts it, and that is recorded with who and why.
+    CHECK(r.gate->setSymbolPaused("bn", "BTCUSDT", false, {"ops@desk", "checked the account"}, r.clock.nowMs()));
+    CHECK_FALSE(r.gate->setSymbolPaused("bn", "BTCUSDT", false, {"ops@desk", "again"}, r.clock.nowMs()));
+    CHECK(field(theEvent(*r.gate, "symbol_resumed", "", mark), "by") == "ops@desk");
+    CHECK(r.gate->pausedSymbols().empty());
+}
+
+TEST_CASE("reconciler: positions held before the host ever traded there are told once at start, not as drift",
+          "[reconcile]") {
+    ReconcileRig r;
+    r.venue.stepSize = Decimal::of("0.001");
+    const auto mark = r.gate->lastEventId();
+    {
+        auto rec = r.reconciler();
+        r.venue.positionsAnswer = holding("ETHUSDT", "0.500");
+        rec->firstCheck(r.clock.nowMs());
+        for (int i = 0; i < 3; ++i) rec->check(r.clock.nowMs());
+        CHECK(countOf(names(*r.gate, mark), "positions_at_start") == 1);
+        CHECK(field(theEvent(*r.gate, "positions_at_start", "", mark), "positions") == "ETHUSDT BOTH 0.5");
+        CHECK(countOf(names(*r.gate, mark), "drift_detected") == 0);
+    }
+    // The operator accepts what the venue holds: from the next start on there is nothing to tell.
+    r.gate->setBaseline({"bn", "ETHUSDT", PositionSide::Both}, r.gate->venuePositions().at(0).quantity,
+                        {"ops@desk", "held before tradehost"}, r.clock.nowMs());
+    const auto accepted = r.gate->lastEventId();
+    auto again = r.reconciler();
+    again->firstCheck(r.clock.nowMs());
+    again->check(r.clock.nowMs());
+    CHECK(countOf(names(*r.gate, accepted), "positions_at_start") == 0);
+    CHECK(countOf(names(*r.gate, accepted), "drift_detected") == 0);
 }

@@ -106,6 +106,16 @@ public:
         return out;
     }
 
+    std::optional<LegRecord> lastFilled(const std::string& venue, const std::string& symbol) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::optional<LegRecord> last;
+        for (const auto& [key, l] : legs_)
+            if (l.intent.venue == venue && l.intent.symbol == symbol && !l.filledQuantity.isZero() &&
+                (!last || l.updatedMs > last->updatedMs))
+                last = l;
+        return last;
+    }
+
     // ---- EventOutbox ----
     void append(const std::vector<EventRecord>& events, std::int64_t nowMs) override {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -170,7 +180,52 @@ public:
         insertEvent(gate_rules::baselineEvent(key, before, quantity, by), nowMs);
     }
 
+    void recordVenuePositions(const std::string& venue, const std::vector<VenuePosition>& positions,
+                              std::int64_t nowMs) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto it = venuePositions_.begin(); it != venuePositions_.end();)
+            it = it->first.venue == venue ? venuePositions_.erase(it) : std::next(it);
+        for (auto p : positions) {
+            p.checkedMs = nowMs;
+            venuePositions_[p.key] = p;
+        }
+        venueChecked_[venue] = nowMs;
+    }
+
+    std::vector<VenuePosition> venuePositions() override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<VenuePosition> out;
+        for (const auto& [key, p] : venuePositions_) out.push_back(p);
+        return out;
+    }
+
+    std::int64_t venueCheckedMs(const std::string& venue) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto it = venueChecked_.find(venue);
+        return it == venueChecked_.end() ? 0 : it->second;
+    }
+
     // ---- ControlState ----
+    std::vector<SymbolPause> pausedSymbols() override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::vector<SymbolPause> out;
+        for (const auto& [key, p] : symbolPauses_) out.push_back(p);
+        return out;
+    }
+
+    bool setSymbolPaused(const std::string& venue, const std::string& symbol, bool paused, const Actor& by,
+                         std::int64_t nowMs) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto key = std::make_pair(venue, symbol);
+        if (symbolPauses_.count(key) == (paused ? 1u : 0u)) return false;
+        if (paused)
+            symbolPauses_[key] = {venue, symbol, by, nowMs};
+        else
+            symbolPauses_.erase(key);
+        insertEvent(gate_rules::symbolPauseEvent(venue, symbol, paused, by), nowMs);
+        return true;
+    }
+
     KillSwitch killSwitch() override {
         std::lock_guard<std::mutex> lock(mutex_);
         return killSwitch_;
@@ -369,6 +424,9 @@ private:
     std::map<std::string, std::uint64_t> cursors_;
     std::map<PositionKey, ExpectedPosition> positions_;
     KillSwitch killSwitch_;
+    std::map<std::pair<std::string, std::string>, SymbolPause> symbolPauses_;
+    std::map<PositionKey, VenuePosition> venuePositions_;
+    std::map<std::string, std::int64_t> venueChecked_;
     std::map<std::uint64_t, CancelRequest> cancels_;
     std::uint64_t lastCancelId_ = 0;
     std::uint64_t processedSeq_ = 0;

@@ -51,6 +51,13 @@ const char* const kSchema[] = {
     "CREATE TABLE IF NOT EXISTS outbox_cursors (name TEXT PRIMARY KEY, position INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS kill_switch (id INTEGER PRIMARY KEY CHECK (id = 1), paused INTEGER NOT NULL,"
     " by_who TEXT NOT NULL, why TEXT NOT NULL, since_ms INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS symbol_pauses (venue TEXT NOT NULL, symbol TEXT NOT NULL, by_who TEXT NOT NULL,"
+    " why TEXT NOT NULL, since_ms INTEGER NOT NULL, PRIMARY KEY (venue, symbol))",
+    // The reconciler's latest reading of each venue (replaced whole at every successful check).
+    "CREATE TABLE IF NOT EXISTS venue_positions (venue TEXT NOT NULL, symbol TEXT NOT NULL,"
+    " position_side TEXT NOT NULL, quantity TEXT NOT NULL, mark_price TEXT NOT NULL, checked_ms INTEGER NOT NULL,"
+    " PRIMARY KEY (venue, symbol, position_side))",
+    "CREATE TABLE IF NOT EXISTS venue_checks (venue TEXT PRIMARY KEY, checked_ms INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS cancel_requests (id INTEGER PRIMARY KEY AUTOINCREMENT, signal_id TEXT NOT NULL,"
     " leg INTEGER NOT NULL, venue TEXT NOT NULL, by_who TEXT NOT NULL, why TEXT NOT NULL, at_ms INTEGER NOT NULL,"
     " closed_ms INTEGER NOT NULL, outcome TEXT NOT NULL)",
@@ -297,6 +304,22 @@ public:
         });
     }
 
+    std::optional<LegRecord> lastFilled(const std::string& venue, const std::string& symbol) override {
+        return readers_->with([&](SqliteConnection& c) -> std::optional<LegRecord> {
+            // The index on (venue, sent_ms) bounds the walk; among those, the fill booked last.
+            auto q = c.query("SELECT " LEG_COLUMNS
+                             " FROM legs WHERE venue = ? AND sent_ms > 0 AND symbol = ? ORDER BY sent_ms DESC"
+                             " LIMIT 500");
+            q.bind(1, venue).bind(2, symbol);
+            std::optional<LegRecord> last;
+            while (q.step()) {
+                LegRecord l = readLeg(q);
+                if (!l.filledQuantity.isZero() && (!last || l.updatedMs > last->updatedMs)) last = std::move(l);
+            }
+            return last;
+        });
+    }
+
     // ---- EventOutbox ----
     void append(const std::vector<EventRecord>& events, std::int64_t nowMs) override {
         if (events.empty()) return;
@@ -409,7 +432,95 @@ public:
         });
     }
 
+    void recordVenuePositions(const std::string& venue, const std::vector<VenuePosition>& positions,
+                              std::int64_t nowMs) override {
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        writer_.transaction([&] {
+            writer_.query("DELETE FROM venue_positions WHERE venue = ?").bind(1, venue).run();
+            for (const auto& p : positions)
+                writer_
+                    .query(
+                        "INSERT INTO venue_positions (venue, symbol, position_side, quantity, mark_price, checked_ms)"
+                        " VALUES (?, ?, ?, ?, ?, ?)")
+                    .bind(1, venue)
+                    .bind(2, p.key.symbol)
+                    .bind(3, toString(p.key.side))
+                    .bind(4, p.quantity.toString())
+                    .bind(5, p.markPrice ? p.markPrice->toString() : std::string())
+                    .bind(6, nowMs)
+                    .run();
+            writer_
+                .query(
+                    "INSERT INTO venue_checks (venue, checked_ms) VALUES (?, ?) ON CONFLICT (venue) DO UPDATE"
+                    " SET checked_ms = excluded.checked_ms")
+                .bind(1, venue)
+                .bind(2, nowMs)
+                .run();
+        });
+    }
+
+    std::vector<VenuePosition> venuePositions() override {
+        return readers_->with([&](SqliteConnection& c) {
+            auto q = c.query(
+                "SELECT venue, symbol, position_side, quantity, mark_price, checked_ms FROM venue_positions"
+                " ORDER BY venue, symbol, position_side");
+            std::vector<VenuePosition> out;
+            while (q.step()) {
+                VenuePosition p;
+                p.key = {q.text(0), q.text(1), positionSideFrom(q.text(2)).value_or(PositionSide::Both)};
+                p.quantity = decimalOr0(q.text(3));
+                p.markPrice = Decimal::parse(q.text(4));
+                p.checkedMs = q.int64(5);
+                out.push_back(std::move(p));
+            }
+            return out;
+        });
+    }
+
+    std::int64_t venueCheckedMs(const std::string& venue) override {
+        return readers_->with([&](SqliteConnection& c) -> std::int64_t {
+            auto q = c.query("SELECT checked_ms FROM venue_checks WHERE venue = ?");
+            q.bind(1, venue);
+            return q.step() ? q.int64(0) : 0;
+        });
+    }
+
     // ---- ControlState ----
+    std::vector<SymbolPause> pausedSymbols() override {
+        return readers_->with([&](SqliteConnection& c) {
+            auto q = c.query("SELECT venue, symbol, by_who, why, since_ms FROM symbol_pauses ORDER BY venue, symbol");
+            std::vector<SymbolPause> out;
+            while (q.step()) out.push_back({q.text(0), q.text(1), {q.text(2), q.text(3)}, q.int64(4)});
+            return out;
+        });
+    }
+
+    bool setSymbolPaused(const std::string& venue, const std::string& symbol, bool paused, const Actor& by,
+                         std::int64_t nowMs) override {
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        return writer_.transaction([&] {
+            if (paused)
+                writer_
+                    .query(
+                        "INSERT INTO symbol_pauses (venue, symbol, by_who, why, since_ms) VALUES (?, ?, ?, ?, ?)"
+                        " ON CONFLICT (venue, symbol) DO NOTHING")
+                    .bind(1, venue)
+                    .bind(2, symbol)
+                    .bind(3, by.who)
+                    .bind(4, by.why)
+                    .bind(5, nowMs)
+                    .run();
+            else
+                writer_.query("DELETE FROM symbol_pauses WHERE venue = ? AND symbol = ?")
+                    .bind(1, venue)
+                    .bind(2, symbol)
+                    .run();
+            if (writer_.changes() == 0) return false;
+            insertEvent(gate_rules::symbolPauseEvent(venue, symbol, paused, by), nowMs);
+            return true;
+        });
+    }
+
     KillSwitch killSwitch() override {
         return readers_->with([&](SqliteConnection& c) {
             auto q = c.query("SELECT paused, by_who, why, since_ms FROM kill_switch WHERE id = 1");

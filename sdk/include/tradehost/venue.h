@@ -153,6 +153,7 @@ struct Position {
     PositionSide positionSide = PositionSide::Both;
     Decimal quantity;
     Decimal entryPrice;
+    std::optional<Decimal> markPrice;  // the venue's mark price, where it reports one
 };
 struct Positions {
     std::vector<Position> positions;  // symbols with no position may be omitted
