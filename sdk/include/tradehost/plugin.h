@@ -21,7 +21,8 @@ namespace tradehost {
 // 2: PlaceResult gained Deferred; Venue gained watchOrders() (a vtable change).
 // 3: PluginContext gained dataDir() (a vtable change); SymbolRules gained minPrice, maxPrice and
 //    marketQuantity (a layout change).
-// 4: PluginContext gained operatorCommands() (a vtable change).
+// 4: PluginContext gained operatorCommands() (a vtable change); Position gained markPrice (a
+//    layout change).
 constexpr std::uint32_t kAbiVersion = 4;
 
 #define TRADEHOST_STR2(x) #x
