@@ -3,6 +3,7 @@
 
 #include <Poco/Logger.h>
 
+#include <algorithm>
 #include <ctime>
 #include <exception>
 
@@ -130,6 +131,17 @@ std::string OperatorCommandHandler::statusText() {
     if (k.sinceMs > 0)
         text += std::string(k.paused ? " since " : " (resumed ") + formatUtcMs(k.sinceMs) + " by " + k.by.who +
                 (k.by.why.empty() ? "" : ": " + k.by.why) + (k.paused ? "" : ")");
+    const auto symbols = control_.pausedSymbols();
+    if (!symbols.empty()) {
+        text += "\npaused symbols (" + std::to_string(symbols.size()) + "):";
+        const std::size_t shown = std::min(symbols.size(), options_.maxPositionLines);
+        for (std::size_t i = 0; i < shown; ++i) {
+            const SymbolPause& p = symbols[i];
+            text += "\n" + p.venue + " " + p.symbol + " since " + formatUtcMs(p.sinceMs) + " by " + p.by.who +
+                    (p.by.why.empty() ? "" : ": " + p.by.why);
+        }
+        if (shown < symbols.size()) text += "\n... and " + std::to_string(symbols.size() - shown) + " more";
+    }
     std::size_t inFlight = 0, working = 0, unknown = 0;
     for (const auto& leg :
          legs_.legsIn({LegState::Pending, LegState::Submitted, LegState::Absent, LegState::Working, LegState::Unknown},

@@ -169,6 +169,11 @@ TEST_CASE("/status and /positions say the facts", "[operator]") {
     CHECK(r.text.find("trading: PAUSED since ") != std::string::npos);
     CHECK(r.text.find("by telegram user 7 in chat 1001: drift on bn") != std::string::npos);
 
+    f.gate->setSymbolPaused("bn", "ETHUSDT", true, {"reconciler", "drift on bn ETHUSDT"}, kT0);
+    r = f.run(command("status"));
+    CHECK(r.text.find("paused symbols (1):\nbn ETHUSDT since ") != std::string::npos);
+    CHECK(r.text.find("by reconciler: drift on bn ETHUSDT") != std::string::npos);
+
     r = f.run(command("positions"));
     CHECK(r.done);
     CHECK(r.text.find("bn BTCUSDT BOTH 0.002") != std::string::npos);
@@ -182,7 +187,7 @@ TEST_CASE("/status and /positions say the facts", "[operator]") {
     CHECK(r.text.find("by ops") != std::string::npos);
     CHECK(r.text.find("... and 1 more not shown") != std::string::npos);
     const auto events = commandEvents(*f.gate);
-    REQUIRE(events.size() == 5);
+    REQUIRE(events.size() == 6);
     for (const auto& e : events) CHECK(e.outcome == "done");
 }
 
