@@ -35,12 +35,41 @@ std::optional<RaisedAlert> alertFor(const StoredEvent& stored) {
     RaisedAlert a;
     a.instance = e.venue;
     if (e.event == "trade_fail") {
-        a.kind = "trade_failed";
+        const bool expired = field(e.dataJson, "state") == "EXPIRED";
+        a.kind = expired ? "signal_expired" : "trade_failed";
+        a.symbol = field(e.dataJson, "symbol");
         a.severity = Severity::Warning;
         a.perOrder = true;
-        a.title = "signal " + e.signalId + ": a leg on " + e.venue + " ended without trading";
-        a.text = field(e.dataJson, "reason");
-        a.fields = {{"signal", e.signalId}, {"client_order_id", e.clientOrderId}, {"venue", e.venue}};
+        a.title = "signal " + e.signalId + ": " + (a.symbol.empty() ? "a leg" : a.symbol) + " on " + e.venue +
+                  (expired ? " expired unsent" : " ended without trading");
+        a.text = field(e.dataJson, "reason") +
+                 (expired ? "\nNever sent, so nothing is at the venue. A signal waits at most max_signal_age_s "
+                            "(section risk); resend it with a new signal id if it still stands."
+                          : "");
+        a.fields = {{"signal", e.signalId},
+                    {"client_order_id", e.clientOrderId},
+                    {"venue", e.venue},
+                    {"state", field(e.dataJson, "state")}};
+        return a;
+    }
+    if (e.event == "order_deferred") {
+        // The venue's pace (a 429) is routine and short; a hold of a minute or more (a 418 ban,
+        // an outage the plugin knows will last) is worth a human's attention.
+        const std::string after = field(e.dataJson, "retry_after_ms");
+        std::int64_t ms = 0;
+        try {
+            ms = after.empty() ? 0 : std::stoll(after);
+        } catch (const std::exception&) {
+        }
+        if (ms < 60'000) return std::nullopt;
+        a.kind = "venue_holding_back";
+        a.severity = Severity::Warning;
+        a.title = e.venue + " holds orders back for " + std::to_string(ms / 1000) + " s";
+        a.text = field(e.dataJson, "reason") +
+                 "\nNothing reached the venue; the legs wait and go once it takes orders again (those older than "
+                 "max_signal_age_s by then expire unsent). A ban (HTTP 418) follows ignoring 429s: check for another "
+                 "program using the same API key or IP.";
+        a.fields = {{"venue", e.venue}, {"retry_after_ms", after}};
         return a;
     }
     if (e.event == "order_unresolved") {
@@ -64,16 +93,62 @@ std::optional<RaisedAlert> alertFor(const StoredEvent& stored) {
         a.condition = true;
         a.title = "drift on " + e.venue + " " + symbol + " " + field(e.dataJson, "position_side") + ": venue holds " +
                   field(e.dataJson, "venue") + ", the host expects " + field(e.dataJson, "expected");
-        a.text = "The venue's position differs from the sum of the host's own fills (plus any accepted baseline) by " +
-                 field(e.dataJson, "difference") + ", for " + field(e.dataJson, "checks") +
-                 " checks in a row with no order of this symbol in flight. Likely causes: a manual trade, a "
-                 "liquidation or auto-deleveraging (see foreign orders), a fill the host missed. The host does not "
-                 "trade to correct it. Check the venue's trade history; then close the difference by hand, or accept "
-                 "the venue's position as the new expected one.";
-        a.fields = {{"expected", field(e.dataJson, "expected")},
+        const std::string notional = field(e.dataJson, "notional");
+        a.text =
+            "The venue's position differs from the host's own fills (plus any accepted baseline) by " +
+            field(e.dataJson, "difference") +
+            (notional.empty() ? "" : " (" + notional + " at the mark price " + field(e.dataJson, "mark_price") + ")") +
+            ", for " + field(e.dataJson, "checks") + " checks in a row with no order of this symbol in flight.\n" +
+            "Likely cause: " + field(e.dataJson, "likely_cause") +
+            ".\nWhat the host did: " + field(e.dataJson, "action") +
+            ".\nWhat you can do: check the venue's trade history; close the "
+            "difference by hand, or accept the venue's position as expected (tradehost accept-baseline " +
+            e.venue + " " + symbol + " --config FILE --why TEXT)" +
+            (field(e.dataJson, "action").rfind("paused", 0) == 0
+                 ? "; then resume the symbol (tradehost resume " + e.venue + " " + symbol + " --config FILE)."
+                 : ".");
+        a.fields = {{"instance", e.venue},
+                    {"symbol", symbol},
+                    {"position_side", field(e.dataJson, "position_side")},
+                    {"expected", field(e.dataJson, "expected")},
                     {"venue", field(e.dataJson, "venue")},
                     {"difference", field(e.dataJson, "difference")},
-                    {"checks", field(e.dataJson, "checks")}};
+                    {"notional", notional},
+                    {"since_ms", field(e.dataJson, "since_ms")},
+                    {"checks", field(e.dataJson, "checks")},
+                    {"last_fill", field(e.dataJson, "last_fill")},
+                    {"foreign_orders", field(e.dataJson, "foreign_orders")}};
+        return a;
+    }
+    if (e.event == "positions_at_start") {
+        a.kind = "positions_at_start";
+        a.severity = Severity::Warning;
+        a.title = e.venue + " already holds positions tradehost did not open: " + field(e.dataJson, "positions");
+        a.text = "The host has never traded on " + e.venue +
+                 ", so it expects nothing there. These are not counted as drift. Accept each as the expected "
+                 "position (tradehost accept-baseline " +
+                 e.venue +
+                 " SYMBOL --config FILE --why TEXT), or close them on the venue; until then they are "
+                 "told again at each start.";
+        return a;
+    }
+    if (e.event == "symbol_paused") {
+        a.kind = "symbol_paused";
+        a.symbol = field(e.dataJson, "symbol");
+        a.severity = Severity::Warning;
+        a.condition = true;
+        a.title = a.symbol + " on " + e.venue + " paused by " + field(e.dataJson, "by");
+        a.text = field(e.dataJson, "why") + "\nIts signals are blocked (never sent) until resumed: tradehost resume " +
+                 e.venue + " " + a.symbol + " --config FILE --why TEXT";
+        return a;
+    }
+    if (e.event == "position_baseline_set") {
+        a.kind = "baseline_set";
+        a.symbol = field(e.dataJson, "symbol");
+        a.severity = Severity::Info;
+        a.title = "expected position of " + a.symbol + " on " + e.venue + " set to " +
+                  field(e.dataJson, "expected_after") + " by " + field(e.dataJson, "by");
+        a.text = field(e.dataJson, "why") + " (was " + field(e.dataJson, "expected_before") + ")";
         return a;
     }
     if (e.event == "venue_unreachable") {
@@ -201,6 +276,10 @@ void AlertRouter::consume(const std::vector<StoredEvent>& events) {
         const std::string& venue = e.event.venue;
         if (name == "trading_resumed") {
             resolve("kill_switch::", "trading resumed by " + field(e.event.dataJson, "by"), e.tsMs);
+        } else if (name == "symbol_resumed") {
+            resolve("symbol_paused:" + venue + ":" + field(e.event.dataJson, "symbol"),
+                    field(e.event.dataJson, "symbol") + " on " + venue + " resumed by " + field(e.event.dataJson, "by"),
+                    e.tsMs);
         } else if (name == "drift_cleared") {
             resolve("drift:" + venue + ":" + field(e.event.dataJson, "symbol"),
                     "the venue holds " + field(e.event.dataJson, "venue") + " again, as expected (after " +

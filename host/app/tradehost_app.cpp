@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -17,6 +18,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -61,13 +63,13 @@ void TradehostApp::defineOptions(Poco::Util::OptionSet& options) {
     options.addOption(Option("log-level", "l", "trace, debug, information (default), notice, warning or error")
                           .argument("LEVEL")
                           .repeatable(false));
-    options.addOption(Option("default", "",
-                             "pause, resume, cancel: act on the embedded default deployment (else --config FILE "
-                             "must name the deployment the host runs)"));
-    options.addOption(Option("by", "", "pause, resume, cancel: who is acting (default: $USER@host)")
-                          .argument("NAME")
-                          .repeatable(false));
-    options.addOption(Option("why", "", "pause, resume, cancel: the reason, recorded with the action")
+    options.addOption(
+        Option("default", "",
+               "pause, resume, cancel, accept-baseline: act on the embedded default deployment (else --config FILE "
+               "must name the deployment the host runs)"));
+    options.addOption(
+        Option("by", "", "operator commands: who is acting (default: $USER@host)").argument("NAME").repeatable(false));
+    options.addOption(Option("why", "", "operator commands: the reason, recorded with the action")
                           .argument("TEXT")
                           .repeatable(false));
     options.addOption(Option("version", "v", "print the version and exit"));
@@ -107,15 +109,17 @@ void TradehostApp::printHelp() const {
     Poco::Util::HelpFormatter help(options());
     help.setCommand("tradehost");
     help.setUsage(
-        "[--config FILE] | --check-config FILE | --describe-plugins | pause|resume --config FILE|--default "
-        "[--why TEXT] | cancel SIGNAL_ID [LEG] --config FILE|--default [--why TEXT] | verify-events FILE | --help");
+        "[--config FILE] | --check-config FILE | --describe-plugins | pause|resume [VENUE SYMBOL] --config "
+        "FILE|--default [--why TEXT] | accept-baseline VENUE SYMBOL [SIDE] --config FILE|--default [--why TEXT] | "
+        "cancel SIGNAL_ID [LEG] --config FILE|--default [--why TEXT] | verify-events FILE | --help");
     help.setHeader(
         "Turns trading signals (TradingView-style webhooks) into exchange orders exactly once, through venue and "
         "alert plugins declared in a YAML deployment. With no option it runs the embedded default deployment: "
         "a paper venue and a JSON-lines alert file, no keys needed.");
     help.setFooter(
-        "Exit codes: 0 ok (a run stopped cleanly); 64 usage error; 65 cancel: no such leg or no open order; "
-        "66 pause/resume/cancel: no tradehost storage there; 69 the webhook address is in use (another "
+        "Exit codes: 0 ok (a run stopped cleanly); 64 usage error; 65 cancel: no such leg or no open order, "
+        "accept-baseline: the venue was never read; "
+        "66 pause/resume/cancel/accept-baseline: no tradehost storage there; 69 the webhook address is in use (another "
         "program, perhaps another tradehost); 70 stopped after a fatal error (journal, gate or event log: "
         "restart it, recovery re-reads everything); 73 an operator command could not write the gate; "
         "74 storage cannot be opened; 75 another tradehost runs on this storage; 78 configuration or plugin "
@@ -244,6 +248,73 @@ int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
     try {
         auto gate = openSqliteGate(gatePath.string());
         const std::int64_t nowMs = SystemClock::instance().nowMs();
+        const auto knownVenue = [&](const std::string& venue) {
+            if (std::any_of(loaded.deployment.venues.begin(), loaded.deployment.venues.end(),
+                            [&](const InstanceSpec& v) { return v.name == venue; }))
+                return true;
+            std::cerr << "tradehost: " << command << ": no venue instance '" << venue << "' in "
+                      << loaded.deployment.file << "\n";
+            return false;
+        };
+        if ((command == "pause" || command == "resume") && args.size() == 3) {
+            // One symbol of one venue instance.
+            const bool paused = command == "pause";
+            const std::string& venue = args[1];
+            const std::string& symbol = args[2];
+            if (!knownVenue(venue)) return EXIT_USAGE;
+            if (!gate->setSymbolPaused(venue, symbol, paused, by, nowMs)) {
+                std::cout << symbol << " on " << venue << " is already " << (paused ? "paused" : "not paused")
+                          << "; nothing changed\n";
+                return EXIT_OK;
+            }
+            std::cout << symbol << " on " << venue << " " << (paused ? "paused" : "resumed") << " by " << by.who
+                      << " for " << loaded.deployment.file << " (storage " << dir.string() << ")\n";
+            if (hostRunningOn(dir))
+                std::cout << "the host running on this storage " << (paused ? "blocks" : "sends") << " the legs of "
+                          << symbol << " on " << venue << " from its next batch on\n";
+            return EXIT_OK;
+        }
+        if (command == "accept-baseline") {
+            // The venue's position as the reconciler last read it becomes the expected one.
+            const std::string& venue = args[1];
+            const std::string& symbol = args[2];
+            if (!knownVenue(venue)) return EXIT_USAGE;
+            std::optional<PositionSide> side = PositionSide::Both;
+            if (args.size() == 4) side = positionSideFrom(args[3]);
+            if (!side) {
+                std::cerr << "tradehost: accept-baseline: SIDE must be BOTH, LONG or SHORT, got '" << args[3] << "'\n";
+                return EXIT_USAGE;
+            }
+            const std::int64_t checkedMs = gate->venueCheckedMs(venue);
+            if (checkedMs == 0) {
+                std::cerr << "tradehost: accept-baseline: the host has not read " << venue
+                          << "'s positions yet (the reconciler does so at start and every interval_s); start it "
+                             "and try again\n";
+                return EXIT_DATAERR;
+            }
+            const PositionKey key{venue, symbol, *side};
+            Decimal venueQuantity;  // not reported: flat
+            for (const auto& p : gate->venuePositions())
+                if (p.key == key) venueQuantity = p.quantity;
+            Decimal expected;
+            for (const auto& p : gate->expectedPositions())
+                if (p.key == key) expected = p.quantity();
+            const std::int64_t ageS = (nowMs - checkedMs) / 1000;
+            if (venueQuantity == expected) {
+                std::cout << "the host already expects " << venueQuantity.toString() << " " << symbol << " "
+                          << toString(*side) << " on " << venue << ", as the venue held at " << formatUtc(checkedMs)
+                          << "; nothing changed\n";
+                return EXIT_OK;
+            }
+            gate->setBaseline(key, venueQuantity, by, nowMs);
+            std::cout << "expected position of " << symbol << " " << toString(*side) << " on " << venue << " set to "
+                      << venueQuantity.toString() << " (was " << expected.toString() << ") by " << by.who
+                      << ": what the venue held at " << formatUtc(checkedMs) << ", " << ageS << " s ago\n";
+            if (ageS > 60)
+                std::cout << "that reading is " << ageS
+                          << " s old: if the position moved since, the reconciler reports the rest as drift\n";
+            return EXIT_OK;
+        }
         if (command == "pause" || command == "resume") {
             const bool paused = command == "pause";
             const KillSwitch current = gate->killSwitch();
@@ -423,6 +494,8 @@ PipelineOptions pipelineOptions(const Deployment& d) {
     o.settleWindowMs = d.resolver.integer("settle_window_s") * 1000;
     o.unresolvedAlertMs = d.resolver.integer("unresolved_alert_s") * 1000;
     o.workingPollMs = d.resolver.integer("working_poll_ms");
+    o.trackerQueriesPerSecond =
+        static_cast<int>(std::clamp<std::int64_t>(d.resolver.integer("working_queries_per_s"), 1, 1000));
     return o;
 }
 
@@ -578,8 +651,17 @@ int TradehostApp::main(const std::vector<std::string>& args) {
         return runVerifyEvents(args[1], std::cout, std::cerr);
     }
     if (!args.empty() && (args.front() == "pause" || args.front() == "resume")) {
-        if (args.size() != 1) {
-            std::cerr << "tradehost: usage: tradehost " << args.front() << " [--config FILE] [--why TEXT]\n";
+        if (args.size() != 1 && args.size() != 3) {
+            std::cerr << "tradehost: usage: tradehost " << args.front()
+                      << " [VENUE SYMBOL] --config FILE|--default [--why TEXT] (no VENUE SYMBOL: all trading)\n";
+            return EXIT_USAGE;
+        }
+        return runOperatorCommand(args);
+    }
+    if (!args.empty() && args.front() == "accept-baseline") {
+        if (args.size() != 3 && args.size() != 4) {
+            std::cerr << "tradehost: usage: tradehost accept-baseline VENUE SYMBOL [BOTH|LONG|SHORT] --config "
+                         "FILE|--default [--why TEXT]\n";
             return EXIT_USAGE;
         }
         return runOperatorCommand(args);

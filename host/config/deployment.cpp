@@ -218,7 +218,11 @@ const std::vector<HostSection>& hostSectionSchemas() {
               .describe("an order still unresolved after this long raises an order_unresolved event"),
           SettingSpec("working_poll_ms", T::Integer)
               .byDefault(std::int64_t{1000})
-              .describe("how often an open (working) order is asked about until it is filled, cancelled or expired")},
+              .describe("how often an open (working) order is asked about until it is filled, cancelled or expired"),
+          SettingSpec("working_queries_per_s", T::Integer)
+              .byDefault(std::int64_t{10})
+              .describe("at most this many working-order queries per second per venue instance (Binance: weight 1 "
+                        "each); more working orders are asked about less often")},
          &Deployment::resolver},
         {"reconciler",
          {SettingSpec("interval_s", T::Integer).byDefault(std::int64_t{15}).describe("seconds between position audits"),

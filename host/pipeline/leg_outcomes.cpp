@@ -130,7 +130,9 @@ LegChange endWithoutOrder(const LegRecord& before, LegState state, const char* e
     auto data = extraData;
     data.emplace_back("reason", c.after.reason);
     c.events.push_back(legEvent(event, c.after, objectOf(data)));
-    c.events.push_back(legEvent("trade_fail", c.after, objectOf({{"reason", c.after.reason}})));
+    c.events.push_back(legEvent(
+        "trade_fail", c.after,
+        objectOf({{"reason", c.after.reason}, {"symbol", c.after.intent.symbol}, {"state", toString(c.after.state)}})));
     return c;
 }
 

@@ -143,7 +143,11 @@ TEST_CASE("the reconciler's events as alerts: drift told once and resolved, a ve
     auto gate = makeMemoryGate();
     AlertRouter router(*gate, {{"tg", {Severity::Info, Severity::Warning, Severity::Critical}}}, {}, nullptr);
     const std::string drift =
-        R"({"symbol":"BTCUSDT","position_side":"BOTH","expected":"0.002","venue":"0.005","difference":"0.003","checks":"2"})";
+        R"J({"symbol":"BTCUSDT","position_side":"BOTH","expected":"0.002","venue":"0.005","difference":"0.003",)J"
+        R"J("checks":"2","since_ms":"1796000000000","mark_price":"66000.5","notional":"198",)J"
+        R"J("last_fill":"f1:bn:0:0 BUY 0.002 @ 65000 (ms 1795999990000)","foreign_orders":"web_8f2a9c",)J"
+        R"J("likely_cause":"an order tradehost did not place (web_8f2a9c)",)J"
+        R"J("action":"alerted; tradehost never trades to correct drift"})J";
     router.consume({
         {1, kT0, {"drift_detected", "", "", "bn", drift}},
         {2, kT0 + 15'000, {"drift_detected", "", "", "bn", drift}},  // not told again
@@ -164,7 +168,23 @@ TEST_CASE("the reconciler's events as alerts: drift told once and resolved, a ve
     CHECK(told[0].key == "drift:bn:BTCUSDT");
     CHECK(told[0].severity == Severity::Critical);
     CHECK(told[0].title == "drift on bn BTCUSDT BOTH: venue holds 0.005, the host expects 0.002");
-    CHECK(told[0].text.find("does not trade to correct it") != std::string::npos);
+    CHECK(told[0].text.find("by 0.003 (198 at the mark price 66000.5), for 2 checks") != std::string::npos);
+    CHECK(told[0].text.find("Likely cause: an order tradehost did not place (web_8f2a9c).") != std::string::npos);
+    CHECK(told[0].text.find("What the host did: alerted; tradehost never trades to correct drift.") !=
+          std::string::npos);
+    CHECK(told[0].text.find("tradehost accept-baseline bn BTCUSDT") != std::string::npos);
+    CHECK(told[0].text.find("tradehost resume") == std::string::npos);  // nothing was paused
+    const auto fieldOf = [&](const std::string& name) {
+        for (const auto& [k, v] : told[0].fields)
+            if (k == name) return v;
+        return std::string("(missing)");
+    };
+    CHECK(fieldOf("instance") == "bn");
+    CHECK(fieldOf("position_side") == "BOTH");
+    CHECK(fieldOf("notional") == "198");
+    CHECK(fieldOf("since_ms") == "1796000000000");
+    CHECK(fieldOf("last_fill") == "f1:bn:0:0 BUY 0.002 @ 65000 (ms 1795999990000)");
+    CHECK(fieldOf("foreign_orders") == "web_8f2a9c");
     CHECK(told[1].title == "resolved: drift on bn BTCUSDT BOTH: venue holds 0.005, the host expects 0.002");
     CHECK(told[1].suppressedCount == 1);
     CHECK(told[2].key == "venue_unreachable:bn:");
@@ -195,4 +215,43 @@ TEST_CASE("the host's start and stop are told: info when asked, critical after a
     CHECK(told[1].title == "tradehost stopping (asked to)");
     CHECK(told[3].severity == Severity::Critical);  // a worse severity is told at once
     CHECK(told[3].text.rfind("gate: disk I/O error", 0) == 0);
+}
+
+TEST_CASE("symbol pauses, start positions, expiries and long venue holds are told; short holds are not") {
+    auto gate = makeMemoryGate();
+    AlertRouter router(*gate, {{"tg", {Severity::Info, Severity::Warning, Severity::Critical}}}, {}, nullptr);
+    router.consume({
+        {1, kT0, {"symbol_paused", "", "", "bn", R"({"symbol":"BTCUSDT","by":"reconciler","why":"drift"})"}},
+        {2, kT0 + 1000, {"positions_at_start", "", "", "bn", R"({"positions":"ETHUSDT BOTH 0.5","count":"1"})"}},
+        {3,
+         kT0 + 2000,
+         {"trade_fail", "s1", "s1:bn:0:0", "bn",
+          R"({"reason":"signal is 75 s old, past max_signal_age_s","symbol":"ETHUSDT","state":"EXPIRED"})"}},
+        {4,
+         kT0 + 3000,
+         {"order_deferred", "s2", "s2:bn:0:0", "bn",
+          R"({"reason":"HTTP 429 too many requests","retry_after_ms":"2000"})"}},
+        {5,
+         kT0 + 4000,
+         {"order_deferred", "s3", "s3:bn:0:0", "bn",
+          R"({"reason":"HTTP 418 banned until ...","retry_after_ms":"120000"})"}},
+        {6, kT0 + 5000, {"symbol_resumed", "", "", "bn", R"({"symbol":"BTCUSDT","by":"ops@desk","why":"checked"})"}},
+    });
+    std::vector<Alert> told;
+    while (auto next = gate->nextAlert("tg")) {
+        told.push_back(next->alert);
+        gate->alertDelivered("tg", next->id, kT0);
+    }
+    REQUIRE(told.size() == 5);
+    CHECK(told[0].key == "symbol_paused:bn:BTCUSDT");
+    CHECK(told[0].title == "BTCUSDT on bn paused by reconciler");
+    CHECK(told[0].text.find("tradehost resume bn BTCUSDT") != std::string::npos);
+    CHECK(told[1].key == "positions_at_start:bn:");
+    CHECK(told[1].title == "bn already holds positions tradehost did not open: ETHUSDT BOTH 0.5");
+    CHECK(told[2].key == "signal_expired:bn:ETHUSDT");
+    CHECK(told[2].title == "signal s1: ETHUSDT on bn expired unsent");
+    CHECK(told[3].key == "venue_holding_back:bn:");  // the 2 s hold (a 429) is not told
+    CHECK(told[3].title == "bn holds orders back for 120 s");
+    CHECK(told[4].title == "resolved: BTCUSDT on bn paused by reconciler");
+    CHECK(told[4].text == "BTCUSDT on bn resumed by ops@desk");
 }

@@ -249,5 +249,26 @@ TEST_CASE("an alert sink's severities are info, warning or critical, named with 
         "venues:\n  - {name: p, type: paper, severities: [info]}\n");
     CHECK_THAT(bad.text, Contains("deploy.yaml:4: alert 'f', key 'severities': 'loud' is not a severity"));
     CHECK_THAT(bad.text, Contains("deploy.yaml:7: venue 'p', key 'severities': unknown key (valid keys: name, type, "
-                                  "settings, risk)"));
+                                  "settings, risk, on_drift)"));
+}
+
+TEST_CASE("on_drift is alert or pause_symbol, per venue or for all in the reconciler section") {
+    Checked ok(
+        "reconciler:\n  on_drift: pause_symbol\n  interval_s: 5\n"
+        "venues:\n  - {name: a, type: paper}\n  - {name: b, type: paper, on_drift: alert}\n");
+    CHECK(ok.errors.empty());
+    REQUIRE(ok.deployment.venues.size() == 2);
+    CHECK(ok.deployment.venues[0].onDrift.empty());  // the section's pause_symbol applies
+    CHECK(ok.deployment.venues[1].onDrift == "alert");
+    CHECK(ok.deployment.reconciler.string("on_drift") == "pause_symbol");
+    Checked bad(
+        "reconciler:\n  on_drift: fix_it\n  interval_s: 0\n"
+        "venues:\n  - name: a\n    type: paper\n    on_drift: trade_back\n"
+        "alerts:\n  - {name: f, type: file_alerts, on_drift: alert, settings: {path: x}}\n");
+    CHECK_THAT(bad.text, Contains("deploy.yaml:7: venue 'a', key 'on_drift': 'trade_back' is not a drift policy "
+                                  "(alert, pause_symbol)"));
+    CHECK_THAT(bad.text, Contains("deploy.yaml:1: section 'reconciler', key 'on_drift': 'fix_it' is not a drift "
+                                  "policy"));
+    CHECK_THAT(bad.text, Contains("deploy.yaml:1: section 'reconciler', key 'interval_s': must be 1 or more"));
+    CHECK_THAT(bad.text, Contains("alert 'f', key 'on_drift': unknown key"));
 }

@@ -78,9 +78,11 @@ void HostProcess::writeDeployment() {
     y << "storage:\n  dir: \"" << storageDir().string() << "\"\n";
     y << "risk:\n  max_signal_age_s: " << c.maxSignalAgeS << "\n";
     y << "resolver:\n  settle_window_s: " << c.settleWindowS << "\n  unresolved_alert_s: " << c.unresolvedAlertS
-      << "\n  working_poll_ms: " << c.workingPollMs << "\n";
+      << "\n  working_poll_ms: " << c.workingPollMs << "\n  working_queries_per_s: " << c.workingQueriesPerS << "\n";
     y << "reconciler:\n  interval_s: " << c.reconcileIntervalS << "\n";
-    y << "venues:\n  - name: " << c.venue << "\n    type: binance_futures\n    settings:\n";
+    y << "venues:\n  - name: " << c.venue << "\n    type: binance_futures\n";
+    if (!c.onDrift.empty()) y << "    on_drift: " << c.onDrift << "\n";
+    y << "    settings:\n";
     y << "      base_url: \"" << emulatorUrl_ << "\"\n";
     y << "      api_key: \"${BINANCE_API_KEY}\"\n      api_secret: \"${BINANCE_API_SECRET}\"\n";
     y << "      ca_file: \"" << caFile_ << "\"\n";

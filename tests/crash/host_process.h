@@ -41,11 +41,13 @@ struct HostConfig {
     int recvWindowMs = 1000;
     int requestTimeoutMs = 2000;  // an order without an answer by then is Unknown
     int workingPollMs = 200;      // how often a resting (working) order is asked about
+    int workingQueriesPerS = 10;  // resolver.working_queries_per_s
     bool hedgeMode = false;       // the venue plugin's hedge_mode (start the emulator to match)
     // The plugin's own pacing; high by default so that it never shapes a test that is not about it.
     int orderLimitPer10s = 100000;
     int connectTimeoutMs = 3000;
     int reconcileIntervalS = 15;  // reconciler.interval_s
+    std::string onDrift;          // the venue instance's on_drift; empty: the default (alert)
     // A Telegram alert sink (token as ${TH_CRASH_TG_TOKEN}); empty url: none.
     struct Telegram {
         std::string url, caFile, token, chatId;
