@@ -164,11 +164,12 @@ long EmulatorProcess::pendingLateOrders() {
 
 long EmulatorProcess::outages() { return parseObject(control("GET", "/control/state"))->getValue<long>("outages"); }
 
-std::map<std::string, std::string> EmulatorProcess::positionRisk() {
+std::string EmulatorProcess::signedCall(const std::string& method, const std::string& path, const std::string& params) {
     const std::int64_t nowMs =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();
-    const std::string query = "recvWindow=5000&timestamp=" + std::to_string(nowMs);
+    const std::string query =
+        (params.empty() ? "" : params + "&") + "recvWindow=5000&timestamp=" + std::to_string(nowMs);
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int macLength = 0;
     HMAC(EVP_sha256(), apiSecret_.data(), static_cast<int>(apiSecret_.size()),
@@ -181,16 +182,22 @@ std::map<std::string, std::string> EmulatorProcess::positionRisk() {
     }
     Poco::Net::HTTPSClientSession session(host_, port_, tls_);
     session.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest request("GET", "/fapi/v2/positionRisk?" + query + "&signature=" + signature,
+    Poco::Net::HTTPRequest request(method, path + "?" + query + "&signature=" + signature,
                                    Poco::Net::HTTPMessage::HTTP_1_1);
     request.set("X-MBX-APIKEY", apiKey_);
+    request.setContentLength(0);
     session.sendRequest(request);
     Poco::Net::HTTPResponse response;
     std::string body;
     Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
     if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
-        throw std::runtime_error("emulator GET /fapi/v2/positionRisk: HTTP " +
+        throw std::runtime_error("emulator " + method + " " + path + ": HTTP " +
                                  std::to_string(static_cast<int>(response.getStatus())) + " " + body);
+    return body;
+}
+
+std::map<std::string, std::string> EmulatorProcess::positionRisk() {
+    const std::string body = signedCall("GET", "/fapi/v2/positionRisk");
     Poco::JSON::Parser parser;
     const auto rows = parser.parse(body).extract<Poco::JSON::Array::Ptr>();
     std::map<std::string, std::string> out;

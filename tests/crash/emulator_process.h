@@ -67,6 +67,9 @@ public:
     // GET /fapi/v2/positionRisk, signed with the account's key as a client would ask: positionAmt
     // per "SYMBOL" (one-way BOTH) or "SYMBOL/LONG", "SYMBOL/SHORT" (hedge mode), non-zero ones only.
     std::map<std::string, std::string> positionRisk();
+    // A signed Binance API call, as another program on the same account would make it (params
+    // form-encoded, without timestamp and signature); the body of a 200, else throws.
+    std::string signedCall(const std::string& method, const std::string& path, const std::string& params = "");
 
 private:
     std::filesystem::path dir_;
