@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -114,10 +115,14 @@ std::optional<RaisedAlert> alertFor(const StoredEvent& stored) {
                     {"venue", field(e.dataJson, "venue")},
                     {"difference", field(e.dataJson, "difference")},
                     {"notional", notional},
+                    {"venue_entry_price", field(e.dataJson, "venue_entry_price")},
                     {"since_ms", field(e.dataJson, "since_ms")},
                     {"checks", field(e.dataJson, "checks")},
                     {"last_fill", field(e.dataJson, "last_fill")},
                     {"foreign_orders", field(e.dataJson, "foreign_orders")}};
+        // Facts the venue did not give (a mark price, an entry price while flat) are left out.
+        a.fields.erase(std::remove_if(a.fields.begin(), a.fields.end(), [](const auto& f) { return f.second.empty(); }),
+                       a.fields.end());
         return a;
     }
     if (e.event == "positions_at_start") {

@@ -84,12 +84,14 @@ void Reconciler::check(std::int64_t nowMs) {
     // What the venue holds, and what the host expects, per (symbol, side).
     std::map<PositionKey, Decimal> venue, expected;
     std::map<PositionKey, std::optional<Decimal>> marks;
+    std::map<PositionKey, Decimal> entries;
     std::vector<VenuePosition> reading;
     std::string snapshot;
     for (const auto& pos : p->positions) {
         const PositionKey key{venueName_, pos.symbol, pos.positionSide};
         venue[key] = pos.quantity;
         marks[key] = pos.markPrice;
+        entries[key] = pos.entryPrice;
         reading.push_back({key, pos.quantity, pos.markPrice, nowMs});
         snapshot += (snapshot.empty() ? "" : ",") + pos.symbol + "/" + sideText(pos.positionSide) + "=" +
                     pos.quantity.toString();
@@ -149,7 +151,8 @@ void Reconciler::check(std::int64_t nowMs) {
         ++d.checks;
         if (d.checks >= 2 && !d.reported) {
             d.reported = true;
-            reportDrift(key, want, have, marks.count(key) ? marks.at(key) : std::nullopt, d, *o, nowMs);
+            reportDrift(key, want, have, marks.count(key) ? marks.at(key) : std::nullopt,
+                        entries.count(key) ? entries.at(key) : Decimal(), d, *o, nowMs);
         }
     }
     if (!startPositions.empty()) {
@@ -174,8 +177,8 @@ void Reconciler::check(std::int64_t nowMs) {
 }
 
 void Reconciler::reportDrift(const PositionKey& key, const Decimal& want, const Decimal& have,
-                             const std::optional<Decimal>& markPrice, const Drift& d, const OpenOrders& open,
-                             std::int64_t nowMs) {
+                             const std::optional<Decimal>& markPrice, const Decimal& entryPrice, const Drift& d,
+                             const OpenOrders& open, std::int64_t nowMs) {
     const Decimal diff = have - want;
     std::vector<std::pair<std::string, std::string>> data{{"symbol", key.symbol},
                                                           {"position_side", sideText(key.side)},
@@ -184,6 +187,7 @@ void Reconciler::reportDrift(const PositionKey& key, const Decimal& want, const 
                                                           {"difference", diff.toString()},
                                                           {"checks", std::to_string(d.checks)},
                                                           {"since_ms", std::to_string(d.sinceMs)}};
+    if (!have.isZero()) data.emplace_back("venue_entry_price", entryPrice.toString());
     if (markPrice) {
         data.emplace_back("mark_price", markPrice->toString());
         data.emplace_back("notional",

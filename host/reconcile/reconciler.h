@@ -73,8 +73,8 @@ private:
     void record(const std::string& event, std::string dataJson, std::int64_t nowMs);
     // drift_detected, with everything a human needs to act on it; pauses the symbol if so told.
     void reportDrift(const PositionKey& key, const Decimal& want, const Decimal& have,
-                     const std::optional<Decimal>& markPrice, const Drift& d, const OpenOrders& open,
-                     std::int64_t nowMs);
+                     const std::optional<Decimal>& markPrice, const Decimal& entryPrice, const Drift& d,
+                     const OpenOrders& open, std::int64_t nowMs);
 
     const std::string venueName_;
     Venue& venue_;

@@ -152,6 +152,7 @@ TEST_CASE("reconciler: a drift record says what a human needs: notional at the m
     const auto drift = theEvent(*r.gate, "drift_detected", "", mark);
     CHECK(field(drift, "difference") == "0.003");
     CHECK(field(drift, "mark_price") == "66000.5");
+    CHECK(field(drift, "venue_entry_price") == "65000");
     CHECK(field(drift, "notional") == "198");  // 0.003 x 66000.5 = 198.0015, to the cent
     CHECK(field(drift, "since_ms") == std::to_string(kT0));
     CHECK(field(drift, "last_fill").rfind(r.ids.encode("f1", 0, 0) + " BUY 0.002 @ 65000", 0) == 0);
