@@ -176,6 +176,17 @@ std::optional<RaisedAlert> alertFor(const StoredEvent& stored) {
                  ". Its fills will show as drift.";
         return a;
     }
+    if (e.event == "operator_command" && field(e.dataJson, "authorized") == "false") {
+        // Someone the deployment does not list is writing to the bot (or a listed one, too late).
+        a.kind = "command_refused";
+        a.instance = field(e.dataJson, "via");
+        a.severity = Severity::Warning;
+        a.title = "a command through " + a.instance + " was refused: " + field(e.dataJson, "outcome");
+        a.text = "from " + field(e.dataJson, "from") + ": /" + field(e.dataJson, "command") +
+                 "\nNothing was done. If the sender is not one of yours, someone else knows the bot's name; if "
+                 "commands keep coming, check whether its token leaked and revoke it with @BotFather.";
+        return a;
+    }
     if (e.event == "host_started") {
         a.kind = "host_started";
         a.severity = Severity::Info;

@@ -255,3 +255,29 @@ TEST_CASE("symbol pauses, start positions, expiries and long venue holds are tol
     CHECK(told[4].title == "resolved: BTCUSDT on bn paused by reconciler");
     CHECK(told[4].text == "BTCUSDT on bn resumed by ops@desk");
 }
+
+TEST_CASE("a refused chat command is told (once per window), an accepted one is not") {
+    auto gate = makeMemoryGate();
+    AlertRouter router(*gate, {{"tg", {Severity::Info, Severity::Warning, Severity::Critical}}}, {}, nullptr);
+    const std::string refused =
+        R"({"via":"tg","from":"telegram user 9 in chat 9","command":"pause","args":"","authorized":"false",)"
+        R"("outcome":"ignored: not an authorized chat and user"})";
+    router.consume({
+        {1, kT0, {"operator_command", "", "", "", refused}},
+        {2, kT0 + 1000, {"operator_command", "", "", "", refused}},  // held back inside the window
+        {3,
+         kT0 + 2000,
+         {"operator_command", "", "", "",
+          R"({"via":"tg","from":"telegram user 1 in chat 1","command":"status","args":"","authorized":"true",)"
+          R"("outcome":"done"})"}},
+    });
+    std::vector<Alert> told;
+    while (auto next = gate->nextAlert("tg")) {
+        told.push_back(next->alert);
+        gate->alertDelivered("tg", next->id, kT0);
+    }
+    REQUIRE(told.size() == 1);
+    CHECK(told[0].key == "command_refused:tg:");
+    CHECK(told[0].title == "a command through tg was refused: ignored: not an authorized chat and user");
+    CHECK(told[0].text.rfind("from telegram user 9 in chat 9: /pause", 0) == 0);
+}
