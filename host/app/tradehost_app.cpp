@@ -30,6 +30,7 @@
 #include "events/event_log.h"
 #include "events/verify_events.h"
 #include "gate/gate.h"
+#include "intake/signal/signal_parser.h"
 #include "intake/webhook_server.h"
 #include "log/logging.h"
 #include "log/redactor.h"
@@ -118,7 +119,7 @@ void TradehostApp::printHelp() const {
         "a paper venue and a JSON-lines alert file, no keys needed.");
     help.setFooter(
         "Exit codes: 0 ok (a run stopped cleanly); 64 usage error; 65 cancel: no such leg or no open order, "
-        "accept-baseline: the venue was never read; "
+        "accept-baseline: the venue was never read, or not since a fill or with an order in flight; "
         "66 pause/resume/cancel/accept-baseline: no tradehost storage there; 69 the webhook address is in use (another "
         "program, perhaps another tradehost); 70 stopped after a fatal error (journal, gate or event log: "
         "restart it, recovery re-reads everything); 73 an operator command could not write the gate; "
@@ -256,11 +257,20 @@ int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
                       << loaded.deployment.file << "\n";
             return false;
         };
+        // A symbol as signals name it: the same canonical form, the same rule.
+        std::string symbol;
+        if (command != "cancel" && args.size() >= 3) {
+            auto canonical = canonicalSymbol(args[2]);
+            if (canonical.index() == 1) {
+                std::cerr << "tradehost: " << command << ": SYMBOL " << std::get<1>(canonical) << "\n";
+                return EXIT_USAGE;
+            }
+            symbol = std::get<0>(canonical);
+        }
         if ((command == "pause" || command == "resume") && args.size() == 3) {
             // One symbol of one venue instance.
             const bool paused = command == "pause";
             const std::string& venue = args[1];
-            const std::string& symbol = args[2];
             if (!knownVenue(venue)) return EXIT_USAGE;
             if (!gate->setSymbolPaused(venue, symbol, paused, by, nowMs)) {
                 std::cout << symbol << " on " << venue << " is already " << (paused ? "paused" : "not paused")
@@ -277,7 +287,6 @@ int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
         if (command == "accept-baseline") {
             // The venue's position as the reconciler last read it becomes the expected one.
             const std::string& venue = args[1];
-            const std::string& symbol = args[2];
             if (!knownVenue(venue)) return EXIT_USAGE;
             std::optional<PositionSide> side = PositionSide::Both;
             if (args.size() == 4) side = positionSideFrom(args[3]);
@@ -292,6 +301,26 @@ int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
                              "and try again\n";
                 return EXIT_DATAERR;
             }
+            // The reading must be newer than anything that moved the position since: a fill the
+            // host booked after it, or an order of the symbol still on its way, would make the
+            // "accepted" quantity wrong at once (and that mistake would then look like drift).
+            const std::int64_t intervalS = loaded.deployment.reconciler.integer("interval_s");
+            const auto notNow = [&](const std::string& why) {
+                std::cerr << "tradehost: accept-baseline: " << why << "; the venue's last reading ("
+                          << formatUtc(checkedMs)
+                          << ") may not include it. Nothing changed: try again after the next reconciliation (every "
+                          << intervalS << " s)\n";
+                return EXIT_DATAERR;
+            };
+            for (const auto& leg : gate->legsIn(
+                     {LegState::Pending, LegState::Submitted, LegState::Unknown, LegState::Absent, LegState::Working},
+                     PipelineOptions{}.owner))
+                if (leg.intent.venue == venue && leg.intent.symbol == symbol)
+                    return notNow("an order of " + symbol + " on " + venue + " is in flight or resting (" +
+                                  leg.clientOrderId + ", " + toString(leg.state) + ")");
+            if (const auto last = gate->lastFilled(venue, symbol); last && last->updatedMs >= checkedMs)
+                return notNow("the host booked a fill of " + symbol + " (" + last->clientOrderId + ") at " +
+                              formatUtc(last->updatedMs));
             const PositionKey key{venue, symbol, *side};
             Decimal venueQuantity;  // not reported: flat
             for (const auto& p : gate->venuePositions())

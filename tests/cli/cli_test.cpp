@@ -9,7 +9,10 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <regex>
+#include <thread>
 
 #include "process_runner.h"
 #include "temp_dir.h"
@@ -253,6 +256,79 @@ TEST_CASE(
     CHECK(host.wait() == 0);
     CHECK_THAT(host.err(), Contains("stopped cleanly"));
     CHECK_THAT(host.out() + host.err(), !Contains(kCanary));
+}
+
+TEST_CASE("operator commands on one symbol: pause and resume it, and a baseline is never taken from a stale reading") {
+    TempDir dir;
+    const auto path =
+        dir.write("ops.yaml",
+                  "webhook: {listen: \"127.0.0.1:0\", secret: \"${TH_TEST_SECRET}\"}\n"
+                  "storage: {dir: \"" +
+                      dir.file("var") +
+                      "\"}\n"
+                      "reconciler: {interval_s: 3600}\n"  // read once, at start
+                      "venues:\n  - {name: paper, type: paper, settings: {prices: {BTCUSDT: '65000'}}}\n");
+    const std::map<std::string, std::string> env{{"TH_TEST_SECRET", kCanary}};
+    BackgroundProcess host(kBin, {"--config", path}, env);
+    REQUIRE(host.waitFor("Stop: Ctrl-C"));
+    std::smatch m;
+    const std::string out = host.out();
+    REQUIRE(std::regex_search(out, m, std::regex("Webhook: http://127\\.0\\.0\\.1:([0-9]+)/webhook")));
+    const auto port = static_cast<unsigned short>(std::stoi(m[1]));
+    const auto signal = [&](const std::string& id) {
+        return httpPost("127.0.0.1", port, "/webhook",
+                        R"({"secret":")" + kCanary + R"(","signal_id":")" + id +
+                            R"(","venue":"paper","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002"})");
+    };
+    const auto command = [&](std::vector<std::string> args) {
+        args.insert(args.end(), {"--config", path, "--by", "ops", "--why", "test"});
+        return runProcess(kBin, args, env);
+    };
+    REQUIRE(signal("o-1").first == 202);
+    const auto eventsHave = [&](const std::string& text) {
+        for (int i = 0; i < 50; ++i) {
+            std::ifstream in(dir.file("var") + "/events.jsonl");
+            const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            if (all.find(text) != std::string::npos) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return false;
+    };
+    REQUIRE(eventsHave("\"event\":\"order_fill\""));
+
+    // The only reading of the venue is from before that fill: accepting it would set the expected
+    // position to 0 while the venue holds 0.002. Refused, nothing recorded.
+    auto r = command({"accept-baseline", "paper", "BTCUSDT"});
+    CHECK(r.exitCode == 65);
+    CHECK_THAT(r.err, Contains("the host booked a fill of BTCUSDT (o-1:paper:0:0)") && Contains("Nothing changed"));
+    r = command({"accept-baseline", "paper", "BTCUSDT", "SIDEWAYS"});
+    CHECK(r.exitCode == 64);
+    r = command({"pause", "paper", "<b>x</b>"});
+    CHECK(r.exitCode == 64);
+    CHECK_THAT(r.err, Contains("SYMBOL may contain only letters"));
+    r = command({"pause", "nope", "BTCUSDT"});
+    CHECK(r.exitCode == 64);
+    CHECK_THAT(r.err, Contains("no venue instance 'nope'"));
+
+    // One symbol paused (named as signals name it): its next signal is blocked; resumed, it trades.
+    r = command({"pause", "paper", "binance:btcusdt.p"});
+    CHECK(r.exitCode == 0);
+    CHECK_THAT(r.out, Contains("BTCUSDT on paper paused by ops"));
+    CHECK_THAT(command({"pause", "paper", "BTCUSDT"}).out, Contains("already paused"));
+    REQUIRE(signal("o-2").first == 202);
+    CHECK(eventsHave("BTCUSDT is paused on paper"));
+    r = command({"resume", "paper", "BTCUSDT"});
+    CHECK(r.exitCode == 0);
+    REQUIRE(signal("o-3").first == 202);
+    CHECK(eventsHave(
+        "\"signal_id\":\"o-3\",\"client_order_id\":\"o-3:paper:0:0\",\"venue\":\"paper\",\"data\":{\"fill_qty\""));
+    ::kill(host.pid(), SIGTERM);
+    CHECK(host.wait() == 0);
+    std::ifstream in(dir.file("var") + "/events.jsonl");
+    const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(all.find("position_baseline_set") == std::string::npos);
+    CHECK(all.find("\"event\":\"symbol_paused\"") != std::string::npos);
+    CHECK(all.find("\"event\":\"symbol_resumed\"") != std::string::npos);
 }
 
 TEST_CASE("a run with a broken deployment exits 78 before listening") {

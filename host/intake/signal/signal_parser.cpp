@@ -193,21 +193,9 @@ Error readFlag(const JsonValue& v, const std::string& field, bool& out) {
 // leg goes to, and the parser cannot know which exchange that venue is, so it refuses.
 Error readSymbol(const JsonValue& v, const std::string& field, std::string& out) {
     if (v.kind != Kind::String) return error(field, "must be a string such as \"BTCUSDT\"");
-    std::string s = upperAscii(v.text);
-    if (startsWith(s, "BINANCE:")) s.erase(0, 8);
-    if (endsWith(s, ".P")) s.erase(s.size() - 2);
-    if (s.empty()) return error(field, "must not be empty");
-    if (s.size() > kMaxSymbolLength)
-        return error(field, "is longer than " + std::to_string(kMaxSymbolLength) + " characters");
-    if (s.find(':') != std::string::npos)
-        return error(field, "has an exchange prefix other than \"BINANCE:\"; send the bare ticker ({{ticker}})");
-    for (char c : s) {
-        const bool ok = (c >= 'A' && c <= 'Z') || isDigit(c) || c == '_' || c == '-' || c == '/';
-        if (!ok)
-            return error(field,
-                         "may contain only letters, digits, '_', '-' and '/' (after a \".P\" suffix is removed)");
-    }
-    out = std::move(s);
+    auto symbol = canonicalSymbol(v.text);
+    if (symbol.index() == 1) return error(field, std::get<1>(symbol));
+    out = std::move(std::get<0>(symbol));
     return std::nullopt;
 }
 
@@ -499,6 +487,26 @@ std::string canonicalJson(const Signal& signal) {
     writeString(out, signal.signalId);
     out += '}';
     return out;
+}
+
+std::variant<std::string, std::string> canonicalSymbol(std::string_view text) {
+    using Result = std::variant<std::string, std::string>;
+    std::string s = upperAscii(text);
+    if (startsWith(s, "BINANCE:")) s.erase(0, 8);
+    if (endsWith(s, ".P")) s.erase(s.size() - 2);
+    if (s.empty()) return Result(std::in_place_index<1>, "must not be empty");
+    if (s.size() > kMaxSymbolLength)
+        return Result(std::in_place_index<1>, "is longer than " + std::to_string(kMaxSymbolLength) + " characters");
+    if (s.find(':') != std::string::npos)
+        return Result(std::in_place_index<1>,
+                      "has an exchange prefix other than \"BINANCE:\"; send the bare ticker ({{ticker}})");
+    for (char c : s) {
+        const bool ok = (c >= 'A' && c <= 'Z') || isDigit(c) || c == '_' || c == '-' || c == '/';
+        if (!ok)
+            return Result(std::in_place_index<1>,
+                          "may contain only letters, digits, '_', '-' and '/' (after a \".P\" suffix is removed)");
+    }
+    return Result(std::in_place_index<0>, std::move(s));
 }
 
 std::variant<Parsed, ParseError> parseSignal(std::string_view body) {

@@ -31,6 +31,10 @@ struct Parsed {
 // or symbol: a missing one is a ParseError naming it.
 std::variant<Parsed, ParseError> parseSignal(std::string_view body);
 
+// A symbol as signals name it, in its canonical form ("binance:btcusdt.p" -> "BTCUSDT"), or the
+// reason it is not one. Operator commands naming a symbol use the same rule.
+std::variant<std::string, std::string> canonicalSymbol(std::string_view text);  // symbol | error
+
 // The canonical JSON of a signal (see Signal::canonical); parseSignal(canonicalJson(s)) yields
 // the same signal again.
 std::string canonicalJson(const Signal& signal);
