@@ -34,6 +34,7 @@
 #include "intake/webhook_server.h"
 #include "log/logging.h"
 #include "log/redactor.h"
+#include "operator/operator_actions.h"
 #include "plugins/instance_context.h"
 #include "plugins/instance_set.h"
 
@@ -208,15 +209,6 @@ bool hostRunningOn(const std::filesystem::path& storageDir) {
     return held;
 }
 
-std::string formatUtc(std::int64_t ms) {
-    const std::time_t t = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return text;
-}
-
 }  // namespace
 
 // Operator commands write to the deployment's gate, which a running host reads before its next
@@ -267,103 +259,44 @@ int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
             }
             symbol = std::get<0>(canonical);
         }
-        if ((command == "pause" || command == "resume") && args.size() == 3) {
-            // One symbol of one venue instance.
+        OperatorActions actions(*gate, *gate, *gate, PipelineOptions{}.owner,
+                                loaded.deployment.reconciler.integer("interval_s"));
+        const std::string where = " for " + loaded.deployment.file + " (storage " + dir.string() + ")";
+        const bool running = hostRunningOn(dir);
+        if (command == "pause" || command == "resume") {
             const bool paused = command == "pause";
-            const std::string& venue = args[1];
-            if (!knownVenue(venue)) return EXIT_USAGE;
-            if (!gate->setSymbolPaused(venue, symbol, paused, by, nowMs)) {
-                std::cout << symbol << " on " << venue << " is already " << (paused ? "paused" : "not paused")
-                          << "; nothing changed\n";
-                return EXIT_OK;
+            ActionResult r;
+            std::string scope = "every leg";
+            if (args.size() == 3) {  // one symbol of one venue instance
+                if (!knownVenue(args[1])) return EXIT_USAGE;
+                r = actions.setSymbolPaused(args[1], symbol, paused, by, nowMs);
+                scope = "the legs of " + symbol + " on " + args[1];
+            } else {
+                r = actions.setTrading(paused, by, nowMs);
             }
-            std::cout << symbol << " on " << venue << " " << (paused ? "paused" : "resumed") << " by " << by.who
-                      << " for " << loaded.deployment.file << " (storage " << dir.string() << ")\n";
-            if (hostRunningOn(dir))
-                std::cout << "the host running on this storage " << (paused ? "blocks" : "sends") << " the legs of "
-                          << symbol << " on " << venue << " from its next batch on\n";
+            std::cout << r.message << where << "\n";
+            if (!r.done()) return EXIT_OK;
+            if (running)
+                std::cout << "the host running on this storage " << (paused ? "blocks " : "sends ") << scope
+                          << " from its next batch on, and logs the change\n";
+            else
+                std::cout << "no tradehost is running on this storage now; this holds when one starts\n";
             return EXIT_OK;
         }
         if (command == "accept-baseline") {
-            // The venue's position as the reconciler last read it becomes the expected one.
-            const std::string& venue = args[1];
-            if (!knownVenue(venue)) return EXIT_USAGE;
+            if (!knownVenue(args[1])) return EXIT_USAGE;
             std::optional<PositionSide> side = PositionSide::Both;
             if (args.size() == 4) side = positionSideFrom(args[3]);
             if (!side) {
                 std::cerr << "tradehost: accept-baseline: SIDE must be BOTH, LONG or SHORT, got '" << args[3] << "'\n";
                 return EXIT_USAGE;
             }
-            const std::int64_t checkedMs = gate->venueCheckedMs(venue);
-            if (checkedMs == 0) {
-                std::cerr << "tradehost: accept-baseline: the host has not read " << venue
-                          << "'s positions yet (the reconciler does so at start and every interval_s); start it "
-                             "and try again\n";
+            const ActionResult r = actions.acceptBaseline({args[1], symbol, *side}, by, nowMs);
+            if (r.code == ActionResult::Code::Refused) {
+                std::cerr << "tradehost: accept-baseline: " << r.message << "\n";
                 return EXIT_DATAERR;
             }
-            // The reading must be newer than anything that moved the position since: a fill the
-            // host booked after it, or an order of the symbol still on its way, would make the
-            // "accepted" quantity wrong at once (and that mistake would then look like drift).
-            const std::int64_t intervalS = loaded.deployment.reconciler.integer("interval_s");
-            const auto notNow = [&](const std::string& why) {
-                std::cerr << "tradehost: accept-baseline: " << why << "; the venue's last reading ("
-                          << formatUtc(checkedMs)
-                          << ") may not include it. Nothing changed: try again after the next reconciliation (every "
-                          << intervalS << " s)\n";
-                return EXIT_DATAERR;
-            };
-            for (const auto& leg : gate->legsIn(
-                     {LegState::Pending, LegState::Submitted, LegState::Unknown, LegState::Absent, LegState::Working},
-                     PipelineOptions{}.owner))
-                if (leg.intent.venue == venue && leg.intent.symbol == symbol)
-                    return notNow("an order of " + symbol + " on " + venue + " is in flight or resting (" +
-                                  leg.clientOrderId + ", " + toString(leg.state) + ")");
-            if (const auto last = gate->lastFilled(venue, symbol); last && last->updatedMs >= checkedMs)
-                return notNow("the host booked a fill of " + symbol + " (" + last->clientOrderId + ") at " +
-                              formatUtc(last->updatedMs));
-            const PositionKey key{venue, symbol, *side};
-            Decimal venueQuantity;  // not reported: flat
-            for (const auto& p : gate->venuePositions())
-                if (p.key == key) venueQuantity = p.quantity;
-            Decimal expected;
-            for (const auto& p : gate->expectedPositions())
-                if (p.key == key) expected = p.quantity();
-            const std::int64_t ageS = (nowMs - checkedMs) / 1000;
-            if (venueQuantity == expected) {
-                std::cout << "the host already expects " << venueQuantity.toString() << " " << symbol << " "
-                          << toString(*side) << " on " << venue << ", as the venue held at " << formatUtc(checkedMs)
-                          << "; nothing changed\n";
-                return EXIT_OK;
-            }
-            gate->setBaseline(key, venueQuantity, by, nowMs);
-            std::cout << "expected position of " << symbol << " " << toString(*side) << " on " << venue << " set to "
-                      << venueQuantity.toString() << " (was " << expected.toString() << ") by " << by.who
-                      << ": what the venue held at " << formatUtc(checkedMs) << ", " << ageS << " s ago\n";
-            if (ageS > 60)
-                std::cout << "that reading is " << ageS
-                          << " s old: if the position moved since, the reconciler reports the rest as drift\n";
-            return EXIT_OK;
-        }
-        if (command == "pause" || command == "resume") {
-            const bool paused = command == "pause";
-            const KillSwitch current = gate->killSwitch();
-            if (current.paused == paused) {
-                std::cout << "trading already " << (paused ? "paused" : "running") << " for " << loaded.deployment.file
-                          << " (storage " << dir.string() << ")";
-                if (current.sinceMs > 0)
-                    std::cout << " since " << formatUtc(current.sinceMs) << " by " << current.by.who
-                              << (current.by.why.empty() ? "" : " (" + current.by.why + ")");
-                std::cout << "; nothing changed\n";
-                return EXIT_OK;
-            }
-            gate->setKillSwitch(paused, by, nowMs);
-            std::cout << "trading " << (paused ? "paused" : "resumed") << " by " << by.who << " for "
-                      << loaded.deployment.file << " (storage " << dir.string() << ")\n";
-            if (hostRunningOn(dir))
-                std::cout << "the host running on this storage " << (paused ? "blocks" : "sends")
-                          << " every leg from its next batch on, and logs the change\n";
-            else
-                std::cout << "no tradehost is running on this storage now; the switch holds when one starts\n";
+            std::cout << r.message << where << "\n";
             return EXIT_OK;
         }
         // cancel SIGNAL_ID [LEG]

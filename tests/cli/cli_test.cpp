@@ -300,7 +300,7 @@ TEST_CASE("operator commands on one symbol: pause and resume it, and a baseline 
     // position to 0 while the venue holds 0.002. Refused, nothing recorded.
     auto r = command({"accept-baseline", "paper", "BTCUSDT"});
     CHECK(r.exitCode == 65);
-    CHECK_THAT(r.err, Contains("the host booked a fill of BTCUSDT (o-1:paper:0:0)") && Contains("Nothing changed"));
+    CHECK_THAT(r.err, Contains("the host booked a fill of BTCUSDT (o-1:paper:0:0)") && Contains("nothing changed"));
     r = command({"accept-baseline", "paper", "BTCUSDT", "SIDEWAYS"});
     CHECK(r.exitCode == 64);
     r = command({"pause", "paper", "<b>x</b>"});
