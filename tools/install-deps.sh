@@ -10,6 +10,7 @@ packages=(
   libyaml-cpp-dev                                  # deployments
   catch2                                           # tests (v2)
   openssl curl                                     # test certificates; the printed curl example
+  prometheus                                       # promtool only: tests check /metrics and the alert rules
 )
 
 missing=()
@@ -28,5 +29,19 @@ if [ "$(id -u)" -ne 0 ]; then
   fi
 fi
 export DEBIAN_FRONTEND=noninteractive
+# `prometheus` is wanted for its promtool, not its server: its postinst must not start one. A
+# policy-rc.d answering 101 ("not allowed") is what invoke-rc.d and deb-systemd-invoke ask first
+# (in a container nothing would ever stop the daemon); it exists only while apt runs.
+policy=""
+if [[ " ${missing[*]} " == *" prometheus "* && ! -e /usr/sbin/policy-rc.d ]]; then
+  policy=/usr/sbin/policy-rc.d
+  trap '$sudo rm -f "$policy"' EXIT
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# On a systemd machine the unit would still start at the next boot: not ours to run.
+if [ -n "$policy" ] && [ -d /run/systemd/system ]; then
+  $sudo systemctl disable --quiet prometheus.service || true
+fi

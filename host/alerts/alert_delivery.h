@@ -7,6 +7,7 @@
 #include <string>
 
 #include "gate/alert_outbox.h"
+#include "metrics/component_metrics.h"
 #include "pipeline/worker.h"
 
 namespace tradehost::host {
@@ -21,11 +22,14 @@ public:
                   std::function<void(const std::string&)> onFatal);
     std::optional<std::int64_t> runOnce(std::int64_t nowMs) override;
     const std::string& sink() const { return sink_; }
+    // What the sink answered, counted from now on; before start().
+    void setMetrics(AlertDeliveryMetrics metrics) { metrics_ = metrics; }
 
 private:
     std::string sink_;
     AlertOutbox& outbox_;
     Send send_;
+    AlertDeliveryMetrics metrics_;
 };
 
 }  // namespace tradehost::host

@@ -20,6 +20,7 @@ AlertPolicy::Decision AlertPolicy::raise(const RaisedAlert& raised, std::int64_t
     if (raised.perOrder) {
         if (const auto it = unreachable_.find(raised.instance); it != unreachable_.end()) {
             ++it->second;
+            if (metrics_.inhibited) metrics_.inhibited->inc();
             d.verdict = Verdict::Mute;
             return d;
         }
@@ -34,6 +35,7 @@ AlertPolicy::Decision AlertPolicy::raise(const RaisedAlert& raised, std::int64_t
     // and an unchanged condition once per repeat interval.
     if (!escalated && (insideDedup || unchangedCondition)) {
         ++k.suppressed;
+        if (metrics_.deduplicated) metrics_.deduplicated->inc();
         d.verdict = Verdict::Suppress;
         return d;
     }

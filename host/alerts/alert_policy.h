@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "metrics/component_metrics.h"
+
 namespace tradehost::host {
 
 // One alert as a component raises it. Its key is kind:instance:symbol (symbol may be empty):
@@ -67,6 +69,8 @@ public:
     // back since then goes with them: nothing with that key happened for that long).
     void forgetOlderThan(std::int64_t nowMs);
     std::size_t keysHeld() const { return keys_.size(); }
+    // Alerts held back and muted, counted from now on.
+    void setMetrics(AlertPolicyMetrics metrics) { metrics_ = metrics; }
 
 private:
     struct KeyState {
@@ -82,6 +86,7 @@ private:
     AlertPolicyOptions options_;
     std::map<std::string, KeyState> keys_;
     std::map<std::string, std::uint64_t> unreachable_;  // instance -> per-order alerts muted
+    AlertPolicyMetrics metrics_;
 };
 
 }  // namespace tradehost::host

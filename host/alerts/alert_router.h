@@ -41,6 +41,11 @@ public:
     void resolve(const std::string& key, const std::string& text, std::int64_t nowMs);
     // Inhibition: while an instance is unreachable its per-order alerts are muted (counted).
     std::uint64_t setUnreachable(const std::string& instance, bool unreachable);
+    // The policy's held-back and muted alerts, counted from now on.
+    void setMetrics(AlertPolicyMetrics metrics) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        policy_.setMetrics(metrics);
+    }
 
     // OutboxConsumer. Alerts are at least once: after a crash the events of the last second may
     // be handed over again (the dispatcher's stored cursor), and the policy's memory starts empty.

@@ -19,7 +19,14 @@ Poco::Logger& log() { return Poco::Logger::get("host"); }
 }  // namespace
 
 Host::Host(HostSettings settings, InstanceSet instances, const Clock& clock)
-    : settings_(std::move(settings)), instances_(std::move(instances)), clock_(clock) {}
+    : settings_(std::move(settings)), instances_(std::move(instances)), clock_(clock) {
+    std::vector<std::string> venues, sinks;
+    for (const auto& v : instances_.venues) venues.push_back(v->name());
+    for (const auto& a : instances_.alerts) sinks.push_back(a->name());
+    metrics_ = std::make_unique<HostMetrics>(venues, sinks);
+    if (instances_.pluginMetrics) metrics_->watchPluginMetrics(*instances_.pluginMetrics);
+    for (const auto& v : instances_.venues) v->setMetrics(metrics_->venueCalls(v->name()));
+}
 
 Host::~Host() { stop(); }
 
@@ -44,6 +51,7 @@ void Host::open() {
     try {
         std::filesystem::create_directories(dir);
         journal_ = Journal::open({(dir / "journal").string()});
+        journal_->setMetrics(metrics_->journal());
     } catch (const JournalLocked& e) {
         throw HostError(App::EXIT_TEMPFAIL, "another tradehost is running on " + dir.string() + ": " + e.what());
     } catch (const std::exception& e) {
@@ -51,6 +59,7 @@ void Host::open() {
     }
     try {
         gate_ = openSqliteGate((dir / "gate.sqlite").string());
+        metrics_->watchLegs(*gate_, settings_.pipeline.owner);
         events_ = EventLog::open(eventsPath_.string(),
                                  [](std::string text) { return Redactor::instance().redact(std::move(text)); });
     } catch (const std::exception& e) {
@@ -62,7 +71,7 @@ void Host::open() {
             [this] {
                 if (admitter_) admitter_->wake();
             },
-            [this] { return clock_.nowMs(); });
+            [this] { return clock_.nowMs(); }, metrics_->intake());
     } catch (const AddressInUse& e) {
         throw HostError(App::EXIT_UNAVAILABLE,
                         settings_.file + ": section 'webhook', key 'listen': cannot listen on " + e.what());
@@ -110,6 +119,7 @@ void Host::build() {
             ReconcilerOptions{settings_.reconcileIntervalMs, o.owner,
                               onDrift == settings_.onDrift.end() ? OnDrift::Alert : onDrift->second},
             clock_, onFatal);
+        vw.reconciler->setMetrics(metrics_->reconciler(v->name()));
         routes[v->name()] = {vw.lane.get(), vw.ids.get(), [&vw] { vw.executor->wake(); }};
         venues_.push_back(std::move(w));
     }
@@ -120,6 +130,8 @@ void Host::build() {
     eventLogWriter_ = std::make_unique<EventLogWriter>(*events_);
     // From the outbox's end as it is now: what recovery records next is printed, nothing older.
     consoleReporter_ = std::make_unique<ConsoleReporter>(clock_, gate_->lastEventId());
+    consoleReporter_->onOutcome(
+        [m = metrics_.get()](const std::string& venue, const char* outcome) { m->legOutcome(venue, outcome); });
 
     // Alerts: the router reads the outbox from its own cursor (made at the outbox's end on the
     // first start, so a gate's history is not alerted again), and each sink has a delivery worker.
@@ -136,6 +148,7 @@ void Host::build() {
     } catch (const std::exception& e) {
         throw HostError(App::EXIT_CANTCREAT, e.what());
     }
+    alertRouter_->setMetrics(metrics_->alertPolicy());
     // Commands from chat sinks: recorded from now on, acted on once start() is done.
     operatorCommands_ = std::make_unique<OperatorCommandHandler>(*gate_, *gate_, *gate_, *gate_, clock_,
                                                                  OperatorCommandOptions{o.owner});
@@ -144,6 +157,7 @@ void Host::build() {
         AlertSinkInstance* sink = a.get();
         alertDeliveries_.push_back(std::make_unique<AlertDelivery>(
             a->name(), *gate_, [sink](const Alert& alert) { return sink->send(alert); }, clock_, onFatal));
+        alertDeliveries_.back()->setMetrics(metrics_->alertDelivery(a->name()));
     }
 }
 

@@ -19,6 +19,7 @@
 #include "ids/client_order_id.h"
 #include "intake/webhook_server.h"
 #include "journal/journal.h"
+#include "metrics/host_metrics.h"
 #include "operator/operator_command_handler.h"
 #include "pipeline/admitter.h"
 #include "pipeline/console_reporter.h"
@@ -94,6 +95,8 @@ public:
     const Journal& journal() const { return *journal_; }
     const InstanceSet& instances() const { return instances_; }
     const std::filesystem::path& eventsFile() const { return eventsPath_; }
+    // Every tradehost_ metric, from construction on: metrics().prometheusText() is /metrics.
+    const HostMetrics& metrics() const { return *metrics_; }
 
 private:
     struct VenueWorkers {
@@ -113,6 +116,8 @@ private:
     InstanceSet instances_;
     const Clock& clock_;
     std::filesystem::path eventsPath_;
+    // Before every component that counts into it, so it outlives them all.
+    std::unique_ptr<HostMetrics> metrics_;
 
     std::unique_ptr<Journal> journal_;
     std::unique_ptr<Gate> gate_;

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -100,6 +101,32 @@ std::string httpResponse(const IntakeAnswer& a, bool keepAlive, int minorVersion
     return out + "\r\n" + a.body;
 }
 
+// What an answer means for tradehost_signals_total. Both over-capacity answers (too many
+// connections, admission far behind) ask for a retry shortly (Retry-After); the other 503s do not.
+SignalOutcome outcomeOf(const IntakeAnswer& a) {
+    switch (a.status) {
+        case 202:
+            return SignalOutcome::Accepted;
+        case 200:
+            return SignalOutcome::Duplicate;
+        case 422:
+            return SignalOutcome::Conflict;
+        case 401:
+            return SignalOutcome::Unauthorized;
+        case 403:
+            return SignalOutcome::Forbidden;
+        case 408:
+            return SignalOutcome::Timeout;
+        case 413:
+            return SignalOutcome::TooLarge;
+        case 503:
+            return a.retryAfterS > 0 ? SignalOutcome::OverCapacity : SignalOutcome::Unavailable;
+    }
+    // 400, 404, 405, 414, 417, 431, and 501 / 505 (a coding or HTTP version we do not take).
+    const bool unreadable = a.status < 500 || a.status == 501 || a.status == 505;
+    return unreadable ? SignalOutcome::BadRequest : SignalOutcome::Error;
+}
+
 std::string peerAddress(const sockaddr_storage& addr) {
     char text[INET6_ADDRSTRLEN] = {0};
     if (addr.ss_family == AF_INET)
@@ -113,11 +140,12 @@ std::string peerAddress(const sockaddr_storage& addr) {
 
 struct WebhookServer::Impl {
     Impl(IntakeOptions options, Journal* journal, SignalLookup* lookup, std::function<void()> onJournaled,
-         std::function<std::int64_t()> nowMs)
+         std::function<std::int64_t()> nowMs, IntakeMetrics metrics)
         : service_(std::move(options), journal, lookup),
           journal_(journal),
           onJournaled_(std::move(onJournaled)),
-          nowMs_(std::move(nowMs)) {}
+          nowMs_(std::move(nowMs)),
+          metrics_(metrics) {}
 
     // ---- the loop's own state -------------------------------------------------------------
     enum class Phase { Reading, Journaling, Parked, Writing };
@@ -140,12 +168,15 @@ struct WebhookServer::Impl {
         std::string summary;    // the signal judged, for the console (empty: not a signal)
         std::optional<Signal> parked;
         std::int64_t parkedSinceMs = 0;
+        bool probe = false;                            // the request being answered is /healthz or /readyz
+        std::chrono::steady_clock::time_point readAt;  // the request was read whole (ack latency)
     };
 
     IntakeService service_;
     Journal* journal_;
     std::function<void()> onJournaled_;
     std::function<std::int64_t()> nowMs_;
+    const IntakeMetrics metrics_;
 
     Poco::Net::ServerSocket listener_;
     int listenFd_ = -1;
@@ -447,6 +478,8 @@ struct WebhookServer::Impl {
             }
             HttpRequest request = std::move(c.reader->request());
             c.reader->reset();
+            c.probe = request.path == "/healthz" || request.path == "/readyz";
+            c.readAt = std::chrono::steady_clock::now();
             const std::int64_t startedMs = c.requestStartMs;
             c.requestStartMs = 0;
             // Whole, but after its deadline (between two scans): its sender has given up by now,
@@ -509,6 +542,11 @@ struct WebhookServer::Impl {
     void answer(std::uint64_t id, Connection& c, const IntakeAnswer& a) {
         report(c, a);
         c.summary.clear();
+        if (!c.probe) metrics_.answered(outcomeOf(a));
+        c.probe = false;
+        if (c.phase == Phase::Journaling && metrics_.ackSeconds)
+            metrics_.ackSeconds->observe(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - c.readAt).count());
         const bool keep = c.keepAlive && !a.close && !stopping_;
         c.out += httpResponse(a, keep, c.minorVersion);
         c.closeAfterWrite = !keep;
@@ -687,10 +725,12 @@ std::pair<std::string, unsigned short> parseListenAddress(const std::string& lis
 }
 
 WebhookServer::WebhookServer(IntakeOptions options, Journal* journal, SignalLookup* lookup,
-                             std::function<void()> onJournaled, std::function<std::int64_t()> nowMs) {
+                             std::function<void()> onJournaled, std::function<std::int64_t()> nowMs,
+                             IntakeMetrics metrics) {
     const auto [host, port] = parseListenAddress(options.listen);
     host_ = host;
-    impl_ = std::make_unique<Impl>(std::move(options), journal, lookup, std::move(onJournaled), std::move(nowMs));
+    impl_ =
+        std::make_unique<Impl>(std::move(options), journal, lookup, std::move(onJournaled), std::move(nowMs), metrics);
     try {
         impl_->bind(host, port);
     } catch (const Poco::Exception& e) {

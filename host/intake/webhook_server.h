@@ -11,6 +11,7 @@
 
 #include "gate/signal_lookup.h"
 #include "intake/intake_service.h"
+#include "metrics/component_metrics.h"
 
 namespace tradehost::host {
 
@@ -32,9 +33,10 @@ public:
 class WebhookServer {
 public:
     // Binds now (throws std::runtime_error naming the address if it cannot). `journal` and `lookup`
-    // may be null only for a server that refuses signals (503): the probes work.
+    // may be null only for a server that refuses signals (503): the probes work. `metrics`: what
+    // each request was answered and how long a journaled one took (its series outlive the server).
     WebhookServer(IntakeOptions options, Journal* journal, SignalLookup* lookup, std::function<void()> onJournaled,
-                  std::function<std::int64_t()> nowMs);
+                  std::function<std::int64_t()> nowMs, IntakeMetrics metrics = {});
     ~WebhookServer();
 
     void start();

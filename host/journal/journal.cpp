@@ -450,6 +450,7 @@ void Journal::writeBatch(const std::vector<std::string>& lines, std::uint64_t fi
         // Whatever fits in the active segment goes out in one write() (at least one record, even
         // one larger than segmentBytes on its own).
         chunk.clear();
+        const std::size_t chunkFirst = i;
         std::uint64_t size = activeSize_;
         while (i < lines.size() && (size == 0 || size + lines[i].size() <= options_.segmentBytes)) {
             chunk += lines[i];
@@ -460,10 +461,15 @@ void Journal::writeBatch(const std::vector<std::string>& lines, std::uint64_t fi
         activeSize_ = size;
         // Also orders the segments: this one is complete on disk before the next one exists.
         ++syncCount_;
+        const auto syncStart = std::chrono::steady_clock::now();
         if (io_.fdatasync(activeFd_) != 0) {
             const int err = errno;
             throw JournalError("journal: fdatasync of '" + activePath_ + "' failed: " + errnoText(err));
         }
+        if (metrics_.fdatasyncSeconds)
+            metrics_.fdatasyncSeconds->observe(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - syncStart).count());
+        if (metrics_.groupCommitRecords) metrics_.groupCommitRecords->observe(static_cast<double>(i - chunkFirst));
     }
 }
 

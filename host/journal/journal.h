@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "journal/journal_io.h"
+#include "metrics/component_metrics.h"
 
 namespace tradehost::host {
 
@@ -155,6 +156,10 @@ public:
     // For tests and metrics.
     std::uint64_t syncCount() const;
 
+    // Each fdatasync's duration and the records it made durable, from now on. Before the first
+    // append (the handles are read without a lock); their series must outlive the journal.
+    void setMetrics(JournalMetrics metrics) { metrics_ = metrics; }
+
 private:
     struct Segment {
         std::uint64_t firstSeq = 0;
@@ -202,6 +207,7 @@ private:
 
     std::mutex pruneMutex_;  // one pruneThrough at a time
     std::atomic<std::uint64_t> syncCount_{0};
+    JournalMetrics metrics_;
 };
 
 }  // namespace tradehost::host

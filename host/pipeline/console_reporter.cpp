@@ -157,6 +157,26 @@ std::string ConsoleReporter::orderText(const std::string& clientOrderId) const {
     return field(out);
 }
 
+const char* ConsoleReporter::outcomeName(Kind kind) {
+    switch (kind) {
+        case Kind::Filled:
+            return "filled";
+        case Kind::Accepted:
+            return "working";
+        case Kind::Cancelled:
+            return "cancelled";
+        case Kind::Blocked:
+            return "blocked";
+        case Kind::Rejected:
+            return "rejected";
+        case Kind::Expired:
+            return "expired";
+        case Kind::Unresolved:
+            return "unresolved";
+    }
+    return "?";
+}
+
 void ConsoleReporter::handle(const StoredEvent& stored, std::int64_t nowMs) {
     const EventRecord& e = stored.event;
     const std::string& name = e.event;
@@ -191,6 +211,7 @@ void ConsoleReporter::handle(const StoredEvent& stored, std::int64_t nowMs) {
         kind = Kind::Unresolved;
     else
         kind = kindOf(text(d, "status"));
+    if (onOutcome_) onOutcome_(e.venue, outcomeName(kind));
 
     report(kind, nowMs, [&] {
         const std::string order = orderText(e.clientOrderId);

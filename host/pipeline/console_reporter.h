@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <unordered_map>
 
@@ -52,6 +53,13 @@ public:
 
     enum class Kind { Filled, Accepted, Cancelled, Blocked, Rejected, Expired, Unresolved };
     static constexpr std::size_t kKinds = 7;
+    // "filled", "working" (Accepted: the order rests at the venue), "cancelled", "blocked", ...
+    static const char* outcomeName(Kind kind);
+
+    // Called with the venue and outcomeName() of every leg outcome, printed or held back (metrics).
+    // Before the dispatcher starts.
+    using OutcomeHook = std::function<void(const std::string& venue, const char* outcome)>;
+    void onOutcome(OutcomeHook hook) { onOutcome_ = std::move(hook); }
 
 private:
     struct Window {
@@ -76,6 +84,7 @@ private:
     // client order id -> the data of its order_submitted (raw JSON, parsed only for a printed line)
     std::unordered_map<std::string, std::string> submitted_;
     std::deque<std::string> submittedOrder_;
+    OutcomeHook onOutcome_;
 };
 
 }  // namespace tradehost::host

@@ -77,6 +77,7 @@ std::string checkSchema(const SettingsSchema& schema) {
 InstanceSet buildInstances(const Deployment& deployment, PluginRegistry& registry, const Environment& env,
                            MetricsRegistry& metrics, ConfigErrors& errors) {
     InstanceSet set;
+    set.pluginMetrics = &metrics;
     const std::string& file = deployment.file;
     // The host's own default (deployment.cpp) for a Deployment built without parsing.
     const std::filesystem::path storageDir =

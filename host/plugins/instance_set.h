@@ -29,6 +29,9 @@ public:
     std::unique_ptr<CommandRelay> commandRelay = std::make_unique<CommandRelay>();
     std::vector<std::unique_ptr<VenueInstance>> venues;
     std::vector<std::unique_ptr<AlertSinkInstance>> alerts;
+    // Where the instances' contexts put their metrics (buildInstances()' registry, which outlives
+    // them); null for a set built by hand. Read by /metrics.
+    const MetricsRegistry* pluginMetrics = nullptr;
 
     VenueInstance* venue(const std::string& name) const;
 

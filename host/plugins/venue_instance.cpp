@@ -1,6 +1,7 @@
 // A named venue instance: the plugin object behind the firewall, with its context and state.
 #include "plugins/venue_instance.h"
 
+#include <chrono>
 #include <stdexcept>
 
 #include "plugins/firewall.h"
@@ -49,12 +50,31 @@ void VenueInstance::stop() noexcept {
 
 namespace {
 const char* kNotRunning = "venue instance is not running";
-}
+
+// Observes a call's duration when it goes out of scope (whatever the call returned or threw).
+class CallTimer {
+public:
+    explicit CallTimer(Histogram* seconds) : seconds_(seconds) {
+        if (seconds_) start_ = std::chrono::steady_clock::now();
+    }
+    ~CallTimer() {
+        if (seconds_)
+            seconds_->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+    }
+    CallTimer(const CallTimer&) = delete;
+    CallTimer& operator=(const CallTimer&) = delete;
+
+private:
+    Histogram* seconds_;
+    std::chrono::steady_clock::time_point start_;
+};
+}  // namespace
 
 PlaceResult VenueInstance::placeOrder(const OrderIntent& intent) noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     // Not running means nothing was sent, and it may run again: Deferred, never Unknown.
     if (!callable()) return Deferred{kNotRunning, 1000};
+    const CallTimer timer(metrics_.of(VenueCall::Place));
     return firewall(
         [&] { return venue_->placeOrder(intent); },
         [](const std::string& r) -> PlaceResult { return Unknown{"plugin threw during placeOrder(): " + r}; });
@@ -63,6 +83,7 @@ PlaceResult VenueInstance::placeOrder(const OrderIntent& intent) noexcept {
 QueryResult VenueInstance::queryOrder(const std::string& clientOrderId, const std::string& symbol) noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
+    const CallTimer timer(metrics_.of(VenueCall::Query));
     return firewall(
         [&] { return venue_->queryOrder(clientOrderId, symbol); },
         [](const std::string& r) -> QueryResult { return Unknown{"plugin threw during queryOrder(): " + r}; });
@@ -71,6 +92,7 @@ QueryResult VenueInstance::queryOrder(const std::string& clientOrderId, const st
 CancelResult VenueInstance::cancelOrder(const std::string& clientOrderId, const std::string& symbol) noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
+    const CallTimer timer(metrics_.of(VenueCall::Cancel));
     return firewall(
         [&] { return venue_->cancelOrder(clientOrderId, symbol); },
         [](const std::string& r) -> CancelResult { return Unknown{"plugin threw during cancelOrder(): " + r}; });
@@ -79,6 +101,7 @@ CancelResult VenueInstance::cancelOrder(const std::string& clientOrderId, const 
 PositionsResult VenueInstance::positions() noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
+    const CallTimer timer(metrics_.of(VenueCall::Positions));
     return firewall(
         [&] { return venue_->positions(); },
         [](const std::string& r) -> PositionsResult { return Unknown{"plugin threw during positions(): " + r}; });
@@ -87,6 +110,7 @@ PositionsResult VenueInstance::positions() noexcept {
 OpenOrdersResult VenueInstance::openOrders() noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
+    const CallTimer timer(metrics_.of(VenueCall::OpenOrders));
     return firewall(
         [&] { return venue_->openOrders(); },
         [](const std::string& r) -> OpenOrdersResult { return Unknown{"plugin threw during openOrders(): " + r}; });
@@ -101,6 +125,7 @@ bool VenueInstance::watchOrders(OrderUpdateSink& sink) noexcept {
 SymbolRulesResult VenueInstance::symbolRules(const std::string& symbol) noexcept {
     std::shared_lock<std::shared_mutex> lock(lifecycle_);
     if (!callable()) return Unknown{kNotRunning};
+    const CallTimer timer(metrics_.of(VenueCall::SymbolRules));
     return firewall(
         [&] { return venue_->symbolRules(symbol); },
         [](const std::string& r) -> SymbolRulesResult { return Unknown{"plugin threw during symbolRules(): " + r}; });

@@ -8,6 +8,7 @@
 #include <shared_mutex>
 #include <string>
 
+#include "metrics/component_metrics.h"
 #include "plugins/instance_context.h"
 #include "plugins/plugin_loader.h"
 
@@ -29,6 +30,9 @@ public:
     void setRisk(Settings risk) { risk_ = std::move(risk); }
     const LoadedPlugin& plugin() const { return plugin_; }
     InstanceState state() const { return state_; }
+    // How long each call into the plugin takes, from now on. Before the host's workers call it
+    // (the handles are read without a lock); their series must outlive the instance's calls.
+    void setMetrics(VenueCallMetrics metrics) { metrics_ = metrics; }
 
     // Throws std::runtime_error "venue '<name>' (<type>) failed to start: <reason>".
     void start() override;
@@ -58,6 +62,7 @@ private:
     ClientOrderIdRules rules_;
     Settings risk_;
     std::atomic<InstanceState> state_{InstanceState::Created};
+    VenueCallMetrics metrics_;
 };
 
 }  // namespace tradehost::host

@@ -74,8 +74,11 @@ void Reconciler::check(std::int64_t nowMs) {
             record("venue_unreachable", jsonObject({{"reason", reason}, {"what", !p ? "positions" : "open orders"}}),
                    nowMs);
         unreachable_ = true;
+        if (metrics_.reachable) metrics_.reachable->set(0);
         return;
     }
+    if (metrics_.reachable) metrics_.reachable->set(1);
+    if (metrics_.lastSuccessSeconds) metrics_.lastSuccessSeconds->set(static_cast<double>(nowMs) / 1000);
     if (unreachable_) {
         record("venue_reachable", "{}", nowMs);
         unreachable_ = false;
@@ -154,6 +157,11 @@ void Reconciler::check(std::int64_t nowMs) {
             reportDrift(key, want, have, marks.count(key) ? marks.at(key) : std::nullopt,
                         entries.count(key) ? entries.at(key) : Decimal(), d, *o, nowMs);
         }
+    }
+    if (metrics_.driftPositions) {
+        std::size_t drifting = 0;
+        for (const auto& [key, d] : drifts_) drifting += d.reported ? 1 : 0;
+        metrics_.driftPositions->set(static_cast<double>(drifting));
     }
     if (!startPositions.empty()) {
         std::string list;

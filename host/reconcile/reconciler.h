@@ -15,6 +15,7 @@
 #include "gate/leg_store.h"
 #include "gate/position_book.h"
 #include "ids/client_order_id.h"
+#include "metrics/component_metrics.h"
 #include "pipeline/worker.h"
 
 namespace tradehost::host {
@@ -61,6 +62,8 @@ public:
         check(nowMs);
         nextCheckMs_ = nowMs + options_.intervalMs;
     }
+    // Drifting positions, reachability and the last good check, from now on; before the first check.
+    void setMetrics(ReconcilerMetrics metrics) { metrics_ = metrics; }
 
 private:
     struct Drift {
@@ -91,6 +94,7 @@ private:
     std::map<PositionKey, Drift> drifts_;
     std::set<std::string> foreignSeen_;
     std::map<std::string, Decimal> steps_;  // symbol -> step (zero: none known)
+    ReconcilerMetrics metrics_;
 };
 
 // What a venue-made client order id means (Binance: `autoclose-` liquidation, `adl_autoclose`
