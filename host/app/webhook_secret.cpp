@@ -1,8 +1,7 @@
-// The embedded default deployment's webhook secret: made on first start, kept in the storage dir.
+// Secrets the host makes for itself on first start and keeps in the storage dir.
 #include "app/webhook_secret.h"
 
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,27 +11,32 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "text/secrets.h"
+
 namespace tradehost::host {
 
 std::filesystem::path webhookSecretPath(const std::filesystem::path& storageDir) {
     return storageDir / "webhook.secret";
 }
 
+std::filesystem::path adminTokenPath(const std::filesystem::path& storageDir) { return storageDir / "admin.token"; }
+
 std::string loadOrCreateWebhookSecret(const std::filesystem::path& storageDir) {
-    const auto path = webhookSecretPath(storageDir);
+    return loadOrCreateSecretFile(webhookSecretPath(storageDir));
+}
+
+std::string loadOrCreateAdminToken(const std::filesystem::path& storageDir) {
+    return loadOrCreateSecretFile(adminTokenPath(storageDir));
+}
+
+std::string loadOrCreateSecretFile(const std::filesystem::path& path) {
+    const auto storageDir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
     const auto fail = [&](const std::string& why) { return std::runtime_error(path.string() + ": " + why); };
     std::error_code ec;
     std::filesystem::create_directories(storageDir, ec);
     if (ec) throw fail("cannot create the storage directory: " + ec.message());
 
-    unsigned char random[32];
-    if (RAND_bytes(random, sizeof random) != 1) throw fail("no random bytes for a new secret");
-    static const char* kHex = "0123456789abcdef";
-    std::string made;
-    for (unsigned char b : random) {
-        made += kHex[b >> 4];
-        made += kHex[b & 15];
-    }
+    const std::string made = randomHex(32);
     // O_EXCL: of two first starts at once, one makes the secret and both read the same one.
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0) {

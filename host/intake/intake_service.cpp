@@ -12,6 +12,7 @@
 #include "intake/signal/signal_parser.h"
 #include "journal/journal.h"
 #include "pipeline/journal_record.h"
+#include "text/secrets.h"
 
 namespace tradehost::host {
 namespace {
@@ -19,10 +20,6 @@ namespace {
 std::string lowerAscii(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
-}
-
-bool equalsConstantTime(const std::string& a, const std::string& b) {
-    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::string hmacHex(const std::string& key, const std::string& body) {

@@ -1,0 +1,202 @@
+// The admin JSON API.
+#include "admin/admin_api.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "intake/signal/signal_parser.h"
+
+namespace tradehost::host {
+namespace {
+
+std::string text(const Poco::JSON::Object& o) {
+    std::ostringstream out;
+    o.stringify(out);
+    return out.str();
+}
+
+// The action's JSON body; throws std::invalid_argument naming what is wrong.
+Poco::JSON::Object::Ptr bodyOf(const AdminRequest& r) {
+    try {
+        Poco::JSON::Parser parser;
+        auto o = parser.parse(r.body.empty() ? std::string("{}") : r.body).extract<Poco::JSON::Object::Ptr>();
+        if (!o) throw std::invalid_argument("the body must be a JSON object");
+        return o;
+    } catch (const Poco::Exception& e) {
+        throw std::invalid_argument("the body is not JSON: " + e.displayText());
+    } catch (const std::bad_cast&) {
+        throw std::invalid_argument("the body must be a JSON object");
+    }
+}
+
+std::string stringField(const Poco::JSON::Object::Ptr& o, const std::string& key) {
+    if (!o->has(key) || o->get(key).isEmpty()) return "";
+    if (!o->get(key).isString()) throw std::invalid_argument("'" + key + "' must be a string");
+    return o->getValue<std::string>(key);
+}
+
+AdminResponse actionAnswer(const ActionResult& result) {
+    Poco::JSON::Object o;
+    o.set("outcome", result.code == ActionResult::Code::Done        ? "done"
+                     : result.code == ActionResult::Code::Unchanged ? "unchanged"
+                                                                    : "refused");
+    o.set("message", result.message);
+    return AdminResponse::json(result.code == ActionResult::Code::Refused ? 409 : 200, text(o));
+}
+
+// Every action: a JSON body with a non-empty "why"; who is the authenticated caller.
+AdminHandler action(std::function<AdminResponse(const AdminRequest&, const Poco::JSON::Object::Ptr&, const Actor&)> f) {
+    return [f = std::move(f)](const AdminRequest& r) {
+        try {
+            const auto body = bodyOf(r);
+            const std::string why = stringField(body, "why");
+            if (why.empty()) return AdminResponse::error(400, "'why' is required: every action is recorded with it");
+            if (why.size() > 500) return AdminResponse::error(400, "'why' is longer than 500 characters");
+            return f(r, body, Actor{r.actor, why});
+        } catch (const std::invalid_argument& e) {
+            return AdminResponse::error(400, e.what());
+        }
+    };
+}
+
+}  // namespace
+
+std::vector<AdminRoute> adminApiRoutes(AdminApiSources sources, const Clock& clock) {
+    auto s = std::make_shared<AdminApiSources>(std::move(sources));
+    std::vector<AdminRoute> routes;
+    routes.push_back({"GET", "/healthz", AdminAccess::Public,
+                      [](const AdminRequest&) { return AdminResponse::json(200, "{\"alive\":true}"); }});
+    routes.push_back({"GET", "/readyz", AdminAccess::Public, [s](const AdminRequest&) {
+                          const bool ready = s->ready && s->ready();
+                          return AdminResponse::json(ready ? 200 : 503,
+                                                     std::string("{\"ready\":") + (ready ? "true" : "false") + "}");
+                      }});
+
+    routes.push_back(
+        {"GET", "/api/overview", AdminAccess::Viewer, [s, &clock](const AdminRequest&) {
+             Poco::JSON::Object o;
+             const std::int64_t now = clock.nowMs();
+             o.set("version", s->version);
+             o.set("ready", s->ready && s->ready());
+             o.set("uptime_s", (now - s->startedMs) / 1000);
+             const KillSwitch k = s->control.killSwitch();
+             Poco::JSON::Object kill;
+             kill.set("paused", k.paused);
+             kill.set("by", k.by.who);
+             kill.set("why", k.by.why);
+             kill.set("since_ms", k.sinceMs);
+             o.set("kill_switch", kill);
+             Poco::JSON::Array paused;
+             for (const auto& p : s->control.pausedSymbols()) {
+                 Poco::JSON::Object e;
+                 e.set("venue", p.venue);
+                 e.set("symbol", p.symbol);
+                 e.set("by", p.by.who);
+                 e.set("why", p.by.why);
+                 e.set("since_ms", p.sinceMs);
+                 paused.add(e);
+             }
+             o.set("paused_symbols", paused);
+             std::map<std::string, int> byState;
+             for (const auto& leg : s->legs.legsIn(
+                      {LegState::Pending, LegState::Submitted, LegState::Unknown, LegState::Absent, LegState::Working},
+                      s->owner))
+                 ++byState[toString(leg.state)];
+             Poco::JSON::Object legs;
+             for (const char* state : {"PENDING", "SUBMITTED", "UNKNOWN", "ABSENT", "WORKING"})
+                 legs.set(state, byState[state]);
+             o.set("open_legs", legs);
+             return AdminResponse::json(200, text(o));
+         }});
+
+    routes.push_back({"GET", "/api/positions", AdminAccess::Viewer, [s](const AdminRequest&) {
+                          // Expected (the host's fills plus baselines) beside what the venue held at
+                          // the reconciler's last reading, per venue, symbol and side.
+                          struct Row {
+                              Decimal expected, venue;
+                              bool seen = false;
+                              std::int64_t checkedMs = 0;
+                              std::string baselineBy;
+                          };
+                          std::map<PositionKey, Row> rows;
+                          for (const auto& e : s->book.expectedPositions()) {
+                              rows[e.key].expected = e.quantity();
+                              rows[e.key].baselineBy = e.baselineBy.who;
+                          }
+                          for (const auto& v : s->book.venuePositions()) {
+                              rows[v.key].venue = v.quantity;
+                              rows[v.key].seen = true;
+                              rows[v.key].checkedMs = v.checkedMs;
+                          }
+                          Poco::JSON::Array out;
+                          for (const auto& [key, row] : rows) {
+                              Poco::JSON::Object o;
+                              o.set("venue", key.venue);
+                              o.set("symbol", key.symbol);
+                              o.set("position_side", toString(key.side));
+                              o.set("expected", row.expected.toString());
+                              const std::int64_t checked = s->book.venueCheckedMs(key.venue);
+                              o.set("venue_quantity", checked ? row.venue.toString() : "");
+                              o.set("checked_ms", checked);
+                              o.set("differs", checked != 0 && !(row.venue == row.expected));
+                              o.set("baseline_by", row.baselineBy);
+                              out.add(o);
+                          }
+                          Poco::JSON::Object o;
+                          o.set("positions", out);
+                          return AdminResponse::json(200, text(o));
+                      }});
+
+    routes.push_back({"GET", "/metrics", AdminAccess::Viewer, [s](const AdminRequest&) {
+                          if (!s->metrics) return AdminResponse::error(404, "no metrics in this build");
+                          AdminResponse r = AdminResponse::json(200, s->metrics());
+                          r.contentType = "text/plain; version=0.0.4; charset=utf-8";
+                          return r;
+                      }});
+
+    const auto trading = [s, &clock](bool paused) {
+        return action([s, &clock, paused](const AdminRequest&, const Poco::JSON::Object::Ptr&, const Actor& by) {
+            return actionAnswer(s->actions.setTrading(paused, by, clock.nowMs()));
+        });
+    };
+    routes.push_back({"POST", "/api/actions/pause", AdminAccess::Operator, trading(true)});
+    routes.push_back({"POST", "/api/actions/resume", AdminAccess::Operator, trading(false)});
+
+    // A venue of this deployment and a symbol as signals name it, or a 400 naming the field.
+    const auto target = [s](const Poco::JSON::Object::Ptr& body, std::string& venue, std::string& symbol) {
+        venue = stringField(body, "venue");
+        if (!s->venues.count(venue)) throw std::invalid_argument("'venue' names no venue instance of this deployment");
+        auto canonical = canonicalSymbol(stringField(body, "symbol"));
+        if (canonical.index() == 1) throw std::invalid_argument("'symbol' " + std::get<1>(canonical));
+        symbol = std::get<0>(canonical);
+    };
+    const auto symbolPause = [s, &clock, target](bool paused) {
+        return action(
+            [s, &clock, target, paused](const AdminRequest&, const Poco::JSON::Object::Ptr& body, const Actor& by) {
+                std::string venue, symbol;
+                target(body, venue, symbol);
+                return actionAnswer(s->actions.setSymbolPaused(venue, symbol, paused, by, clock.nowMs()));
+            });
+    };
+    routes.push_back({"POST", "/api/actions/pause-symbol", AdminAccess::Operator, symbolPause(true)});
+    routes.push_back({"POST", "/api/actions/resume-symbol", AdminAccess::Operator, symbolPause(false)});
+    routes.push_back(
+        {"POST", "/api/actions/accept-baseline", AdminAccess::Operator,
+         action([s, &clock, target](const AdminRequest&, const Poco::JSON::Object::Ptr& body, const Actor& by) {
+             std::string venue, symbol;
+             target(body, venue, symbol);
+             const std::string sideText = stringField(body, "position_side");
+             const auto side =
+                 sideText.empty() ? std::optional<PositionSide>(PositionSide::Both) : positionSideFrom(sideText);
+             if (!side) throw std::invalid_argument("'position_side' must be BOTH, LONG or SHORT");
+             return actionAnswer(s->actions.acceptBaseline({venue, symbol, *side}, by, clock.nowMs()));
+         })});
+    return routes;
+}
+
+}  // namespace tradehost::host

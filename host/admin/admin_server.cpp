@@ -1,0 +1,289 @@
+// The admin listener: routes behind one authenticating gate.
+#include "admin/admin_server.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
+#include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+
+#include "events/json_text.h"
+
+namespace tradehost::host {
+namespace {
+
+Poco::Logger& log() { return Poco::Logger::get("admin"); }
+
+std::string jsonString(const std::string& s) {
+    std::string out;
+    appendJsonString(out, s);
+    return out;
+}
+
+// The cookie's value from a Cookie header ("a=1; th_session=abc; b=2").
+std::string cookieValue(const std::string& header, const std::string& name) {
+    std::size_t pos = 0;
+    while (pos < header.size()) {
+        while (pos < header.size() && (header[pos] == ' ' || header[pos] == ';')) ++pos;
+        const std::size_t end = std::min(header.find(';', pos), header.size());
+        const std::string pair = header.substr(pos, end - pos);
+        const std::size_t eq = pair.find('=');
+        if (eq != std::string::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
+        pos = end;
+    }
+    return "";
+}
+
+// The token a login sends: {"token": "..."} or a form field token=...
+std::string tokenOf(const std::string& body) {
+    if (!body.empty() && body.front() == '{') {
+        try {
+            Poco::JSON::Parser parser;
+            const auto o = parser.parse(body).extract<Poco::JSON::Object::Ptr>();
+            return o && o->has("token") ? o->getValue<std::string>("token") : "";
+        } catch (const std::exception&) {
+            return "";
+        }
+    }
+    std::istringstream in(body);
+    for (std::string pair; std::getline(in, pair, '&');) {
+        if (pair.rfind("token=", 0) != 0) continue;
+        std::string value;
+        Poco::URI::decode(pair.substr(6), value, true);
+        return value;
+    }
+    return "";
+}
+
+class PocoHandler final : public Poco::Net::HTTPRequestHandler {
+public:
+    PocoHandler(AdminServer& server, std::size_t maxBody) : server_(server), maxBody_(maxBody) {}
+
+    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+        AdminResponse answer;
+        if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(maxBody_)) {
+            // Read (and drop) a body of up to 1 MB so the client sees the answer rather than a
+            // reset; beyond that, answer and close at once.
+            if (request.getContentLength64() <= 1024 * 1024) {
+                char buffer[8192];
+                auto& in = request.stream();
+                while (in) in.read(buffer, sizeof buffer);
+            }
+            answer = AdminResponse::error(413, "the body is larger than " + std::to_string(maxBody_) + " bytes");
+            response.setKeepAlive(false);
+        } else {
+            std::string body;
+            auto& in = request.stream();
+            char buffer[8192];
+            while (in && body.size() <= maxBody_) {
+                in.read(buffer, sizeof buffer);
+                body.append(buffer, static_cast<std::size_t>(in.gcount()));
+            }
+            if (body.size() > maxBody_) {
+                answer = AdminResponse::error(413, "the body is larger than " + std::to_string(maxBody_) + " bytes");
+                response.setKeepAlive(false);
+            } else {
+                answer = server_.handle(
+                    request.getMethod(), request.getURI(),
+                    [&](const std::string& name) { return request.get(name, ""); }, body,
+                    request.clientAddress().host().toString());
+            }
+        }
+        response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
+        response.setContentType(answer.contentType);
+        for (const auto& [name, value] : answer.headers) response.add(name, value);
+        response.setContentLength(static_cast<std::streamsize>(answer.body.size()));
+        response.send() << answer.body;
+    }
+
+private:
+    AdminServer& server_;
+    const std::size_t maxBody_;
+};
+
+class PocoFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    PocoFactory(AdminServer& server, std::size_t maxBody) : server_(server), maxBody_(maxBody) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+        return new PocoHandler(server_, maxBody_);
+    }
+
+private:
+    AdminServer& server_;
+    const std::size_t maxBody_;
+};
+
+}  // namespace
+
+AdminResponse AdminResponse::json(int status, std::string body) {
+    AdminResponse r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+}
+
+AdminResponse AdminResponse::error(int status, const std::string& message) {
+    return json(status, "{\"error\":" + jsonString(message) + "}");
+}
+
+AdminServer::AdminServer(AdminServerOptions options, AdminAuth& auth, std::vector<AdminRoute> routes,
+                         const Clock& clock)
+    : options_(std::move(options)), auth_(auth), routes_(std::move(routes)), clock_(clock) {
+    routes_.push_back({"POST", "/login", AdminAccess::Public, [this](const AdminRequest& r) { return login(r); }});
+    routes_.push_back({"POST", "/logout", AdminAccess::Viewer, [this](const AdminRequest& r) {
+                           auth_.logout(r.sessionId);
+                           AdminResponse out = AdminResponse::json(200, "{\"logged_out\":true}");
+                           out.headers.emplace_back(
+                               "Set-Cookie",
+                               std::string(kAdminSessionCookie) + "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+                           return out;
+                       }});
+    routes_.push_back({"GET", "/api/session", AdminAccess::Viewer, [](const AdminRequest& r) {
+                           return AdminResponse::json(200, "{\"role\":" + jsonString(toString(r.role)) +
+                                                               ",\"csrf\":" + jsonString(r.csrf) + "}");
+                       }});
+}
+
+AdminServer::~AdminServer() { stop(); }
+
+void AdminServer::start() {
+    Poco::Net::SocketAddress address;
+    try {
+        address = Poco::Net::SocketAddress(options_.listen);
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("'" + options_.listen + "' is not an address:port: " + e.displayText());
+    }
+    Poco::Net::ServerSocket socket;
+    try {
+        // SO_REUSEADDR for restarts, never SO_REUSEPORT: two hosts must not share the listener.
+        socket.bind(address, true, false);
+        socket.listen(64);
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("cannot listen on " + options_.listen + ": " + e.displayText());
+    }
+    port_ = socket.address().port();
+    auto params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(options_.threads);
+    params->setMaxQueued(64);
+    params->setTimeout(Poco::Timespan(10, 0));
+    params->setKeepAlive(true);
+    params->setServerName("tradehost");
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new PocoFactory(*this, options_.maxBodyBytes), socket, params);
+    server_->start();
+}
+
+void AdminServer::stop() noexcept {
+    if (!server_) return;
+    try {
+        server_->stopAll(true);
+    } catch (...) {
+    }
+    server_.reset();
+}
+
+AdminResponse AdminServer::handle(const std::string& method, const std::string& target,
+                                  const std::function<std::string(const std::string&)>& header, const std::string& body,
+                                  const std::string& clientAddress) {
+    AdminResponse out;
+    AdminRequest r;
+    r.method = method;
+    r.body = body;
+    r.clientAddress = clientAddress;
+    try {
+        const Poco::URI uri(target);
+        r.path = uri.getPath();
+        for (const auto& [k, v] : uri.getQueryParameters()) r.query[k] = v;
+    } catch (const Poco::Exception&) {
+        out = AdminResponse::error(400, "the request target is not a valid URI");
+        r.path.clear();
+    }
+    if (!r.path.empty()) {
+        // Who asks: a bearer token, else the session cookie.
+        std::optional<AdminSession> session;
+        r.role = auth_.bearer(header("Authorization"));
+        if (r.role != AdminRole::None) {
+            r.actor = std::string("admin token (") + toString(r.role) + ") from " + clientAddress;
+        } else if ((session = auth_.session(cookieValue(header("Cookie"), kAdminSessionCookie), clock_.nowMs()))) {
+            r.role = session->role;
+            r.csrf = session->csrf;
+            r.sessionId = session->id;
+            r.actor = std::string("admin session (") + toString(r.role) + ") from " + clientAddress;
+        }
+        const AdminRoute* route = nullptr;
+        bool pathKnown = false;
+        for (const auto& candidate : routes_) {
+            if (candidate.path != r.path) continue;
+            pathKnown = true;
+            if (candidate.method == method) route = &candidate;
+        }
+        const bool isPublic = route && route->access == AdminAccess::Public;
+        if (!isPublic && r.role == AdminRole::None) {
+            // Nothing about the routes is told to a stranger, not even whether a path exists.
+            if (method == "GET" && r.path == "/") {
+                out = AdminResponse::json(303, "");
+                out.headers.emplace_back("Location", "/login");
+            } else {
+                out = AdminResponse::error(401, "log in first (POST /login), or send Authorization: Bearer <token>");
+            }
+        } else if (!pathKnown) {
+            out = AdminResponse::error(404, "no such page or API");
+        } else if (!route) {
+            out = AdminResponse::error(405, "method not allowed");
+        } else if (route->access == AdminAccess::Operator && r.role != AdminRole::Operator) {
+            out = AdminResponse::error(403, "this needs the operator token; the viewer token only reads");
+        } else if (method != "GET" && session && !AdminAuth::csrfMatches(*session, header("X-CSRF-Token"))) {
+            out = AdminResponse::error(403, "missing or wrong X-CSRF-Token (GET /api/session gives it)");
+        } else {
+            try {
+                out = route->handler(r);
+            } catch (const std::exception& e) {
+                log().error("admin " + method + " " + r.path + ": " + e.what());
+                out = AdminResponse::error(500, "internal error (see the host's log)");
+            }
+        }
+    }
+    // On every answer: nothing inline may run, nothing may frame the page, nothing is cached.
+    out.headers.emplace_back("Content-Security-Policy",
+                             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                             "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                             "frame-ancestors 'none'");
+    out.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    out.headers.emplace_back("X-Frame-Options", "DENY");
+    out.headers.emplace_back("Referrer-Policy", "no-referrer");
+    out.headers.emplace_back("Cache-Control", "no-store");
+    return out;
+}
+
+AdminResponse AdminServer::login(const AdminRequest& r) {
+    const auto result = auth_.login(r.clientAddress, tokenOf(r.body), clock_.nowMs());
+    if (result.retryAfterS > 0) {
+        AdminResponse out = AdminResponse::error(429, "too many failed logins from this address; wait a minute");
+        out.headers.emplace_back("Retry-After", std::to_string(result.retryAfterS));
+        return out;
+    }
+    if (!result.session) {
+        log().warning("admin: failed login from " + r.clientAddress);
+        return AdminResponse::error(401, "wrong token");
+    }
+    const AdminSession& s = *result.session;
+    log().information(std::string("admin: ") + toString(s.role) + " logged in from " + r.clientAddress);
+    AdminResponse out =
+        AdminResponse::json(200, "{\"role\":" + jsonString(toString(s.role)) + ",\"csrf\":" + jsonString(s.csrf) + "}");
+    out.headers.emplace_back("Set-Cookie", std::string(kAdminSessionCookie) + "=" + s.id +
+                                               "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" +
+                                               std::to_string((s.expiresMs - clock_.nowMs()) / 1000));
+    return out;
+}
+
+}  // namespace tradehost::host

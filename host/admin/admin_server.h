@@ -1,0 +1,96 @@
+// The admin listener (Poco HTTP): a table of routes, each with the access it needs, behind one
+// gate that authenticates (bearer token or session cookie), checks the role and the CSRF token,
+// bounds the body and sets the security headers on every answer.
+#pragma once
+
+#include <Poco/Net/HTTPServer.h>
+#include <tradehost/context.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "admin/admin_auth.h"
+
+namespace tradehost::host {
+
+enum class AdminAccess {
+    Public,    // /healthz, /readyz, the login page and its assets
+    Viewer,    // reads: pages, /api/ reads, the live stream, /metrics
+    Operator,  // actions
+};
+
+struct AdminRequest {
+    std::string method;
+    std::string path;                          // without the query
+    std::map<std::string, std::string> query;  // decoded; a repeated key keeps its last value
+    std::string body;
+    std::string clientAddress;
+    AdminRole role = AdminRole::None;
+    std::string csrf;       // the session's CSRF token (empty for a bearer token)
+    std::string sessionId;  // the session's id (empty for a bearer token)
+    std::string actor;      // who, for events: "admin operator session from 127.0.0.1", "admin bearer (viewer)"
+};
+
+struct AdminResponse {
+    int status = 200;
+    std::string contentType = "application/json";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+
+    static AdminResponse json(int status, std::string body);
+    static AdminResponse error(int status, const std::string& message);  // {"error": message}
+};
+
+using AdminHandler = std::function<AdminResponse(const AdminRequest&)>;
+
+struct AdminRoute {
+    std::string method;  // GET, POST
+    std::string path;    // exact
+    AdminAccess access = AdminAccess::Viewer;
+    AdminHandler handler;
+};
+
+struct AdminServerOptions {
+    std::string listen = "127.0.0.1:8081";
+    std::size_t maxBodyBytes = 64 * 1024;
+    int threads = 8;
+};
+
+class AdminServer {
+public:
+    // Adds its own routes (POST /login, POST /logout, GET /api/session) to `routes`. Throws
+    // std::runtime_error naming the address when it cannot listen.
+    AdminServer(AdminServerOptions options, AdminAuth& auth, std::vector<AdminRoute> routes, const Clock& clock);
+    ~AdminServer();
+
+    void start();
+    void stop() noexcept;
+    std::uint16_t port() const { return port_; }
+    // Every registered route, the server's own included (tests prove each one's access).
+    const std::vector<AdminRoute>& routes() const { return routes_; }
+
+    // What a request gets, without the network (the Poco handler calls this too).
+    AdminResponse handle(const std::string& method, const std::string& target,
+                         const std::function<std::string(const std::string&)>& header, const std::string& body,
+                         const std::string& clientAddress);
+
+private:
+    AdminResponse login(const AdminRequest& r);
+
+    const AdminServerOptions options_;
+    AdminAuth& auth_;
+    std::vector<AdminRoute> routes_;
+    const Clock& clock_;
+    std::uint16_t port_ = 0;
+    std::unique_ptr<Poco::Net::HTTPServer> server_;
+};
+
+// The session cookie's name.
+constexpr const char* kAdminSessionCookie = "th_session";
+
+}  // namespace tradehost::host
