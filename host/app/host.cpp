@@ -88,6 +88,8 @@ void Host::open() {
                         std::to_string(errors.size()) + (errors.size() == 1 ? " error:" : " errors:") + text);
     }
     webhook_->start();  // probes answer now; signals get 503 until recovery is done
+    openedMs_ = clock_.nowMs();
+    if (settings_.admin) openAdmin(*settings_.admin);
 }
 
 void Host::build() {
@@ -258,9 +260,39 @@ void Host::start() {
                       std::to_string(journal_->lastSequence()));
 }
 
+void Host::openAdmin(const AdminSettings& a) {
+    operatorActions_ = std::make_unique<OperatorActions>(*gate_, *gate_, *gate_, settings_.pipeline.owner,
+                                                         settings_.reconcileIntervalS());
+    try {
+        adminAuth_ = std::make_unique<AdminAuth>(AdminAuthOptions{a.token, a.viewerToken});
+    } catch (const std::exception& e) {
+        throw HostError(App::EXIT_CONFIG, settings_.file + ": section 'admin': " + e.what());
+    }
+    std::set<std::string> venues;
+    for (const auto& v : instances_.venues) venues.insert(v->name());
+    AdminApiSources sources{*gate_,
+                            *gate_,
+                            *gate_,
+                            *operatorActions_,
+                            settings_.pipeline.owner,
+                            venues,
+                            [this] { return started_ && !stopped_ && fatalError().empty(); },
+                            [this] { return metrics_->prometheusText(); },
+                            TRADEHOST_VERSION,
+                            openedMs_};
+    admin_ = std::make_unique<AdminServer>(AdminServerOptions{a.listen}, *adminAuth_,
+                                           adminApiRoutes(std::move(sources), clock_), clock_);
+    try {
+        admin_->start();
+    } catch (const std::exception& e) {
+        throw HostError(App::EXIT_UNAVAILABLE, settings_.file + ": section 'admin', key 'listen': " + e.what());
+    }
+}
+
 void Host::stop() noexcept {
     if (stopped_) return;
     stopped_ = true;
+    if (admin_) admin_->stop();  // no action lands while the rest stops
     // No operator command acts (or is recorded) from here on: the last ones reach the log below.
     if (instances_.commandRelay) instances_.commandRelay->detach();
     if (webhook_) {

@@ -8,10 +8,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "admin/admin_api.h"
+#include "admin/admin_auth.h"
+#include "admin/admin_server.h"
 #include "alerts/alert_delivery.h"
 #include "alerts/alert_router.h"
 #include "events/event_log.h"
@@ -36,6 +40,13 @@
 
 namespace tradehost::host {
 
+// The admin listener (`admin:`); absent: nothing listens for it.
+struct AdminSettings {
+    std::string listen = "127.0.0.1:8081";
+    std::string token;        // operator: every action
+    std::string viewerToken;  // read-only; empty: none
+};
+
 struct HostSettings {
     std::string file;  // the deployment, for messages
     std::filesystem::path storageDir;
@@ -45,6 +56,8 @@ struct HostSettings {
     std::vector<AlertRoute> alertRoutes;        // which sink gets which severities
     std::int64_t reconcileIntervalMs = 15'000;  // reconciler.interval_s
     std::map<std::string, OnDrift> onDrift;     // per venue instance; Alert where absent
+    std::optional<AdminSettings> admin;
+    std::int64_t reconcileIntervalS() const { return reconcileIntervalMs / 1000; }
 };
 
 // Why the host cannot run, with the exit code the command line reports.
@@ -97,8 +110,12 @@ public:
     const std::filesystem::path& eventsFile() const { return eventsPath_; }
     // Every tradehost_ metric, from construction on: metrics().prometheusText() is /metrics.
     const HostMetrics& metrics() const { return *metrics_; }
+    // The admin listener's port (0 when the deployment has none).
+    std::uint16_t adminPort() const { return admin_ ? admin_->port() : 0; }
 
 private:
+    // The admin listener (open() calls it when the deployment has `admin:`).
+    void openAdmin(const AdminSettings& admin);
     struct VenueWorkers {
         VenueInstance* venue = nullptr;
         std::unique_ptr<ClientOrderIdCodec> ids;
@@ -134,6 +151,11 @@ private:
     std::unique_ptr<Janitor> janitor_;
     // Operator commands from chat sinks (PluginContext::operatorCommands()), through the instances' relay.
     std::unique_ptr<OperatorCommandHandler> operatorCommands_;
+    // The admin listener and what its actions go through (the command line uses the same).
+    std::unique_ptr<OperatorActions> operatorActions_;
+    std::unique_ptr<AdminAuth> adminAuth_;
+    std::unique_ptr<AdminServer> admin_;
+    std::int64_t openedMs_ = 0;
 
     bool started_ = false;
     bool stopped_ = false;

@@ -1,6 +1,7 @@
 // The tradehost command line: run a deployment, check one, or describe the installed plugins.
 #include "app/tradehost_app.h"
 
+#include <Poco/Net/SocketAddress.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
@@ -531,6 +532,31 @@ int TradehostApp::runDeployment(const std::string& configPath) {
             loaded.errors.add({d.file, d.webhookLine, "section 'webhook'", "listen", e.what()});
         }
     }
+    // The admin listener, when the deployment has `admin:`: its operator token is made on first
+    // start when none is configured (like the default deployment's webhook secret).
+    std::optional<AdminSettings> admin;
+    if (loaded.errors.empty() && d.adminLine != 0) {
+        admin = AdminSettings{};
+        admin->listen = d.admin.string("listen");
+        if (d.admin.has("token")) admin->token = d.admin.string("token");
+        if (d.admin.has("viewer_token")) admin->viewerToken = d.admin.string("viewer_token");
+        try {
+            if (admin->token.empty()) admin->token = loadOrCreateAdminToken(d.storage.string("dir"));
+            Redactor::instance().addSecret(admin->token);
+            if (!admin->viewerToken.empty()) Redactor::instance().addSecret(admin->viewerToken);
+        } catch (const std::exception& e) {
+            std::cerr << "tradehost: " << e.what() << "\n";
+            return EXIT_CANTCREAT;
+        }
+        try {
+            if (!isLoopback(admin->listen))
+                log.warning("the admin page listens on " + admin->listen +
+                            " in plain HTTP: anyone on the path reads its session cookies and tokens. Keep it on "
+                            "127.0.0.1 and reach it through an SSH tunnel or a TLS reverse proxy");
+        } catch (const std::exception& e) {
+            loaded.errors.add({d.file, d.adminLine, "section 'admin'", "listen", e.what()});
+        }
+    }
     PluginRegistry registry(searchPathFor(extraPluginDirs_, d));
     MetricsRegistry metrics;
     InstanceSet instances = buildInstances(d, registry, loaded.env, metrics, loaded.errors);
@@ -543,9 +569,10 @@ int TradehostApp::runDeployment(const std::string& configPath) {
     for (const auto& v : d.venues)
         onDrift[v.name] =
             onDriftFrom(v.onDrift.empty() ? d.reconciler.string("on_drift") : v.onDrift).value_or(OnDrift::Alert);
-    Host host({d.file, d.storage.string("dir"), intakeOptions(d, generatedSecret), pipelineOptions(d),
-               alertingOptions(d), alertRoutes(d), d.reconciler.integer("interval_s") * 1000, std::move(onDrift)},
-              std::move(instances), SystemClock::instance());
+    Host host(
+        {d.file, d.storage.string("dir"), intakeOptions(d, generatedSecret), pipelineOptions(d), alertingOptions(d),
+         alertRoutes(d), d.reconciler.integer("interval_s") * 1000, std::move(onDrift), admin},
+        std::move(instances), SystemClock::instance());
     try {
         host.open();   // storage (the journal's lock: one tradehost per directory), webhook, instances
         host.start();  // recovery: in-flight legs -> UNKNOWN, the journal admitted to its end
@@ -566,7 +593,17 @@ int TradehostApp::runDeployment(const std::string& configPath) {
         log.information("alert '%s': %s %s, %s", a->name(), a->plugin().typeName, a->plugin().version,
                         std::string(toString(a->state())));
 
-    std::cout << "\n" << quickStart(d, webhook.host(), webhook.port(), host.eventsFile().string()) << std::endl;
+    std::cout << "\n" << quickStart(d, webhook.host(), webhook.port(), host.eventsFile().string());
+    if (admin) {
+        const std::string base = "http://" + Poco::Net::SocketAddress(admin->listen).host().toString() + ":" +
+                                 std::to_string(host.adminPort());
+        const std::string token = d.admin.has("token") && !d.admin.string("token").empty()
+                                      ? "<your admin.token>"
+                                      : "$(cat " + adminTokenPath(d.storage.string("dir")).string() + ")";
+        std::cout << "Admin API: curl -sS -H \"Authorization: Bearer " << token << "\" " << base
+                  << "/api/overview   Metrics: " << base << "/metrics\n";
+    }
+    std::cout << std::endl;
 
     // Fail-stop: a journal, gate or event-log failure stops the process (a supervisor restarts it
     // and recovery re-reads everything) rather than carrying on with an unknown state.

@@ -183,8 +183,15 @@ const std::vector<HostSection>& hostSectionSchemas() {
         {"admin",
          {SettingSpec("listen", T::String)
               .byDefault(std::string("127.0.0.1:8081"))
-              .describe("address:port of the admin page"),
-          SettingSpec("token", T::String).isSecret().describe("token the admin page asks for")},
+              .describe("address:port of the admin page and API (the section enables them); loopback unless "
+                        "behind TLS"),
+          SettingSpec("token", T::String)
+              .isSecret()
+              .describe("operator token (every action), at least 16 characters; unset: made on first start in "
+                        "<storage dir>/admin.token (0600)"),
+          SettingSpec("viewer_token", T::String)
+              .isSecret()
+              .describe("optional read-only token, at least 16 characters")},
          &Deployment::admin},
         {"storage",
          {SettingSpec("dir", T::String)
@@ -316,6 +323,10 @@ Deployment parseDeployment(const std::string& yamlText, const std::string& file,
     };
     checkWebhook(root["webhook"], d, sectionLine("webhook"), errors);
     d.webhookLine = sectionLine("webhook");
+    d.adminLine = sectionLine("admin");
+    for (const char* key : {"token", "viewer_token"})
+        if (d.admin.has(key) && !d.admin.string(key).empty() && d.admin.string(key).size() < 16)
+            errors.add({file, d.adminLine, "section 'admin'", key, "must be at least 16 characters"});
     if (d.reconciler.has("interval_s") && d.reconciler.integer("interval_s") < 1)
         errors.add({file, sectionLine("reconciler"), "section 'reconciler'", "interval_s", "must be 1 or more"});
     if (const std::string v = d.reconciler.has("on_drift") ? d.reconciler.string("on_drift") : "alert";

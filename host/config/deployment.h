@@ -37,6 +37,7 @@ struct Deployment {
     std::vector<InstanceSpec> venues;
     std::vector<InstanceSpec> alerts;
     int webhookLine = 0;  // of the `webhook:` section, 0 when absent
+    int adminLine = 0;    // of the `admin:` section, 0 when absent (then nothing listens for it)
 };
 
 // Whether `webhook:` sets secret, path_token, signing_secret or generate_secret.

@@ -331,6 +331,54 @@ TEST_CASE("operator commands on one symbol: pause and resume it, and a baseline 
     CHECK(all.find("\"event\":\"symbol_resumed\"") != std::string::npos);
 }
 
+TEST_CASE("admin: the section opens the listener; its token is made once (0600) and never printed") {
+    TempDir dir;
+    const auto path = dir.write("admin.yaml",
+                                "webhook: {listen: \"127.0.0.1:0\", secret: \"${TH_TEST_SECRET}\"}\n"
+                                "admin: {listen: \"127.0.0.1:0\", viewer_token: \"${TH_TEST_VIEWER}\"}\n"
+                                "storage: {dir: \"" +
+                                    dir.file("var") + "\"}\n");
+    const std::string viewer = "viewer-canary-5c2e9d1f0a7b4e63";
+    BackgroundProcess host(kBin, {"--config", path}, {{"TH_TEST_SECRET", kCanary}, {"TH_TEST_VIEWER", viewer}});
+    REQUIRE(host.waitFor("Metrics: "));
+    std::smatch m;
+    const std::string out = host.out();
+    REQUIRE(std::regex_search(
+        out, m,
+        std::regex("Admin API: curl .*Bearer \\$\\(cat ([^)]+)\\)\" http://127\\.0\\.0\\.1:([0-9]+)/api/overview")));
+    CHECK(m[1] == dir.file("var") + "/admin.token");
+    const auto port = static_cast<unsigned short>(std::stoi(m[2]));
+    struct stat st {};
+    REQUIRE(::stat((dir.file("var") + "/admin.token").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    std::ifstream in(dir.file("var") + "/admin.token");
+    std::string token;
+    std::getline(in, token);
+    CHECK(token.size() == 64);
+
+    const auto get = [&](const std::string& target, const std::string& bearer) {
+        Poco::Net::HTTPClientSession session("127.0.0.1", port);
+        Poco::Net::HTTPRequest request("GET", target, Poco::Net::HTTPMessage::HTTP_1_1);
+        if (!bearer.empty()) request.set("Authorization", "Bearer " + bearer);
+        session.sendRequest(request);
+        Poco::Net::HTTPResponse response;
+        std::string body;
+        Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+        return std::make_pair(static_cast<int>(response.getStatus()), body);
+    };
+    CHECK(get("/api/overview", "").first == 401);
+    CHECK(get("/healthz", "").first == 200);
+    const auto overview = get("/api/overview", token);
+    CHECK(overview.first == 200);
+    CHECK_THAT(overview.second, Contains("\"kill_switch\""));
+    const auto metrics = get("/metrics", viewer);
+    CHECK(metrics.first == 200);
+    CHECK_THAT(metrics.second, Contains("tradehost_signals_total"));
+    ::kill(host.pid(), SIGTERM);
+    CHECK(host.wait() == 0);
+    CHECK_THAT(host.out() + host.err(), !Contains(token) && !Contains(viewer) && !Contains(kCanary));
+}
+
 TEST_CASE("a run with a broken deployment exits 78 before listening") {
     TempDir dir;
     const auto path = dir.write("bad.yaml", "venues:\n  - {name: p, type: paper, settings: {prices: nope}}\n");
