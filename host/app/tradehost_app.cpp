@@ -1,7 +1,13 @@
 // The tradehost command line: run a deployment, check one, or describe the installed plugins.
 #include "app/tradehost_app.h"
 
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/StreamCopier.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
@@ -17,6 +23,7 @@
 #include <csignal>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <optional>
@@ -114,7 +121,8 @@ void TradehostApp::printHelp() const {
     help.setUsage(
         "[--config FILE] | --check-config FILE | --describe-plugins | pause|resume [VENUE SYMBOL] --config "
         "FILE|--default [--why TEXT] | accept-baseline VENUE SYMBOL [SIDE] --config FILE|--default [--why TEXT] | "
-        "cancel SIGNAL_ID [LEG] --config FILE|--default [--why TEXT] | verify-events FILE | --help");
+        "cancel SIGNAL_ID [LEG] --config FILE|--default [--why TEXT] | status|positions --config FILE|--default | "
+        "verify-events FILE | --help");
     help.setHeader(
         "Turns trading signals (TradingView-style webhooks) into exchange orders exactly once, through venue and "
         "alert plugins declared in a YAML deployment. With no option it runs the embedded default deployment: "
@@ -332,6 +340,106 @@ int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
         std::cerr << "tradehost: " << command << ": " << e.what() << "\n";
         return EXIT_CANTCREAT;
     }
+}
+
+// status and positions ask the running host's admin API (the same answers the page shows), with
+// the deployment's operator token, so they show what the host holds in memory too.
+int TradehostApp::runStatusCommand(const std::string& what) {
+    if (configPath_.empty() == !defaultDeployment_) {
+        std::cerr << "tradehost: " << what << ": name the deployment the host runs: --config FILE, or --default\n";
+        return EXIT_USAGE;
+    }
+    Loaded loaded;
+    loadAll(configPath_, envFile_, loaded);
+    if (!loaded.errors.empty()) {
+        printErrors(loaded.errors);
+        return EXIT_CONFIG;
+    }
+    const Deployment& d = loaded.deployment;
+    if (d.adminLine == 0) {
+        std::cerr << "tradehost: " << what << ": " << d.file
+                  << " has no admin: section; the running host answers these through its admin API\n";
+        return EXIT_USAGE;
+    }
+    std::string token = d.admin.has("token") ? d.admin.string("token") : "";
+    if (token.empty()) {
+        std::ifstream in(adminTokenPath(d.storage.string("dir")));
+        std::getline(in, token);
+        if (token.empty()) {
+            std::cerr << "tradehost: " << what << ": no admin token in " << d.file << " nor in "
+                      << adminTokenPath(d.storage.string("dir")).string() << " (has the host ever run?)\n";
+            return EXIT_NOINPUT;
+        }
+    }
+    const std::string listen = d.admin.string("listen");
+    Poco::JSON::Object::Ptr answer;
+    try {
+        const Poco::Net::SocketAddress address(listen);
+        Poco::Net::HTTPClientSession session(address);
+        session.setTimeout(Poco::Timespan(5, 0));
+        Poco::Net::HTTPRequest request("GET", what == "status" ? "/api/overview" : "/api/positions",
+                                       Poco::Net::HTTPMessage::HTTP_1_1);
+        request.set("Authorization", "Bearer " + token);
+        session.sendRequest(request);
+        Poco::Net::HTTPResponse response;
+        std::string body;
+        Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+        if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
+            std::cerr << "tradehost: " << what << ": the admin API on " << listen << " answered "
+                      << static_cast<int>(response.getStatus()) << " " << body.substr(0, 200) << "\n";
+            return EXIT_UNAVAILABLE;
+        }
+        Poco::JSON::Parser parser;
+        answer = parser.parse(body).extract<Poco::JSON::Object::Ptr>();
+    } catch (const Poco::Exception& e) {
+        std::cerr << "tradehost: " << what << ": no tradehost answers on " << listen << " (" << e.displayText()
+                  << "); is it running with " << d.file << "?\n";
+        return EXIT_UNAVAILABLE;
+    }
+    if (what == "status") {
+        const auto kill = answer->getObject("kill_switch");
+        std::cout << "tradehost " << answer->getValue<std::string>("version") << " on " << d.file << ": "
+                  << (answer->getValue<bool>("ready") ? "ready" : "NOT READY") << ", up "
+                  << answer->getValue<std::int64_t>("uptime_s") << " s\n";
+        if (kill->getValue<bool>("paused"))
+            std::cout << "trading: PAUSED since " << formatUtc(kill->getValue<std::int64_t>("since_ms")) << " by "
+                      << kill->getValue<std::string>("by") << " (" << kill->getValue<std::string>("why") << ")\n";
+        else
+            std::cout << "trading: running\n";
+        const auto paused = answer->getArray("paused_symbols");
+        std::cout << "paused symbols:" << (paused->size() == 0 ? " none" : "") << "\n";
+        for (std::size_t i = 0; i < paused->size(); ++i) {
+            const auto p = paused->getObject(static_cast<unsigned>(i));
+            std::cout << "  " << p->getValue<std::string>("symbol") << " on " << p->getValue<std::string>("venue")
+                      << " since " << formatUtc(p->getValue<std::int64_t>("since_ms")) << " by "
+                      << p->getValue<std::string>("by") << " (" << p->getValue<std::string>("why") << ")\n";
+        }
+        const auto legs = answer->getObject("open_legs");
+        std::cout << "legs: " << legs->getValue<int>("PENDING") << " waiting to be sent, "
+                  << legs->getValue<int>("SUBMITTED") << " in flight, "
+                  << legs->getValue<int>("UNKNOWN") + legs->getValue<int>("ABSENT") << " of unknown outcome, "
+                  << legs->getValue<int>("WORKING") << " working (resting at the venue)\n";
+        return EXIT_OK;
+    }
+    const auto rows = answer->getArray("positions");
+    if (rows->size() == 0) {
+        std::cout << "no positions: the host expects none and no venue reported one\n";
+        return EXIT_OK;
+    }
+    std::cout << std::left << std::setw(14) << "VENUE" << std::setw(14) << "SYMBOL" << std::setw(7) << "SIDE"
+              << std::setw(16) << "EXPECTED" << std::setw(16) << "AT VENUE"
+              << "READ AT\n";
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+        const auto r = rows->getObject(static_cast<unsigned>(i));
+        const std::int64_t checked = r->getValue<std::int64_t>("checked_ms");
+        std::cout << std::left << std::setw(14) << r->getValue<std::string>("venue") << std::setw(14)
+                  << r->getValue<std::string>("symbol") << std::setw(7) << r->getValue<std::string>("position_side")
+                  << std::setw(16) << r->getValue<std::string>("expected") << std::setw(16)
+                  << (checked ? r->getValue<std::string>("venue_quantity") : "?")
+                  << (checked ? formatUtc(checked) : "never read") << (r->getValue<bool>("differs") ? "   DIFFERS" : "")
+                  << "\n";
+    }
+    return EXIT_OK;
 }
 
 int TradehostApp::checkConfig(const std::string& configPath) {
@@ -664,6 +772,13 @@ int TradehostApp::main(const std::vector<std::string>& args) {
             return EXIT_USAGE;
         }
         return runOperatorCommand(args);
+    }
+    if (!args.empty() && (args.front() == "status" || args.front() == "positions")) {
+        if (args.size() != 1) {
+            std::cerr << "tradehost: usage: tradehost " << args.front() << " --config FILE|--default\n";
+            return EXIT_USAGE;
+        }
+        return runStatusCommand(args.front());
     }
     if (!args.empty() && args.front() == "cancel") {
         if (args.size() < 2 || args.size() > 3) {

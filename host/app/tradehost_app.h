@@ -24,7 +24,8 @@ private:
     int runDeployment(const std::string& configPath);
     int checkConfig(const std::string& configPath);
     int describePlugins();
-    int runOperatorCommand(const std::vector<std::string>& args);  // pause | resume | cancel
+    int runOperatorCommand(const std::vector<std::string>& args);  // pause | resume | cancel | accept-baseline
+    int runStatusCommand(const std::string& what);                 // status | positions (the admin API)
     void printHelp() const;
 
     Mode mode_ = Mode::Run;

@@ -2,6 +2,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <sys/stat.h>
 
@@ -333,10 +334,17 @@ TEST_CASE("operator commands on one symbol: pause and resume it, and a baseline 
 
 TEST_CASE("admin: the section opens the listener; its token is made once (0600) and never printed") {
     TempDir dir;
+    unsigned short adminPort = 0;  // a fixed port, so that `tradehost status` can find it from the file
+    {
+        Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
+        adminPort = probe.address().port();
+    }
     const auto path = dir.write("admin.yaml",
                                 "webhook: {listen: \"127.0.0.1:0\", secret: \"${TH_TEST_SECRET}\"}\n"
-                                "admin: {listen: \"127.0.0.1:0\", viewer_token: \"${TH_TEST_VIEWER}\"}\n"
-                                "storage: {dir: \"" +
+                                "admin: {listen: \"127.0.0.1:" +
+                                    std::to_string(adminPort) +
+                                    "\", viewer_token: \"${TH_TEST_VIEWER}\"}\n"
+                                    "storage: {dir: \"" +
                                     dir.file("var") + "\"}\n");
     const std::string viewer = "viewer-canary-5c2e9d1f0a7b4e63";
     BackgroundProcess host(kBin, {"--config", path}, {{"TH_TEST_SECRET", kCanary}, {"TH_TEST_VIEWER", viewer}});
@@ -374,9 +382,22 @@ TEST_CASE("admin: the section opens the listener; its token is made once (0600) 
     const auto metrics = get("/metrics", viewer);
     CHECK(metrics.first == 200);
     CHECK_THAT(metrics.second, Contains("tradehost_signals_total"));
+    // The terminal's view of the same API, found from the deployment file alone.
+    const std::map<std::string, std::string> env{{"TH_TEST_SECRET", kCanary}, {"TH_TEST_VIEWER", viewer}};
+    auto status = runProcess(kBin, {"status", "--config", path}, env);
+    CHECK(status.exitCode == 0);
+    CHECK_THAT(status.out, Contains(": ready, up ") && Contains("trading: running") &&
+                               Contains("paused symbols: none") && Contains("legs: 0 waiting to be sent"));
+    const auto positions = runProcess(kBin, {"positions", "--config", path}, env);
+    CHECK(positions.exitCode == 0);
+    CHECK_THAT(positions.out, Contains("no positions"));
     ::kill(host.pid(), SIGTERM);
     CHECK(host.wait() == 0);
     CHECK_THAT(host.out() + host.err(), !Contains(token) && !Contains(viewer) && !Contains(kCanary));
+    // Stopped: said so, with the address it tried.
+    status = runProcess(kBin, {"status", "--config", path}, env);
+    CHECK(status.exitCode == 69);
+    CHECK_THAT(status.err, Contains("no tradehost answers on 127.0.0.1:" + std::to_string(adminPort)));
 }
 
 TEST_CASE("a run with a broken deployment exits 78 before listening") {
