@@ -6,10 +6,14 @@
 #include <Poco/StreamCopier.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "alerts/alert_policy.h"
+#include "app/host.h"
+#include "config/deployment.h"
 #include "exposition_parser.h"
 #include "gate/gate.h"
 #include "intake/signal/signal_parser.h"
@@ -59,6 +63,17 @@ public:
     OpenOrdersResult openOrders() override { return OpenOrders{}; }
     SymbolRulesResult symbolRules(const std::string&) override { return NotFound{}; }
 };
+
+// Polls the host's text until `done` holds for it (the pipeline runs on its own threads), 10 s at most.
+template <class Done>
+tradehost::test::Exposition waitForMetrics(const HostMetrics& m, Done done) {
+    auto e = parseExposition(m.prometheusText());
+    for (int i = 0; i < 200 && !done(e); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        e = parseExposition(m.prometheusText());
+    }
+    return e;
+}
 
 int post(unsigned short port, const std::string& path, const std::string& body) {
     Poco::Net::HTTPClientSession session("127.0.0.1", port);
@@ -396,4 +411,68 @@ TEST_CASE("the webhook counts each answer by outcome and times journaled ones", 
     // The accepted signal and the journaled conflict went through the journal; they are timed.
     CHECK(e.value("tradehost_intake_ack_seconds_count") == 2);
     CHECK(e.value("tradehost_journal_group_commit_records_sum") == 2);
+}
+
+TEST_CASE("a whole host counts what its signals did: intake, journal, venue calls, legs, reconciler, alerts",
+          "[metrics][host]") {
+    TempDir dir;
+    Environment env;
+    ConfigErrors errors;
+    MetricsRegistry plugins;
+    PluginRegistry registry{{TRADEHOST_PLUGIN_DIR}};
+    const std::string yaml =
+        "storage: {dir: \"" + dir.file("var") +
+        "\"}\n"
+        "venues:\n  - name: paper\n    type: paper\n    settings: {prices: {BTCUSDT: '65000', ETHUSDT: '3200'}}\n"
+        "    risk: {symbols: [BTCUSDT]}\n"
+        "alerts:\n  - {name: local, type: file_alerts, settings: {path: \"" +
+        dir.file("alerts.jsonl") + "\"}}\n";
+    const Deployment deployment = parseDeployment(yaml, "metrics.yaml", env, errors);
+    InstanceSet instances = buildInstances(deployment, registry, env, plugins, errors);
+    REQUIRE(errors.toString().empty());
+    HostSettings settings;
+    settings.file = "metrics.yaml";
+    settings.storageDir = dir.path() / "var";
+    settings.intake.listen = "127.0.0.1:0";
+    settings.intake.secret = "metrics-host-secret";
+    settings.intake.venues = {"paper"};
+    settings.intake.defaultVenue = "paper";
+    settings.pipeline.defaultVenue = "paper";
+    settings.alertRoutes = {{"local", {Severity::Info, Severity::Warning, Severity::Critical}}};
+    settings.reconcileIntervalMs = 200;
+    host::Host host(std::move(settings), std::move(instances), SystemClock::instance());
+    host.open();
+    host.start();
+    const unsigned short port = host.webhook().port();
+    const std::string signal = R"({"secret":"metrics-host-secret","signal_id":"h1","symbol":"BTCUSDT","side":"buy",)"
+                               R"("type":"market","quantity":"0.002"})";
+    CHECK(post(port, "/webhook", signal) == 202);
+    CHECK(post(port, "/webhook", signal) == 200);
+    // Outside the venue's risk symbols: blocked, never sent, and alerted.
+    CHECK(post(port, "/webhook",
+               R"({"secret":"metrics-host-secret","signal_id":"h2","symbol":"ETHUSDT","side":"buy",)"
+               R"("type":"market","quantity":"0.1"})") == 202);
+    const auto e = waitForMetrics(host.metrics(), [](const tradehost::test::Exposition& x) {
+        return x.value("tradehost_leg_outcomes_total", {{"venue", "paper"}, {"outcome", "filled"}}) >= 1 &&
+               x.value("tradehost_leg_outcomes_total", {{"venue", "paper"}, {"outcome", "blocked"}}) >= 1 &&
+               x.value("tradehost_alerts_total", {{"sink", "local"}, {"outcome", "sent"}}) >= 1;
+    });
+    // metrics.promtool lints this text too: what a real host serves.
+    if (const char* out = std::getenv("TRADEHOST_METRICS_OUT")) std::ofstream(out) << host.metrics().prometheusText();
+    host.stop();
+    CHECK(e.value("tradehost_signals_total", {{"outcome", "accepted"}}) == 2);
+    CHECK(e.value("tradehost_signals_total", {{"outcome", "duplicate"}}) == 1);
+    CHECK(e.value("tradehost_intake_ack_seconds_count") == 2);
+    CHECK(e.value("tradehost_journal_fdatasync_seconds_count") >= 2);
+    CHECK(e.value("tradehost_venue_call_seconds_count", {{"venue", "paper"}, {"call", "place"}}) == 1);
+    CHECK(e.value("tradehost_venue_call_seconds_count", {{"venue", "paper"}, {"call", "positions"}}) >= 1);
+    CHECK(e.value("tradehost_leg_outcomes_total", {{"venue", "paper"}, {"outcome", "filled"}}) == 1);
+    CHECK(e.value("tradehost_leg_outcomes_total", {{"venue", "paper"}, {"outcome", "blocked"}}) == 1);
+    CHECK(e.value("tradehost_legs", {{"venue", "paper"}, {"state", "pending"}}) == 0);
+    CHECK(e.value("tradehost_venue_reachable", {{"venue", "paper"}}) == 1);
+    CHECK(e.value("tradehost_reconcile_last_success_timestamp_seconds", {{"venue", "paper"}}) > 1.7e9);
+    CHECK(e.value("tradehost_drift_positions", {{"venue", "paper"}}) == 0);
+    CHECK(e.value("tradehost_alerts_total", {{"sink", "local"}, {"outcome", "sent"}}) >= 1);
+    CHECK(e.value("tradehost_alerts_total", {{"sink", "local"}, {"outcome", "failed"}}) == 0);
+    CHECK(e.value("tradehost_plugin_metric", {{"plugin_instance", "paper"}, {"metric", "orders_accepted"}}) == 1);
 }
