@@ -8,7 +8,10 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
+#include <tuple>
 
+#include "admin/admin_assets.h"
 #include "intake/signal/signal_parser.h"
 
 namespace tradehost::host {
@@ -76,6 +79,27 @@ std::vector<AdminRoute> adminApiRoutes(AdminApiSources sources, const Clock& clo
                           return AdminResponse::json(ready ? 200 : 503,
                                                      std::string("{\"ready\":") + (ready ? "true" : "false") + "}");
                       }});
+
+    // The page: the login form and what it needs are public; the rest needs a session.
+    const auto asset = [](const std::string& name) {
+        for (const auto& a : adminAssets())
+            if (a.name == name) return a;
+        throw std::logic_error("admin asset " + name + " is not embedded");
+    };
+    for (const auto& [path, name, access] : std::vector<std::tuple<std::string, std::string, AdminAccess>>{
+             {"/login", "login.html", AdminAccess::Public},
+             {"/assets/login.js", "login.js", AdminAccess::Public},
+             {"/assets/admin.css", "admin.css", AdminAccess::Public},
+             {"/", "index.html", AdminAccess::Viewer},
+             {"/assets/app.js", "app.js", AdminAccess::Viewer},
+         }) {
+        const AdminAsset file = asset(name);
+        routes.push_back({"GET", path, access, [file](const AdminRequest&) {
+                              AdminResponse r = AdminResponse::json(200, file.content);
+                              r.contentType = file.contentType;
+                              return r;
+                          }});
+    }
 
     routes.push_back(
         {"GET", "/api/overview", AdminAccess::Viewer, [s, &clock](const AdminRequest&) {

@@ -29,9 +29,10 @@ struct AdminApiSources {
     std::int64_t startedMs = 0;
 };
 
-// The routes: GET /healthz, /readyz (public); GET /api/overview, /api/positions, /metrics
-// (viewer); POST /api/actions/{pause,resume,pause-symbol,resume-symbol,accept-baseline}
-// (operator; each needs a "why" and is recorded with who).
+// The routes: GET /healthz, /readyz, /login and its script and stylesheet (public); GET / (the
+// page), its script, /api/overview, /api/positions, /metrics (viewer); POST
+// /api/actions/{pause,resume,pause-symbol,resume-symbol,accept-baseline} (operator; each needs a "why" and is recorded
+// with who).
 std::vector<AdminRoute> adminApiRoutes(AdminApiSources sources, const Clock& clock);
 
 }  // namespace tradehost::host

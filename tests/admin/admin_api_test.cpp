@@ -96,8 +96,9 @@ TEST_CASE("every route refuses a stranger; every action refuses a viewer; the op
             continue;
         }
         ++checked;
-        CHECK(stranger.status == 401);
-        CHECK(a.bearer("wrong-token-0123456789abcdef", route.method, route.path, body).status == 401);
+        const int refused = route.path == "/" ? 303 : 401;  // the page sends a browser to the login form
+        CHECK(stranger.status == refused);
+        CHECK(a.bearer("wrong-token-0123456789abcdef", route.method, route.path, body).status == refused);
         const Answer viewer = a.bearer(kViewer, route.method, route.path, body);
         if (route.access == AdminAccess::Operator)
             CHECK(viewer.status == 403);
@@ -232,4 +233,36 @@ TEST_CASE("every answer carries the security headers; text is JSON-escaped; bodi
 TEST_CASE("tokens: too short, or the viewer's equal to the operator's, are refused at start") {
     CHECK_THROWS_WITH(AdminAuth({"short", ""}), Catch::Contains("at least 16"));
     CHECK_THROWS_WITH(AdminAuth({kOperator, kOperator}), Catch::Contains("must differ"));
+}
+
+TEST_CASE("the page: the login form is public, the page needs a session, and no script is inline") {
+    Admin a;
+    const Answer login = a.call("GET", "/login");
+    REQUIRE(login.status == 200);
+    CHECK(login.header("Content-Type") == "text/html; charset=utf-8");
+    CHECK(login.body.find("<script src=\"/assets/login.js\"") != std::string::npos);
+    CHECK(a.call("GET", "/assets/login.js").header("Content-Type") == "text/javascript; charset=utf-8");
+    CHECK(a.call("GET", "/assets/admin.css").header("Content-Type") == "text/css; charset=utf-8");
+    CHECK(a.call("GET", "/assets/app.js").status == 401);
+    const Answer page = a.bearer(kViewer, "GET", "/");
+    REQUIRE(page.status == 200);
+    CHECK(page.body.find("<script src=\"/assets/app.js\"") != std::string::npos);
+    // The CSP allows only scripts from files; every <script> of every page names one.
+    for (const Answer& html : {login, page}) {
+        std::size_t pos = 0, scripts = 0;
+        while ((pos = html.body.find("<script", pos)) != std::string::npos) {
+            const std::size_t close = html.body.find('>', pos);
+            CHECK(html.body.substr(pos, close - pos).find(" src=") != std::string::npos);
+            CHECK(html.body.compare(close + 1, 9, "</script>") == 0);  // nothing inside
+            ++scripts;
+            ++pos;
+        }
+        CHECK(scripts == 1);
+        CHECK(html.body.find(" onclick") == std::string::npos);  // no inline event handlers
+        CHECK(html.body.find(" onload") == std::string::npos);
+    }
+    // The page writes values as text, never as markup.
+    const std::string app = a.bearer(kViewer, "GET", "/assets/app.js").body;
+    CHECK(app.find("innerHTML") == std::string::npos);
+    CHECK(app.find("textContent") != std::string::npos);
 }
