@@ -195,6 +195,25 @@ void printSettingsTable(std::ostream& out, const SettingsSchema& schema) {
     }
 }
 
+// Commands aimed at a running host load the deployment it runs, always named: a kill switch
+// aimed at the wrong storage is worse than none (it says "paused" while the host that trades goes
+// on). nullopt when loaded; else the exit code, the reason printed.
+std::optional<int> loadNamedDeployment(const std::string& command, const std::string& configPath,
+                                       bool defaultDeployment, const std::string& envFile, Loaded& loaded) {
+    if (configPath.empty() == !defaultDeployment) {
+        std::cerr << "tradehost: " << command
+                  << ": name the deployment the host runs: --config FILE (the file it was started with), or "
+                     "--default for the embedded default deployment (tradehost started without --config)\n";
+        return Poco::Util::Application::EXIT_USAGE;
+    }
+    loadAll(configPath, envFile, loaded);
+    if (!loaded.errors.empty()) {
+        printErrors(loaded.errors);
+        return Poco::Util::Application::EXIT_CONFIG;
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 namespace {
@@ -225,20 +244,9 @@ bool hostRunningOn(const std::filesystem::path& storageDir) {
 // The gate must exist: a command aimed at the wrong deployment must not create a new one.
 int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
     const std::string& command = args.front();
-    // A kill switch aimed at the wrong storage is worse than none: it says "paused" while the
-    // host that trades goes on. So the deployment is always named.
-    if (configPath_.empty() == !defaultDeployment_) {
-        std::cerr << "tradehost: " << command
-                  << ": name the deployment the host runs: --config FILE (the file it was started with), or "
-                     "--default for the embedded default deployment (tradehost started without --config)\n";
-        return EXIT_USAGE;
-    }
     Loaded loaded;
-    loadAll(configPath_, envFile_, loaded);
-    if (!loaded.errors.empty()) {
-        printErrors(loaded.errors);
-        return EXIT_CONFIG;
-    }
+    if (const auto failed = loadNamedDeployment(command, configPath_, defaultDeployment_, envFile_, loaded))
+        return *failed;
     const std::filesystem::path dir = loaded.deployment.storage.string("dir");
     const std::filesystem::path gatePath = dir / "gate.sqlite";
     if (!std::filesystem::exists(gatePath)) {
@@ -345,16 +353,9 @@ int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
 // status and positions ask the running host's admin API (the same answers the page shows), with
 // the deployment's operator token, so they show what the host holds in memory too.
 int TradehostApp::runStatusCommand(const std::string& what) {
-    if (configPath_.empty() == !defaultDeployment_) {
-        std::cerr << "tradehost: " << what << ": name the deployment the host runs: --config FILE, or --default\n";
-        return EXIT_USAGE;
-    }
     Loaded loaded;
-    loadAll(configPath_, envFile_, loaded);
-    if (!loaded.errors.empty()) {
-        printErrors(loaded.errors);
-        return EXIT_CONFIG;
-    }
+    if (const auto failed = loadNamedDeployment(what, configPath_, defaultDeployment_, envFile_, loaded))
+        return *failed;
     const Deployment& d = loaded.deployment;
     if (d.adminLine == 0) {
         std::cerr << "tradehost: " << what << ": " << d.file

@@ -191,24 +191,17 @@ TEST_CASE("on_drift pause_symbol: the symbol is blocked until an operator accept
     REQUIRE(host.start());
     SignalRun run(host, emulator, {"dp-", config.venue, 1, "0.002"}, dir.path() / "policy.ledger");
     const std::string market = R"("venue":"bn","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002")";
-    const auto waitFor = [&](const std::function<bool(const EventLine&)>& match, std::chrono::milliseconds limit) {
-        const auto until = std::chrono::steady_clock::now() + limit;
-        while (std::chrono::steady_clock::now() < until) {
-            for (const auto& e : run.events())
-                if (match(e)) return true;
-            std::this_thread::sleep_for(100ms);
-        }
-        return false;
-    };
     const auto legEnded = [&](const std::string& id, const std::string& event) {
-        return waitFor([&](const EventLine& e) { return e.signalId == id && e.event == event; }, 10s);
+        return waitForEvent(
+            run, host, [&](const EventLine& e) { return e.signalId == id && e.event == event; }, 10s);
     };
     REQUIRE(run.post("dp-1", market).status == 202);
     REQUIRE(legEnded("dp-1", "order_fill"));
 
     // A liquidation-sized surprise: the account holds 0.010 more than the host's fills.
     emulator.control("POST", "/control/position", R"({"symbol":"BTCUSDT","delta":"0.010"})");
-    REQUIRE(waitFor([](const EventLine& e) { return e.event == "symbol_paused"; }, 5s));
+    REQUIRE(waitForEvent(
+        run, host, [](const EventLine& e) { return e.event == "symbol_paused"; }, 5s));
     CHECK(count(run.events(), "drift_detected") == 1);
     REQUIRE(run.post("dp-2", market).status == 202);
     REQUIRE(legEnded("dp-2", "order_blocked"));
@@ -225,7 +218,8 @@ TEST_CASE("on_drift pause_symbol: the symbol is blocked until an operator accept
     INFO(accepted.out << accepted.err);
     CHECK(accepted.exitCode == 0);
     CHECK(accepted.out.find("set to 0.012 (was 0.002) by ops") != std::string::npos);
-    REQUIRE(waitFor([](const EventLine& e) { return e.event == "drift_cleared"; }, 5s));
+    REQUIRE(waitForEvent(
+        run, host, [](const EventLine& e) { return e.event == "drift_cleared"; }, 5s));
     // Still paused: only the operator resumes a symbol.
     REQUIRE(run.post("dp-3", market).status == 202);
     REQUIRE(legEnded("dp-3", "order_blocked"));

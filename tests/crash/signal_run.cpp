@@ -159,4 +159,15 @@ void printReport(const std::string& test, const std::string& label, const CheckR
     std::cout << std::flush;
 }
 
+bool waitForEvent(SignalRun& run, HostProcess& host, const std::function<bool(const EventLine&)>& match,
+                  std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        for (const auto& e : run.events())
+            if (match(e)) return true;
+        if (!host.running() || std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
 }  // namespace tradehost::test

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,11 @@ private:
     EventTail events_;
     std::vector<tools::DeliveryRecord> deliveries_;
 };
+
+// Waits until some event of the run satisfies `match`; false after `timeout` or when the host
+// stopped.
+bool waitForEvent(SignalRun& run, HostProcess& host, const std::function<bool(const EventLine&)>& match,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(15));
 
 // Prints one report block for a run to stdout (ctest -V and the CI log show it); `storage` may
 // be null while the host still runs.

@@ -37,18 +37,6 @@ std::string valueOr0(const std::map<std::string, std::string>& m, const std::str
     return it == m.end() ? "0" : it->second;
 }
 
-// Waits until some event satisfies `match`; false after `timeout` or when the host stopped.
-bool waitForEvent(SignalRun& run, HostProcess& host, const std::function<bool(const EventLine&)>& match,
-                  std::chrono::milliseconds timeout = 15s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        for (const auto& e : run.events())
-            if (match(e)) return true;
-        if (!host.running() || std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(50ms);
-    }
-}
-
 std::vector<EventLine> eventsOf(SignalRun& run, const std::string& name, const std::string& signalId) {
     std::vector<EventLine> out;
     for (const auto& e : run.events())
