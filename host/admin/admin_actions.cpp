@@ -5,6 +5,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -66,7 +67,8 @@ AdminHandler action(std::function<AdminResponse(const AdminRequest&, const Poco:
 
 }  // namespace
 
-std::vector<AdminRoute> adminActionRoutes(std::shared_ptr<const AdminApiSources> s, const Clock& clock) {
+std::vector<AdminRoute> adminActionRoutes(AdminActionSources sources, const Clock& clock) {
+    auto s = std::make_shared<const AdminActionSources>(std::move(sources));
     std::vector<AdminRoute> routes;
     const auto trading = [s, &clock](bool paused) {
         return action([s, &clock, paused](const AdminRequest&, const Poco::JSON::Object::Ptr&, const Actor& by) {

@@ -4,14 +4,21 @@
 
 #include <tradehost/context.h>
 
-#include <memory>
+#include <set>
+#include <string>
 #include <vector>
 
-#include "admin/admin_api.h"
+#include "admin/admin_server.h"
+#include "operator/operator_actions.h"
 
 namespace tradehost::host {
 
+struct AdminActionSources {
+    OperatorActions& actions;
+    std::set<std::string> venues;  // venue instance names of the deployment
+};
+
 // POST /api/actions/{pause,resume,pause-symbol,resume-symbol,accept-baseline}.
-std::vector<AdminRoute> adminActionRoutes(std::shared_ptr<const AdminApiSources> sources, const Clock& clock);
+std::vector<AdminRoute> adminActionRoutes(AdminActionSources sources, const Clock& clock);
 
 }  // namespace tradehost::host

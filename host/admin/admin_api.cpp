@@ -10,7 +10,6 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "admin/admin_actions.h"
 #include "admin/admin_assets.h"
 
 namespace tradehost::host {
@@ -138,7 +137,6 @@ std::vector<AdminRoute> adminApiRoutes(AdminApiSources sources, const Clock& clo
                           return r;
                       }});
 
-    for (auto& r : adminActionRoutes(s, clock)) routes.push_back(std::move(r));
     return routes;
 }
 

@@ -12,7 +12,6 @@
 #include "gate/control_state.h"
 #include "gate/leg_store.h"
 #include "gate/position_book.h"
-#include "operator/operator_actions.h"
 
 namespace tradehost::host {
 
@@ -20,7 +19,6 @@ struct AdminApiSources {
     ControlState& control;
     PositionBook& book;
     LegStore& legs;
-    OperatorActions& actions;
     std::string owner = "local";
     std::set<std::string> venues;          // venue instance names of the deployment
     std::function<bool()> ready;           // the webhook's readiness (recovery done)

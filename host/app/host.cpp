@@ -273,15 +273,15 @@ void Host::openAdmin(const AdminSettings& a) {
     AdminApiSources sources{*gate_,
                             *gate_,
                             *gate_,
-                            *operatorActions_,
                             settings_.pipeline.owner,
                             venues,
                             [this] { return started_ && !stopped_ && fatalError().empty(); },
                             [this] { return metrics_->prometheusText(); },
                             TRADEHOST_VERSION,
                             openedMs_};
-    admin_ = std::make_unique<AdminServer>(AdminServerOptions{a.listen}, *adminAuth_,
-                                           adminApiRoutes(std::move(sources), clock_), clock_);
+    auto routes = adminApiRoutes(std::move(sources), clock_);
+    for (auto& r : adminActionRoutes({*operatorActions_, venues}, clock_)) routes.push_back(std::move(r));
+    admin_ = std::make_unique<AdminServer>(AdminServerOptions{a.listen}, *adminAuth_, std::move(routes), clock_);
     try {
         admin_->start();
     } catch (const std::exception& e) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/admin_actions.h"
 #include "admin/admin_api.h"
 #include "admin/admin_auth.h"
 #include "admin/admin_server.h"

@@ -14,6 +14,7 @@
 #include <map>
 #include <string>
 
+#include "admin/admin_actions.h"
 #include "admin/admin_server.h"
 #include "gate/gate.h"
 #include "plugins/instance_context.h"
@@ -44,21 +45,23 @@ struct Admin {
     std::unique_ptr<Gate> gate = makeMemoryGate();
     OperatorActions actions{*gate, *gate, *gate, "local", 15};
     AdminAuth auth{{kOperator, kViewer}};
-    AdminServer server{{"127.0.0.1:0"},
-                       auth,
-                       adminApiRoutes({*gate,
-                                       *gate,
-                                       *gate,
-                                       actions,
-                                       "local",
-                                       {"bn"},
-                                       [] { return true; },
-                                       [] { return std::string("# HELP tradehost_up 1\n"); },
-                                       "test",
-                                       0},
-                                      SystemClock::instance()),
-                       SystemClock::instance()};
+    AdminServer server{{"127.0.0.1:0"}, auth, routes(), SystemClock::instance()};
     Admin() { server.start(); }
+
+    std::vector<AdminRoute> routes() {
+        auto all = adminApiRoutes({*gate,
+                                   *gate,
+                                   *gate,
+                                   "local",
+                                   {"bn"},
+                                   [] { return true; },
+                                   [] { return std::string("# HELP tradehost_up 1\n"); },
+                                   "test",
+                                   0},
+                                  SystemClock::instance());
+        for (auto& r : adminActionRoutes({actions, {"bn"}}, SystemClock::instance())) all.push_back(std::move(r));
+        return all;
+    }
 
     Answer call(const std::string& method, const std::string& path, const std::string& body = "",
                 const std::map<std::string, std::string>& headers = {}) {
