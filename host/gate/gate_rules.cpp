@@ -107,8 +107,25 @@ EventRecord tooOldEvent(const AdmissionRequest& r) {
 }
 
 EventRecord receivedEvent(const AdmissionRequest& r) {
+    // What each leg asks for, so the event log alone tells what the signal was (the admin page's
+    // read model is built from events).
+    std::string orders = "[";
+    for (std::size_t i = 0; i < r.signal->legs.size(); ++i) {
+        const Leg& leg = r.signal->legs[i];
+        if (i) orders += ',';
+        orders += "{\"leg\":" + std::to_string(i) + ",\"venue\":";
+        appendJsonString(orders, leg.venue);
+        orders += ",\"symbol\":";
+        appendJsonString(orders, leg.symbol);
+        orders += std::string(",\"side\":\"") + toString(leg.side) + "\",\"type\":\"" + toString(leg.type) +
+                  "\",\"quantity\":\"" + leg.quantity.toString() + "\"";
+        if (leg.price) orders += ",\"price\":\"" + leg.price->toString() + "\"";
+        orders += "}";
+    }
+    orders += "]";
     return {"signal_received", r.signal->signalId, "", "",
-            "{\"legs\":" + std::to_string(r.signal->legs.size()) + ",\"journal_seq\":" + seqText(r) + "}"};
+            "{\"legs\":" + std::to_string(r.signal->legs.size()) + ",\"orders\":" + orders +
+                ",\"journal_seq\":" + seqText(r) + "}"};
 }
 
 LegRecord newLeg(const AdmissionRequest& r, std::size_t i, const std::string& owner, std::int64_t nowMs) {
