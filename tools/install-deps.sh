@@ -12,12 +12,22 @@ packages=(
   openssl curl                                     # test certificates; the printed curl example
   prometheus                                       # promtool only: tests check /metrics and the alert rules
 )
+# Wanted for a command rather than a package: the package is installed only when the command is
+# missing, so a Node.js from elsewhere (whose nodejs package bundles npm and conflicts with
+# Debian's npm) counts as present.
+commands=(
+  chromium:chromium                                # the browser test drives it headless (never downloaded)
+  node:nodejs npm:npm                              # the browser test: puppeteer-core from tests/browser's lockfile
+)
 
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi
+done
+for c in "${commands[@]}"; do
+  command -v "${c%%:*}" >/dev/null || missing+=("${c#*:}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
