@@ -100,9 +100,28 @@ public:
                     request.clientAddress().host().toString());
             }
         }
+        if (answer.stream && !server_.streamStarted()) {
+            auto busy = AdminResponse::error(503, "too many live streams open; close a tab");
+            busy.headers = answer.headers;
+            busy.headers.emplace_back("Retry-After", "5");
+            answer = std::move(busy);
+        }
         response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
         response.setContentType(answer.contentType);
         for (const auto& [name, value] : answer.headers) response.add(name, value);
+        if (answer.stream) {
+            // Streamed until the writer returns, the client goes, or the server stops.
+            response.setChunkedTransferEncoding(true);
+            response.setKeepAlive(false);
+            try {
+                std::ostream& out = response.send();
+                answer.stream(out, [this] { return server_.stopping(); });
+            } catch (const std::exception& e) {
+                log().debug(std::string("admin: a live stream ended: ") + e.what());
+            }
+            server_.streamEnded();
+            return;
+        }
         response.setContentLength(static_cast<std::streamsize>(answer.body.size()));
         response.send() << answer.body;
     }
@@ -183,7 +202,16 @@ void AdminServer::start() {
     server_->start();
 }
 
+bool AdminServer::streamStarted() {
+    if (++streams_ > options_.maxStreams) {
+        --streams_;
+        return false;
+    }
+    return true;
+}
+
 void AdminServer::stop() noexcept {
+    stopping_ = true;
     if (!server_) return;
     try {
         server_->stopAll(true);
@@ -200,6 +228,7 @@ AdminResponse AdminServer::handle(const std::string& method, const std::string& 
     r.method = method;
     r.body = body;
     r.clientAddress = clientAddress;
+    r.lastEventId = header("Last-Event-ID");
     try {
         const Poco::URI uri(target);
         r.path = uri.getPath();

@@ -6,11 +6,13 @@
 #include <Poco/Net/HTTPServer.h>
 #include <tradehost/context.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -31,9 +33,10 @@ struct AdminRequest {
     std::string body;
     std::string clientAddress;
     AdminRole role = AdminRole::None;
-    std::string csrf;       // the session's CSRF token (empty for a bearer token)
-    std::string sessionId;  // the session's id (empty for a bearer token)
-    std::string actor;      // who, for events: "admin operator session from 127.0.0.1", "admin bearer (viewer)"
+    std::string csrf;         // the session's CSRF token (empty for a bearer token)
+    std::string sessionId;    // the session's id (empty for a bearer token)
+    std::string actor;        // who, for events: "admin operator session from 127.0.0.1", "admin bearer (viewer)"
+    std::string lastEventId;  // Last-Event-ID: where a reconnecting live stream left off
 };
 
 struct AdminResponse {
@@ -41,6 +44,9 @@ struct AdminResponse {
     std::string contentType = "application/json";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+    // A streamed answer (server-sent events): written after the head, chunked, until it returns;
+    // `stopping` turns true when the server stops (the writer returns within about a second).
+    std::function<void(std::ostream& out, const std::function<bool()>& stopping)> stream;
 
     static AdminResponse json(int status, std::string body);
     static AdminResponse error(int status, const std::string& message);  // {"error": message}
@@ -58,7 +64,9 @@ struct AdminRoute {
 struct AdminServerOptions {
     std::string listen = "127.0.0.1:8081";
     std::size_t maxBodyBytes = 64 * 1024;
-    int threads = 8;
+    int threads = 16;
+    // Streamed answers at once (each holds a thread); one more is answered 503.
+    int maxStreams = 8;
 };
 
 class AdminServer {
@@ -73,6 +81,10 @@ public:
     std::uint16_t port() const { return port_; }
     // Every registered route, the server's own included (tests prove each one's access).
     const std::vector<AdminRoute>& routes() const { return routes_; }
+    bool stopping() const { return stopping_; }
+    // A stream may start (false: the server is at maxStreams); every true needs streamEnded().
+    bool streamStarted();
+    void streamEnded() { --streams_; }
 
     // What a request gets, without the network (the Poco handler calls this too).
     AdminResponse handle(const std::string& method, const std::string& target,
@@ -88,6 +100,8 @@ private:
     const Clock& clock_;
     std::uint16_t port_ = 0;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<int> streams_{0};
 };
 
 // The session cookie's name.

@@ -1,6 +1,9 @@
 // An alert as one line of JSON.
 #include "alerts/alert_json.h"
 
+#include <algorithm>
+#include <fstream>
+
 #include "events/json_text.h"
 #include "intake/signal/json_value.h"
 
@@ -68,6 +71,31 @@ std::optional<Alert> alertFromJson(const std::string& json) {
         a.fields.emplace_back(f.items[0].text, f.items[1].text);
     }
     return a;
+}
+
+std::vector<Alert> recentAlerts(const std::string& path, std::size_t limit) {
+    std::vector<Alert> out;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return out;
+    constexpr std::streamoff kTail = 1 << 20;
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    const std::streamoff from = size > kTail ? size - kTail : 0;
+    in.seekg(from);
+    std::string text(static_cast<std::size_t>(size - from), '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    // Each line a JSON object; a first line cut by the tail fails to parse and is skipped.
+    std::vector<std::string> lines;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const std::size_t nl = std::min(text.find('\n', pos), text.size());
+        lines.push_back(text.substr(pos, nl - pos));
+        pos = nl + 1;
+    }
+    for (auto it = lines.rbegin(); it != lines.rend() && out.size() < limit; ++it)
+        if (auto alert = alertFromJson(*it)) out.push_back(std::move(*alert));
+    return out;
 }
 
 }  // namespace tradehost::host

@@ -231,6 +231,7 @@ void Host::start() {
     dispatcher_->add(*eventLogWriter_);
     dispatcher_->add(*consoleReporter_);
     dispatcher_->add(*alertRouter_);
+    if (readModel_) dispatcher_->add(*readModel_);
     dispatcher_->start();
     for (auto& d : alertDeliveries_) d->start();
     for (auto& w : venues_) {
@@ -270,6 +271,12 @@ void Host::openAdmin(const AdminSettings& a) {
     }
     std::set<std::string> venues;
     for (const auto& v : instances_.venues) venues.insert(v->name());
+    liveFeed_ = std::make_unique<LiveFeed>();
+    try {
+        readModel_ = std::make_unique<ReadModel>((settings_.storageDir / "readmodel.sqlite").string(), liveFeed_.get());
+    } catch (const std::exception& e) {
+        throw HostError(App::EXIT_IOERR, e.what());
+    }
     AdminApiSources sources{*gate_,
                             *gate_,
                             *gate_,
@@ -278,7 +285,16 @@ void Host::openAdmin(const AdminSettings& a) {
                             [this] { return started_ && !stopped_ && fatalError().empty(); },
                             [this] { return metrics_->prometheusText(); },
                             TRADEHOST_VERSION,
-                            openedMs_};
+                            openedMs_,
+                            readModel_.get(),
+                            liveFeed_.get(),
+                            gate_.get(),
+                            settings_.alerting.fallbackFile.empty()
+                                ? (settings_.storageDir / "alerts-fallback.jsonl").string()
+                                : settings_.alerting.fallbackFile,
+                            [this] { return instanceViews(); },
+                            [this] { return redactDeploymentText(settings_.configText); },
+                            [this] { return std::make_pair(journal_->lastSequence(), gate_->processedSeq()); }};
     auto routes = adminApiRoutes(std::move(sources), clock_);
     for (auto& r : adminActionRoutes({*operatorActions_, venues}, clock_)) routes.push_back(std::move(r));
     admin_ = std::make_unique<AdminServer>(AdminServerOptions{a.listen}, *adminAuth_, std::move(routes), clock_);
@@ -289,10 +305,39 @@ void Host::openAdmin(const AdminSettings& a) {
     }
 }
 
+std::vector<InstanceView> Host::instanceViews() const {
+    std::vector<InstanceView> out;
+    for (const auto& v : instances_.venues) {
+        InstanceView i{v->name(),
+                       "venue",
+                       v->plugin().typeName,
+                       v->plugin().version,
+                       toString(v->state()),
+                       v->plugin().typeName != "paper",
+                       {}};
+        const std::int64_t checked = gate_->venueCheckedMs(v->name());
+        i.detail.emplace_back("positions read", checked ? formatUtc(checked) : "not yet");
+        const auto drift = settings_.onDrift.find(v->name());
+        const bool pause = drift != settings_.onDrift.end() && drift->second == OnDrift::PauseSymbol;
+        i.detail.emplace_back("on drift", pause ? "pause_symbol" : "alert");
+        for (const auto& [name, value] : metrics_->pluginValues(v->name()))
+            i.detail.emplace_back(name, std::to_string(value));
+        out.push_back(std::move(i));
+    }
+    for (const auto& a : instances_.alerts) {
+        InstanceView i{a->name(), "alert", a->plugin().typeName, a->plugin().version, toString(a->state()), false, {}};
+        for (const auto& [name, value] : metrics_->pluginValues(a->name()))
+            i.detail.emplace_back(name, std::to_string(value));
+        out.push_back(std::move(i));
+    }
+    return out;
+}
+
 void Host::stop() noexcept {
     if (stopped_) return;
     stopped_ = true;
-    if (admin_) admin_->stop();  // no action lands while the rest stops
+    if (liveFeed_) liveFeed_->close();  // live streams end now
+    if (admin_) admin_->stop();         // no action lands while the rest stops
     // No operator command acts (or is recorded) from here on: the last ones reach the log below.
     if (instances_.commandRelay) instances_.commandRelay->detach();
     if (webhook_) {

@@ -37,6 +37,8 @@
 #include "pipeline/resolver.h"
 #include "pipeline/venue_lane.h"
 #include "plugins/instance_set.h"
+#include "readmodel/live_feed.h"
+#include "readmodel/read_model.h"
 #include "reconcile/reconciler.h"
 
 namespace tradehost::host {
@@ -58,6 +60,7 @@ struct HostSettings {
     std::int64_t reconcileIntervalMs = 15'000;  // reconciler.interval_s
     std::map<std::string, OnDrift> onDrift;     // per venue instance; Alert where absent
     std::optional<AdminSettings> admin;
+    std::string configText;  // the deployment as written, for the admin page's Config view (shown redacted)
     std::int64_t reconcileIntervalS() const { return reconcileIntervalMs / 1000; }
 };
 
@@ -117,6 +120,7 @@ public:
 private:
     // The admin listener (open() calls it when the deployment has `admin:`).
     void openAdmin(const AdminSettings& admin);
+    std::vector<InstanceView> instanceViews() const;
     struct VenueWorkers {
         VenueInstance* venue = nullptr;
         std::unique_ptr<ClientOrderIdCodec> ids;
@@ -155,6 +159,9 @@ private:
     // The admin listener and what its actions go through (the command line uses the same).
     std::unique_ptr<OperatorActions> operatorActions_;
     std::unique_ptr<AdminAuth> adminAuth_;
+    // The admin page's read side: the read model (an outbox consumer) and the live feed it tells.
+    std::unique_ptr<LiveFeed> liveFeed_;
+    std::unique_ptr<ReadModel> readModel_;
     std::unique_ptr<AdminServer> admin_;
     std::int64_t openedMs_ = 0;
 

@@ -151,6 +151,13 @@ struct Loaded {
     ConfigErrors errors;
 };
 
+// The deployment's text as written (the admin page shows it, redacted).
+std::string deploymentText(const std::string& configPath) {
+    if (configPath.empty()) return kDefaultConfigYaml;
+    std::ifstream in(configPath, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 void loadAll(const std::string& configPath, const std::string& envFile, Loaded& out) {
     if (!envFile.empty()) {
         const std::string problem = out.env.loadDotEnv(envFile);
@@ -678,10 +685,10 @@ int TradehostApp::runDeployment(const std::string& configPath) {
     for (const auto& v : d.venues)
         onDrift[v.name] =
             onDriftFrom(v.onDrift.empty() ? d.reconciler.string("on_drift") : v.onDrift).value_or(OnDrift::Alert);
-    Host host(
-        {d.file, d.storage.string("dir"), intakeOptions(d, generatedSecret), pipelineOptions(d), alertingOptions(d),
-         alertRoutes(d), d.reconciler.integer("interval_s") * 1000, std::move(onDrift), admin},
-        std::move(instances), SystemClock::instance());
+    Host host({d.file, d.storage.string("dir"), intakeOptions(d, generatedSecret), pipelineOptions(d),
+               alertingOptions(d), alertRoutes(d), d.reconciler.integer("interval_s") * 1000, std::move(onDrift), admin,
+               deploymentText(configPath_)},
+              std::move(instances), SystemClock::instance());
     try {
         host.open();   // storage (the journal's lock: one tradehost per directory), webhook, instances
         host.start();  // recovery: in-flight legs -> UNKNOWN, the journal admitted to its end

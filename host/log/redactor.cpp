@@ -1,6 +1,10 @@
 // Replaces every known secret value with "***".
 #include "log/redactor.h"
 
+#include <algorithm>
+#include <cctype>
+#include <iterator>
+
 namespace tradehost::host {
 
 Redactor& Redactor::instance() {
@@ -22,6 +26,37 @@ std::string Redactor::redact(std::string text) const {
             text.replace(pos, secret.size(), "***");
     }
     return text;
+}
+
+std::string redactDeploymentText(const std::string& yaml) {
+    static const char* const kSecretWords[] = {"secret",  "token",  "password",    "passphrase",
+                                               "api_key", "apikey", "private_key", "credential"};
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < yaml.size()) {
+        const std::size_t end = std::min(yaml.find('\n', pos), yaml.size());
+        std::string line = yaml.substr(pos, end - pos);
+        const std::size_t colon = line.find(':');
+        const std::size_t hash = line.find('#');
+        if (colon != std::string::npos && (hash == std::string::npos || colon < hash)) {
+            std::string key = line.substr(0, colon);
+            for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            const bool secretKey = std::any_of(std::begin(kSecretWords), std::end(kSecretWords),
+                                               [&](const char* w) { return key.find(w) != std::string::npos; });
+            std::string value = line.substr(colon + 1);
+            const std::size_t first = value.find_first_not_of(" \t");
+            const bool reference = first != std::string::npos && value.compare(first, 2, "${") == 0;
+            std::string bare = first == std::string::npos ? "" : value.substr(first);
+            bare = bare.substr(0, bare.find_first_of(" \t#"));
+            const bool flag = bare == "true" || bare == "false";  // generate_secret: true
+            if (secretKey && first != std::string::npos && !reference && !flag && value[first] != '#')
+                line = line.substr(0, colon + 1) + " \"***\"";
+        }
+        out += line;
+        if (end < yaml.size()) out += '\n';
+        pos = end + 1;
+    }
+    return Redactor::instance().redact(std::move(out));
 }
 
 }  // namespace tradehost::host

@@ -25,4 +25,9 @@ private:
     std::set<std::string> secrets_;
 };
 
+// A YAML text with the value of every key that names a secret (secret, token, password, api key,
+// signing secret, path token, ...) shown as "***" unless it is an ${ENV} reference, then every
+// registered secret value redacted as well: the running deployment as the admin page shows it.
+std::string redactDeploymentText(const std::string& yaml);
+
 }  // namespace tradehost::host

@@ -174,7 +174,17 @@ void HostMetrics::watchLegs(LegStore& legs, std::string owner) {
     });
 }
 
+std::vector<std::pair<std::string, std::int64_t>> HostMetrics::pluginValues(const std::string& instance) const {
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    if (!plugins_) return out;
+    const std::string prefix = instance + ".";
+    for (const auto& [key, value] : plugins_->snapshot())
+        if (key.compare(0, prefix.size(), prefix) == 0) out.emplace_back(key.substr(prefix.size()), value);
+    return out;
+}
+
 void HostMetrics::watchPluginMetrics(const MetricsRegistry& plugins) {
+    plugins_ = &plugins;
     registry_.addCollector([this, &plugins] {
         for (const auto& [key, value] : plugins.snapshot()) {
             const auto dot = key.find('.');

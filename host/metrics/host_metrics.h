@@ -1,6 +1,7 @@
 // The host's metrics: every tradehost_ series, made up front from the deployment's instance names.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -47,12 +48,15 @@ public:
     // plugins' own metrics (PluginContext::metrics(), "<instance>.<name>").
     void watchLegs(LegStore& legs, std::string owner);
     void watchPluginMetrics(const MetricsRegistry& plugins);
+    // What one plugin instance publishes now (the admin page's Instances view), by metric name.
+    std::vector<std::pair<std::string, std::int64_t>> pluginValues(const std::string& instance) const;
 
     static const std::vector<std::string>& legStates();    // the unsettled states, lower case
     static const std::vector<std::string>& legOutcomes();  // what legOutcome() counts
 
 private:
     PrometheusRegistry registry_;
+    const MetricsRegistry* plugins_ = nullptr;
     std::vector<std::string> venues_;
     IntakeMetrics intake_;
     JournalMetrics journal_;

@@ -18,6 +18,9 @@
 #include "admin/admin_server.h"
 #include "gate/gate.h"
 #include "plugins/instance_context.h"
+#include "readmodel/live_feed.h"
+#include "readmodel/read_model.h"
+#include "temp_dir.h"
 
 using namespace tradehost;
 using namespace tradehost::host;
@@ -42,6 +45,9 @@ struct Answer {
 };
 
 struct Admin {
+    test::TempDir dir;
+    LiveFeed feed;
+    ReadModel readModel{dir.file("readmodel.sqlite"), &feed};
     std::unique_ptr<Gate> gate = makeMemoryGate();
     OperatorActions actions{*gate, *gate, *gate, "local", 15};
     AdminAuth auth{{kOperator, kViewer}};
@@ -49,16 +55,26 @@ struct Admin {
     Admin() { server.start(); }
 
     std::vector<AdminRoute> routes() {
-        auto all = adminApiRoutes({*gate,
-                                   *gate,
-                                   *gate,
-                                   "local",
-                                   {"bn"},
-                                   [] { return true; },
-                                   [] { return std::string("# HELP tradehost_up 1\n"); },
-                                   "test",
-                                   0},
-                                  SystemClock::instance());
+        auto all = adminApiRoutes(
+            {*gate,
+             *gate,
+             *gate,
+             "local",
+             {"bn"},
+             [] { return true; },
+             [] { return std::string("# HELP tradehost_up 1\n"); },
+             "test",
+             0,
+             &readModel,
+             &feed,
+             gate.get(),
+             dir.file("alerts-fallback.jsonl"),
+             [] {
+                 return std::vector<InstanceView>{{"bn", "venue", "binance_futures", "1.0", "running", true, {}}};
+             },
+             [] { return std::string("venues: []\n"); },
+             [] { return std::make_pair(std::uint64_t{3}, std::uint64_t{3}); }},
+            SystemClock::instance());
         for (auto& r : adminActionRoutes({actions, {"bn"}}, SystemClock::instance())) all.push_back(std::move(r));
         return all;
     }
@@ -73,7 +89,9 @@ struct Admin {
         session.sendRequest(request) << body;
         Poco::Net::HTTPResponse response;
         Answer a;
-        Poco::StreamCopier::copyToString(session.receiveResponse(response), a.body);
+        std::istream& in = session.receiveResponse(response);
+        // The live stream never ends by itself: its head is all a caller here wants.
+        if (response.getContentType() != "text/event-stream") Poco::StreamCopier::copyToString(in, a.body);
         a.status = static_cast<int>(response.getStatus());
         for (const auto& [k, v] : response) a.headers.emplace(k, v);
         return a;
@@ -105,6 +123,8 @@ TEST_CASE("every route refuses a stranger; every action refuses a viewer; the op
         const Answer viewer = a.bearer(kViewer, route.method, route.path, body);
         if (route.access == AdminAccess::Operator)
             CHECK(viewer.status == 403);
+        else if (route.path == "/api/signal")  // no such signal: answered, not refused
+            CHECK(viewer.status == 404);
         else
             CHECK(viewer.status / 100 == 2);
         const Answer op = a.bearer(kOperator, route.method, route.path, body);
@@ -268,4 +288,137 @@ TEST_CASE("the page: the login form is public, the page needs a session, and no 
     const std::string app = a.bearer(kViewer, "GET", "/assets/app.js").body;
     CHECK(app.find("innerHTML") == std::string::npos);
     CHECK(app.find("textContent") != std::string::npos);
+}
+
+namespace {
+
+struct SseMessage {
+    std::string id, event, data;
+};
+
+// A live-stream reader, as a browser's EventSource reads it.
+struct SseClient {
+    Poco::Net::HTTPClientSession session;
+    Poco::Net::HTTPResponse response;
+    std::istream* in = nullptr;
+
+    SseClient(Admin& a, const std::string& lastEventId = "") : session("127.0.0.1", a.server.port()) {
+        session.setTimeout(Poco::Timespan(5, 0));
+        Poco::Net::HTTPRequest request("GET", "/api/stream", Poco::Net::HTTPMessage::HTTP_1_1);
+        request.set("Authorization", "Bearer " + kViewer);
+        if (!lastEventId.empty()) request.set("Last-Event-ID", lastEventId);
+        session.sendRequest(request);
+        in = &session.receiveResponse(response);
+    }
+    // The next message (comments and the retry hint skipped).
+    SseMessage next() {
+        SseMessage m;
+        for (std::string line; std::getline(*in, line);) {
+            if (line.empty()) {
+                if (!m.event.empty()) return m;
+                continue;
+            }
+            if (line.rfind("id: ", 0) == 0) m.id = line.substr(4);
+            if (line.rfind("event: ", 0) == 0) m.event = line.substr(7);
+            if (line.rfind("data: ", 0) == 0) m.data = line.substr(6);
+        }
+        throw std::runtime_error("the stream ended");
+    }
+};
+
+std::vector<StoredEvent> fills(std::uint64_t firstId, int n) {
+    std::vector<StoredEvent> out;
+    for (int i = 0; i < n; ++i)
+        out.push_back({firstId + static_cast<std::uint64_t>(i), 1000, {"order_fill", "s<b>", "c", "bn", "{}"}});
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the live stream: a snapshot, then numbered deltas; a dropped viewer resumes, or resyncs after a gap") {
+    Admin a;
+    a.readModel.consume(fills(1, 2));
+    std::string lastId;
+    {
+        SseClient viewer(a);
+        CHECK(viewer.response.getStatus() == 200);
+        CHECK(viewer.response.getContentType() == "text/event-stream");
+        const SseMessage snapshot = viewer.next();
+        REQUIRE(snapshot.event == "snapshot");
+        CHECK(snapshot.id == a.feed.epoch() + ":2");
+        Poco::JSON::Parser parser;
+        const auto s = parser.parse(snapshot.data).extract<Poco::JSON::Object::Ptr>();
+        CHECK(s->getValue<std::string>("epoch") == a.feed.epoch());
+        CHECK(s->getValue<int>("seq") == 2);
+        CHECK(s->getArray("events")->size() == 2);
+        CHECK(s->getObject("overview")->has("kill_switch"));
+        // Events projected now arrive as deltas, numbered from the snapshot's on.
+        a.readModel.consume(fills(3, 2));
+        const SseMessage d3 = viewer.next(), d4 = viewer.next();
+        CHECK(d3.event == "delta");
+        CHECK(d3.id == a.feed.epoch() + ":3");
+        CHECK(d4.id == a.feed.epoch() + ":4");
+        const auto delta = parser.parse(d4.data).extract<Poco::JSON::Object::Ptr>();
+        CHECK(delta->getValue<int>("seq") == 4);
+        CHECK(delta->getObject("event")->getValue<std::string>("signal_id") == "s<b>");
+        lastId = d4.id;
+    }                                  // the connection drops
+    a.readModel.consume(fills(5, 3));  // missed while away
+    {
+        SseClient viewer(a, lastId);  // EventSource reconnects with the last id it saw
+        const SseMessage first = viewer.next();
+        CHECK(first.event == "delta");  // no snapshot: what it missed, in order
+        CHECK(first.id == a.feed.epoch() + ":5");
+        CHECK(viewer.next().id == a.feed.epoch() + ":6");
+        CHECK(viewer.next().id == a.feed.epoch() + ":7");
+    }
+    {
+        SseClient viewer(a, "another-process:3");  // the host restarted since: a snapshot
+        CHECK(viewer.next().event == "snapshot");
+    }
+    a.readModel.consume(fills(8, 4100));  // more than the feed holds
+    {
+        SseClient viewer(a, a.feed.epoch() + ":7");  // too far behind: a snapshot, then deltas
+        const SseMessage m = viewer.next();
+        CHECK(m.event == "snapshot");
+        CHECK(m.id == a.feed.epoch() + ":4107");
+        a.readModel.consume(fills(4108, 1));
+        CHECK(viewer.next().id == a.feed.epoch() + ":4108");
+    }
+}
+
+TEST_CASE("reads: signals with their chain, events, instances, alerts and the redacted config") {
+    Admin a;
+    a.readModel.consume(
+        {{1,
+          1000,
+          {"signal_received", "<script>x</script>", "", "",
+           R"({"legs":1,"orders":[{"leg":0,"venue":"bn","symbol":"BTCUSDT","side":"BUY","type":"MARKET","quantity":"0.002"}]})"}},
+         {2,
+          1001,
+          {"order_blocked", "<script>x</script>", "<script>x</script>:bn:0:0", "bn",
+           R"({"reason":"trading paused"})"}}});
+    const Answer list = a.bearer(kViewer, "GET", "/api/signals?state=BLOCKED&venue=bn");
+    REQUIRE(list.status == 200);
+    CHECK(list.header("Content-Type") == "application/json");
+    CHECK(list.header("X-Content-Type-Options") == "nosniff");  // never read as markup
+    const auto signals = list.json()->getArray("signals");
+    REQUIRE(signals->size() == 1);
+    CHECK(signals->getObject(0)->getValue<std::string>("state") == "BLOCKED");
+    CHECK(signals->getObject(0)->getValue<std::string>("signal_id") == "<script>x</script>");  // data, as sent
+    CHECK(a.bearer(kViewer, "GET", "/api/signals?state=ACCEPTED").json()->getArray("signals")->size() == 0);
+    CHECK(a.bearer(kViewer, "GET", "/api/signals?before=x").status == 400);
+
+    const Answer one = a.bearer(kViewer, "GET", "/api/signal?id=%3Cscript%3Ex%3C%2Fscript%3E");
+    REQUIRE(one.status == 200);
+    const auto detail = one.json();
+    CHECK(detail->getArray("events")->size() == 2);
+    CHECK(detail->getArray("events")->getObject(1)->getValue<std::string>("event") == "order_blocked");
+    CHECK(detail->getValue<std::string>("stopped").find("trading paused") != std::string::npos);
+
+    CHECK(a.bearer(kViewer, "GET", "/api/events?limit=1").json()->getArray("events")->size() == 1);
+    CHECK(
+        a.bearer(kViewer, "GET", "/api/instances").json()->getArray("instances")->getObject(0)->getValue<bool>("live"));
+    CHECK(a.bearer(kViewer, "GET", "/api/config").json()->getValue<std::string>("text") == "venues: []\n");
+    CHECK(a.bearer(kViewer, "GET", "/api/alerts").json()->getArray("alerts")->size() == 0);
 }
