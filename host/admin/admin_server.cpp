@@ -4,19 +4,25 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Logger.h>
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <chrono>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "events/json_text.h"
 
@@ -71,6 +77,11 @@ public:
     PocoHandler(AdminServer& server, std::size_t maxBody) : server_(server), maxBody_(maxBody) {}
 
     void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+        server_.handlerEntered();
+        struct Leave {
+            AdminServer& s;
+            ~Leave() { s.handlerLeft(); }
+        } leave{server_};
         AdminResponse answer;
         if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(maxBody_)) {
             // Read (and drop) a body of up to 1 MB so the client sees the answer rather than a
@@ -183,22 +194,42 @@ void AdminServer::start() {
     } catch (const Poco::Exception& e) {
         throw std::runtime_error("'" + options_.listen + "' is not an address:port: " + e.displayText());
     }
-    Poco::Net::ServerSocket socket;
+    std::unique_ptr<Poco::Net::ServerSocket> socket;
+    if (tls()) {
+        static std::once_flag sslInit;
+        std::call_once(sslInit, [] { Poco::Net::initializeSSL(); });
+        try {
+            Poco::Net::Context::Params params;
+            params.certificateFile = options_.tlsCertFile;
+            params.privateKeyFile = options_.tlsKeyFile;
+            params.verificationMode = Poco::Net::Context::VERIFY_NONE;  // clients are not asked for certificates
+            params.loadDefaultCAs = false;
+            params.cipherList = "HIGH:!aNULL:!MD5";
+            Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
+            context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+            socket = std::make_unique<Poco::Net::SecureServerSocket>(context);
+        } catch (const Poco::Exception& e) {
+            throw std::runtime_error("cannot use the TLS certificate " + options_.tlsCertFile + " with key " +
+                                     options_.tlsKeyFile + ": " + e.displayText());
+        }
+    } else {
+        socket = std::make_unique<Poco::Net::ServerSocket>();
+    }
     try {
         // SO_REUSEADDR for restarts, never SO_REUSEPORT: two hosts must not share the listener.
-        socket.bind(address, true, false);
-        socket.listen(64);
+        socket->bind(address, true, false);
+        socket->listen(64);
     } catch (const Poco::Exception& e) {
         throw std::runtime_error("cannot listen on " + options_.listen + ": " + e.displayText());
     }
-    port_ = socket.address().port();
+    port_ = socket->address().port();
     auto params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(options_.threads);
     params->setMaxQueued(64);
     params->setTimeout(Poco::Timespan(10, 0));
     params->setKeepAlive(true);
     params->setServerName("tradehost");
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new PocoFactory(*this, options_.maxBodyBytes), socket, params);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new PocoFactory(*this, options_.maxBodyBytes), *socket, params);
     server_->start();
 }
 
@@ -217,6 +248,10 @@ void AdminServer::stop() noexcept {
         server_->stopAll(true);
     } catch (...) {
     }
+    // Poco does not wait for the handlers' threads: they use this object (and live streams the
+    // read side), so wait for them to leave; a stream notices `stopping` within a second.
+    for (int i = 0; i < 500 && handlers_ > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (handlers_ > 0) log().warning("admin: a request handler is still running at stop");
     server_.reset();
 }
 
@@ -310,8 +345,8 @@ AdminResponse AdminServer::login(const AdminRequest& r) {
     AdminResponse out =
         AdminResponse::json(200, "{\"role\":" + jsonString(toString(s.role)) + ",\"csrf\":" + jsonString(s.csrf) + "}");
     out.headers.emplace_back("Set-Cookie", std::string(kAdminSessionCookie) + "=" + s.id +
-                                               "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" +
-                                               std::to_string((s.expiresMs - clock_.nowMs()) / 1000));
+                                               "; HttpOnly; SameSite=Strict; Path=/" + (tls() ? "; Secure" : "") +
+                                               "; Max-Age=" + std::to_string((s.expiresMs - clock_.nowMs()) / 1000));
     return out;
 }
 

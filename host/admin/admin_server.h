@@ -67,6 +67,9 @@ struct AdminServerOptions {
     int threads = 16;
     // Streamed answers at once (each holds a thread); one more is answered 503.
     int maxStreams = 8;
+    // PEM files: HTTPS (TLS 1.2 or newer) when both are set; the session cookie is then Secure.
+    std::string tlsCertFile;
+    std::string tlsKeyFile;
 };
 
 class AdminServer {
@@ -79,12 +82,16 @@ public:
     void start();
     void stop() noexcept;
     std::uint16_t port() const { return port_; }
+    bool tls() const { return !options_.tlsCertFile.empty(); }
     // Every registered route, the server's own included (tests prove each one's access).
     const std::vector<AdminRoute>& routes() const { return routes_; }
     bool stopping() const { return stopping_; }
     // A stream may start (false: the server is at maxStreams); every true needs streamEnded().
     bool streamStarted();
     void streamEnded() { --streams_; }
+    // Every request in a handler is counted, so stop() can wait for the last one to leave.
+    void handlerEntered() { ++handlers_; }
+    void handlerLeft() { --handlers_; }
 
     // What a request gets, without the network (the Poco handler calls this too).
     AdminResponse handle(const std::string& method, const std::string& target,
@@ -102,6 +109,7 @@ private:
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     std::atomic<bool> stopping_{false};
     std::atomic<int> streams_{0};
+    std::atomic<int> handlers_{0};
 };
 
 // The session cookie's name.

@@ -297,7 +297,11 @@ void Host::openAdmin(const AdminSettings& a) {
                             [this] { return std::make_pair(journal_->lastSequence(), gate_->processedSeq()); }};
     auto routes = adminApiRoutes(std::move(sources), clock_);
     for (auto& r : adminActionRoutes({*operatorActions_, venues}, clock_)) routes.push_back(std::move(r));
-    admin_ = std::make_unique<AdminServer>(AdminServerOptions{a.listen}, *adminAuth_, std::move(routes), clock_);
+    AdminServerOptions options;
+    options.listen = a.listen;
+    options.tlsCertFile = a.tlsCert;
+    options.tlsKeyFile = a.tlsKey;
+    admin_ = std::make_unique<AdminServer>(options, *adminAuth_, std::move(routes), clock_);
     try {
         admin_->start();
     } catch (const std::exception& e) {

@@ -48,6 +48,8 @@ struct AdminSettings {
     std::string listen = "127.0.0.1:8081";
     std::string token;        // operator: every action
     std::string viewerToken;  // read-only; empty: none
+    std::string tlsCert;      // PEM files: HTTPS when both are set
+    std::string tlsKey;
 };
 
 struct HostSettings {

@@ -82,6 +82,9 @@ void TradehostApp::defineOptions(Poco::Util::OptionSet& options) {
     options.addOption(Option("why", "", "operator commands: the reason, recorded with the action")
                           .argument("TEXT")
                           .repeatable(false));
+    options.addOption(Option("last", "", "signals: how many of the newest signals to list (default 20, at most 500)")
+                          .argument("N")
+                          .repeatable(false));
     options.addOption(Option("version", "v", "print the version and exit"));
     options.addOption(Option("help", "h", "print this help and exit"));
 }
@@ -107,6 +110,8 @@ void TradehostApp::handleOption(const std::string& name, const std::string& valu
         by_ = value;
     } else if (name == "why") {
         why_ = value;
+    } else if (name == "last") {
+        last_ = value;
     } else if (name == "version") {
         mode_ = Mode::Version;
     } else if (name == "help") {
@@ -122,6 +127,7 @@ void TradehostApp::printHelp() const {
         "[--config FILE] | --check-config FILE | --describe-plugins | pause|resume [VENUE SYMBOL] --config "
         "FILE|--default [--why TEXT] | accept-baseline VENUE SYMBOL [SIDE] --config FILE|--default [--why TEXT] | "
         "cancel SIGNAL_ID [LEG] --config FILE|--default [--why TEXT] | status|positions --config FILE|--default | "
+        "signals [--last N] --config FILE|--default | "
         "verify-events FILE | --help");
     help.setHeader(
         "Turns trading signals (TradingView-style webhooks) into exchange orders exactly once, through venue and "
@@ -352,12 +358,18 @@ int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
                   << "; the running host cancels it within about a second (see order_closed in the event log)\n";
         return EXIT_OK;
     } catch (const std::exception& e) {
+    const std::string last = last_.empty() ? "20" : last_;
+    if (last.size() > 3 || last.find_first_not_of("0123456789") != std::string::npos || std::stoi(last) < 1 ||
+        std::stoi(last) > 500) {
+        std::cerr << "tradehost: signals: --last takes a number from 1 to 500\n";
+        return EXIT_USAGE;
+    }
         std::cerr << "tradehost: " << command << ": " << e.what() << "\n";
         return EXIT_CANTCREAT;
     }
 }
 
-// status and positions ask the running host's admin API (the same answers the page shows), with
+// status, positions and signals ask the running host's admin API (the same answers the page shows), with
 // the deployment's operator token, so they show what the host holds in memory too.
 int TradehostApp::runStatusCommand(const std::string& what) {
     Loaded loaded;
@@ -385,8 +397,10 @@ int TradehostApp::runStatusCommand(const std::string& what) {
         const Poco::Net::SocketAddress address(listen);
         Poco::Net::HTTPClientSession session(address);
         session.setTimeout(Poco::Timespan(5, 0));
-        Poco::Net::HTTPRequest request("GET", what == "status" ? "/api/overview" : "/api/positions",
-                                       Poco::Net::HTTPMessage::HTTP_1_1);
+        const std::string path = what == "status"      ? "/api/overview"
+                                 : what == "positions" ? "/api/positions"
+                                                       : "/api/signals?limit=" + last;
+        Poco::Net::HTTPRequest request("GET", path, Poco::Net::HTTPMessage::HTTP_1_1);
         request.set("Authorization", "Bearer " + token);
         session.sendRequest(request);
         Poco::Net::HTTPResponse response;
@@ -421,6 +435,34 @@ int TradehostApp::runStatusCommand(const std::string& what) {
             std::cout << "  " << p->getValue<std::string>("symbol") << " on " << p->getValue<std::string>("venue")
                       << " since " << formatUtc(p->getValue<std::int64_t>("since_ms")) << " by "
                       << p->getValue<std::string>("by") << " (" << p->getValue<std::string>("why") << ")\n";
+    if (what == "signals") {
+        const auto list = answer->getArray("signals");
+        if (list->size() == 0) {
+            std::cout << "no signals yet\n";
+            return EXIT_OK;
+        }
+        // Newest first, one line per leg under its signal.
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            const auto sig = list->getObject(static_cast<unsigned>(i));
+            std::cout << formatUtc(sig->getValue<std::int64_t>("received_ms")) << "  " << std::left << std::setw(10)
+                      << sig->getValue<std::string>("state") << " " << sig->getValue<std::string>("signal_id")
+                      << "  (last: " << sig->getValue<std::string>("last_event") << ")\n";
+            const auto orders = sig->getArray("orders");
+            for (std::size_t j = 0; j < orders->size(); ++j) {
+                const auto o = orders->getObject(static_cast<unsigned>(j));
+                std::cout << "    leg " << o->getValue<int>("leg") << " " << o->getValue<std::string>("venue") << ": "
+                          << o->getValue<std::string>("side") << " " << o->getValue<std::string>("quantity") << " "
+                          << o->getValue<std::string>("symbol") << " " << o->getValue<std::string>("type")
+                          << (o->has("price") ? " @ " + o->getValue<std::string>("price") : std::string()) << "  "
+                          << o->getValue<std::string>("state")
+                          << (o->getValue<std::string>("reason").empty()
+                                  ? ""
+                                  : " (" + o->getValue<std::string>("reason") + ")")
+                          << "\n";
+            }
+        }
+        return EXIT_OK;
+    }
         }
         const auto legs = answer->getObject("open_legs");
         std::cout << "legs: " << legs->getValue<int>("PENDING") << " waiting to be sent, "
@@ -648,6 +690,8 @@ int TradehostApp::runDeployment(const std::string& configPath) {
             loaded.errors.add({d.file, d.webhookLine, "section 'webhook'", "listen", e.what()});
         }
     }
+        if (d.admin.has("tls_cert")) admin->tlsCert = d.admin.string("tls_cert");
+        if (d.admin.has("tls_key")) admin->tlsKey = d.admin.string("tls_key");
     // The admin listener, when the deployment has `admin:`: its operator token is made on first
     // start when none is configured (like the default deployment's webhook secret).
     std::optional<AdminSettings> admin;
@@ -665,10 +709,10 @@ int TradehostApp::runDeployment(const std::string& configPath) {
             return EXIT_CANTCREAT;
         }
         try {
-            if (!isLoopback(admin->listen))
+            if (!isLoopback(admin->listen) && admin->tlsCert.empty())
                 log.warning("the admin page listens on " + admin->listen +
                             " in plain HTTP: anyone on the path reads its session cookies and tokens. Keep it on "
-                            "127.0.0.1 and reach it through an SSH tunnel or a TLS reverse proxy");
+                            "127.0.0.1 and reach it through an SSH tunnel, or give admin: tls_cert and tls_key");
         } catch (const std::exception& e) {
             loaded.errors.add({d.file, d.adminLine, "section 'admin'", "listen", e.what()});
         }
@@ -781,7 +825,7 @@ int TradehostApp::main(const std::vector<std::string>& args) {
         }
         return runOperatorCommand(args);
     }
-    if (!args.empty() && (args.front() == "status" || args.front() == "positions")) {
+    if (!args.empty() && (args.front() == "status" || args.front() == "positions" || args.front() == "signals")) {
         if (args.size() != 1) {
             std::cerr << "tradehost: usage: tradehost " << args.front() << " --config FILE|--default\n";
             return EXIT_USAGE;

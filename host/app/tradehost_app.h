@@ -34,6 +34,7 @@ private:
     std::string envFile_;
     std::string logLevel_ = "information";
     std::string by_, why_;            // operator commands: who and why
+    std::string last_;                // signals --last N
     bool defaultDeployment_ = false;  // operator commands: --default (the embedded deployment)
 };
 

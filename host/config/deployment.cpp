@@ -191,7 +191,10 @@ const std::vector<HostSection>& hostSectionSchemas() {
                         "<storage dir>/admin.token (0600)"),
           SettingSpec("viewer_token", T::String)
               .isSecret()
-              .describe("optional read-only token, at least 16 characters")},
+              .describe("optional read-only token, at least 16 characters"),
+          SettingSpec("tls_cert", T::String)
+              .describe("PEM certificate (chain) file: the admin page is served over HTTPS (with tls_key)"),
+          SettingSpec("tls_key", T::String).describe("PEM private key file of tls_cert")},
          &Deployment::admin},
         {"storage",
          {SettingSpec("dir", T::String)
@@ -327,6 +330,9 @@ Deployment parseDeployment(const std::string& yamlText, const std::string& file,
     for (const char* key : {"token", "viewer_token"})
         if (d.admin.has(key) && !d.admin.string(key).empty() && d.admin.string(key).size() < 16)
             errors.add({file, d.adminLine, "section 'admin'", key, "must be at least 16 characters"});
+    if (d.admin.has("tls_cert") != d.admin.has("tls_key"))
+        errors.add({file, d.adminLine, "section 'admin'", d.admin.has("tls_cert") ? "tls_key" : "tls_cert",
+                    "tls_cert and tls_key go together (the certificate and its private key)"});
     if (d.reconciler.has("interval_s") && d.reconciler.integer("interval_s") < 1)
         errors.add({file, sectionLine("reconciler"), "section 'reconciler'", "interval_s", "must be 1 or more"});
     if (const std::string v = d.reconciler.has("on_drift") ? d.reconciler.string("on_drift") : "alert";

@@ -5,12 +5,15 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/StreamCopier.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <map>
 #include <string>
 
@@ -44,6 +47,12 @@ struct Answer {
     }
 };
 
+AdminServerOptions loopback() {
+    AdminServerOptions o;
+    o.listen = "127.0.0.1:0";
+    return o;
+}
+
 struct Admin {
     test::TempDir dir;
     LiveFeed feed;
@@ -51,7 +60,7 @@ struct Admin {
     std::unique_ptr<Gate> gate = makeMemoryGate();
     OperatorActions actions{*gate, *gate, *gate, "local", 15};
     AdminAuth auth{{kOperator, kViewer}};
-    AdminServer server{{"127.0.0.1:0"}, auth, routes(), SystemClock::instance()};
+    AdminServer server{loopback(), auth, routes(), SystemClock::instance()};
     Admin() { server.start(); }
 
     std::vector<AdminRoute> routes() {
@@ -421,4 +430,64 @@ TEST_CASE("reads: signals with their chain, events, instances, alerts and the re
         a.bearer(kViewer, "GET", "/api/instances").json()->getArray("instances")->getObject(0)->getValue<bool>("live"));
     CHECK(a.bearer(kViewer, "GET", "/api/config").json()->getValue<std::string>("text") == "venues: []\n");
     CHECK(a.bearer(kViewer, "GET", "/api/alerts").json()->getArray("alerts")->size() == 0);
+}
+
+TEST_CASE("TLS: the admin page over HTTPS with a certificate made now; the session cookie is Secure") {
+    test::TempDir dir;
+    const std::string cert = dir.file("admin.crt"), key = dir.file("admin.key");
+    const std::string make = std::string(OPENSSL_BIN) +
+                             " req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext "
+                             "subjectAltName=IP:127.0.0.1 -keyout " +
+                             key + " -out " + cert + " 2>/dev/null";
+    REQUIRE(std::system(make.c_str()) == 0);
+    std::unique_ptr<Gate> gate = makeMemoryGate();
+    AdminAuth auth{{kOperator, kViewer}};
+    AdminServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.tlsCertFile = cert;
+    options.tlsKeyFile = key;
+    AdminServer server{options, auth, {}, SystemClock::instance()};
+    server.start();
+
+    // A client that trusts exactly this certificate, and checks the name.
+    Poco::Net::Context::Params params;
+    params.caLocation = cert;
+    params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
+    params.loadDefaultCAs = false;
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+    Poco::Net::HTTPSClientSession session("127.0.0.1", server.port(), context);
+    Poco::Net::HTTPRequest request("POST", "/login", Poco::Net::HTTPMessage::HTTP_1_1);
+    const std::string body = R"({"token":")" + kOperator + R"("})";
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+    request.setContentType("application/json");
+    session.sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    std::string answer;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), answer);
+    CHECK(response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK);
+    CHECK(response.get("Set-Cookie").find("; Secure") != std::string::npos);
+
+    // Plain HTTP to the same port gets no answer.
+    Poco::Net::HTTPClientSession plain("127.0.0.1", server.port());
+    plain.setTimeout(Poco::Timespan(2, 0));
+    Poco::Net::HTTPRequest probe("GET", "/healthz", Poco::Net::HTTPMessage::HTTP_1_1);
+    bool answered = true;
+    try {
+        plain.sendRequest(probe);
+        Poco::Net::HTTPResponse r;
+        plain.receiveResponse(r);
+    } catch (const Poco::Exception&) {
+        answered = false;
+    }
+    CHECK_FALSE(answered);
+
+    // A key that does not exist: refused at start, naming the files.
+    options.tlsKeyFile = dir.file("missing.key");
+    AdminServer broken{options, auth, {}, SystemClock::instance()};
+    try {
+        broken.start();
+        FAIL("started without its key");
+    } catch (const std::runtime_error& e) {
+        CHECK_THAT(e.what(), Catch::Contains("admin.crt") && Catch::Contains("missing.key"));
+    }
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -345,7 +346,9 @@ TEST_CASE("admin: the section opens the listener; its token is made once (0600) 
                                     std::to_string(adminPort) +
                                     "\", viewer_token: \"${TH_TEST_VIEWER}\"}\n"
                                     "storage: {dir: \"" +
-                                    dir.file("var") + "\"}\n");
+                                    dir.file("var") +
+                                    "\"}\n"
+                                    "venues:\n  - {name: paper, type: paper}\n");
     const std::string viewer = "viewer-canary-5c2e9d1f0a7b4e63";
     BackgroundProcess host(kBin, {"--config", path}, {{"TH_TEST_SECRET", kCanary}, {"TH_TEST_VIEWER", viewer}});
     REQUIRE(host.waitFor("Metrics: "));
@@ -391,6 +394,25 @@ TEST_CASE("admin: the section opens the listener; its token is made once (0600) 
     const auto positions = runProcess(kBin, {"positions", "--config", path}, env);
     CHECK(positions.exitCode == 0);
     CHECK_THAT(positions.out, Contains("no positions"));
+    CHECK_THAT(runProcess(kBin, {"signals", "--config", path}, env).out, Contains("no signals yet"));
+    CHECK(runProcess(kBin, {"signals", "--last", "0", "--config", path}, env).exitCode == 64);
+    // A signal, then the newest ones with their legs, as the page's Signals view has them.
+    REQUIRE(std::regex_search(out, m, std::regex("Webhook: http://127\\.0\\.0\\.1:([0-9]+)/webhook")));
+    const auto webhookPort = static_cast<unsigned short>(std::stoi(m[1]));
+    for (const char* id : {"cli-sig-1", "cli-sig-2"})
+        REQUIRE(httpPost("127.0.0.1", webhookPort, "/webhook",
+                         std::string("{\"secret\":\"") + kCanary + "\",\"signal_id\":\"" + id +
+                             "\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"type\":\"market\",\"quantity\":\"0.002\"}")
+                    .first == 202);
+    std::string listed;
+    for (int i = 0; i < 50 && listed.find("REJECTED") == std::string::npos; ++i) {
+        if (i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        listed = runProcess(kBin, {"signals", "--last", "1", "--config", path}, env).out;
+    }
+    // (This paper venue has no prices: the venue refuses, and the reason is shown.)
+    CHECK_THAT(listed, Contains("REJECTED   cli-sig-2  (last: trade_fail)") &&
+                           Contains("leg 0 paper: BUY 0.002 BTCUSDT MARKET  REJECTED (UNKNOWN_SYMBOL") &&
+                           !Contains("cli-sig-1"));
     ::kill(host.pid(), SIGTERM);
     CHECK(host.wait() == 0);
     CHECK_THAT(host.out() + host.err(), !Contains(token) && !Contains(viewer) && !Contains(kCanary));

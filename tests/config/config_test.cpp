@@ -272,3 +272,12 @@ TEST_CASE("on_drift is alert or pause_symbol, per venue or for all in the reconc
     CHECK_THAT(bad.text, Contains("deploy.yaml:1: section 'reconciler', key 'interval_s': must be 1 or more"));
     CHECK_THAT(bad.text, Contains("alert 'f', key 'on_drift': unknown key"));
 }
+
+TEST_CASE("admin: tls_cert and tls_key go together, named with the section's line") {
+    Checked ok(
+        "admin:\n  listen: \"127.0.0.1:0\"\n  tls_cert: a.crt\n  tls_key: a.key\n"
+        "venues:\n  - {name: p, type: paper}\n");
+    CHECK(ok.errors.empty());
+    Checked bad("webhook: {listen: \"127.0.0.1:0\"}\nadmin:\n  tls_cert: a.crt\nvenues:\n  - {name: p, type: paper}\n");
+    CHECK_THAT(bad.text, Contains("deploy.yaml:2: section 'admin', key 'tls_key': tls_cert and tls_key go together"));
+}
