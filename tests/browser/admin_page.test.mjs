@@ -627,6 +627,28 @@ const steps = [
     },
   },
   {
+    name: "symbol-paused",
+    run: async (t) => {
+      // A symbol paused on one venue (here through the API, as a script or on_drift would) shows in
+      // the overview with its own Resume button.
+      const paused = await t.api("/api/actions/pause-symbol", {
+        method: "POST",
+        body: { venue: "bn", symbol: "ETHUSDT", why: "browser test: ETH news" },
+      });
+      assert.equal(paused.status, 200, `pause-symbol answered ${paused.status} ${paused.text}`);
+      await t.view("overview");
+      await t.waitText("ul#paused-symbols", /ETHUSDT on bn.*browser test: ETH news/, "the paused symbol in the overview");
+      await t.shot("symbol-paused-list");
+      const resume = await t.page.evaluateHandle(() =>
+        [...document.querySelectorAll("ul#paused-symbols li")].find((li) => li.textContent.includes("ETHUSDT on bn"))?.querySelector("button"),
+      );
+      if (!resume.asElement()) throw new Error("the paused symbol ETHUSDT on bn has no Resume button in ul#paused-symbols");
+      const said = await t.action(resume.asElement(), { why: "browser test: calm again" });
+      console.log(`  resume-symbol: "${said}"`);
+      await t.waitText("ul#paused-symbols", /^\s*none\s*$/, "the paused symbols after resuming ETHUSDT");
+    },
+  },
+  {
     name: "positions",
     run: async (t) => {
       // One trade by webhook: the host expects 0.002 BTCUSDT, and the venue holds it.
