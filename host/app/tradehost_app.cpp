@@ -358,12 +358,6 @@ int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
                   << "; the running host cancels it within about a second (see order_closed in the event log)\n";
         return EXIT_OK;
     } catch (const std::exception& e) {
-    const std::string last = last_.empty() ? "20" : last_;
-    if (last.size() > 3 || last.find_first_not_of("0123456789") != std::string::npos || std::stoi(last) < 1 ||
-        std::stoi(last) > 500) {
-        std::cerr << "tradehost: signals: --last takes a number from 1 to 500\n";
-        return EXIT_USAGE;
-    }
         std::cerr << "tradehost: " << command << ": " << e.what() << "\n";
         return EXIT_CANTCREAT;
     }
@@ -372,6 +366,12 @@ int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
 // status, positions and signals ask the running host's admin API (the same answers the page shows), with
 // the deployment's operator token, so they show what the host holds in memory too.
 int TradehostApp::runStatusCommand(const std::string& what) {
+    const std::string last = last_.empty() ? "20" : last_;
+    if (last.size() > 3 || last.find_first_not_of("0123456789") != std::string::npos || std::stoi(last) < 1 ||
+        std::stoi(last) > 500) {
+        std::cerr << "tradehost: signals: --last takes a number from 1 to 500\n";
+        return EXIT_USAGE;
+    }
     Loaded loaded;
     if (const auto failed = loadNamedDeployment(what, configPath_, defaultDeployment_, envFile_, loaded))
         return *failed;
@@ -435,6 +435,14 @@ int TradehostApp::runStatusCommand(const std::string& what) {
             std::cout << "  " << p->getValue<std::string>("symbol") << " on " << p->getValue<std::string>("venue")
                       << " since " << formatUtc(p->getValue<std::int64_t>("since_ms")) << " by "
                       << p->getValue<std::string>("by") << " (" << p->getValue<std::string>("why") << ")\n";
+        }
+        const auto legs = answer->getObject("open_legs");
+        std::cout << "legs: " << legs->getValue<int>("PENDING") << " waiting to be sent, "
+                  << legs->getValue<int>("SUBMITTED") << " in flight, "
+                  << legs->getValue<int>("UNKNOWN") + legs->getValue<int>("ABSENT") << " of unknown outcome, "
+                  << legs->getValue<int>("WORKING") << " working (resting at the venue)\n";
+        return EXIT_OK;
+    }
     if (what == "signals") {
         const auto list = answer->getArray("signals");
         if (list->size() == 0) {
@@ -461,14 +469,6 @@ int TradehostApp::runStatusCommand(const std::string& what) {
                           << "\n";
             }
         }
-        return EXIT_OK;
-    }
-        }
-        const auto legs = answer->getObject("open_legs");
-        std::cout << "legs: " << legs->getValue<int>("PENDING") << " waiting to be sent, "
-                  << legs->getValue<int>("SUBMITTED") << " in flight, "
-                  << legs->getValue<int>("UNKNOWN") + legs->getValue<int>("ABSENT") << " of unknown outcome, "
-                  << legs->getValue<int>("WORKING") << " working (resting at the venue)\n";
         return EXIT_OK;
     }
     const auto rows = answer->getArray("positions");
@@ -690,8 +690,6 @@ int TradehostApp::runDeployment(const std::string& configPath) {
             loaded.errors.add({d.file, d.webhookLine, "section 'webhook'", "listen", e.what()});
         }
     }
-        if (d.admin.has("tls_cert")) admin->tlsCert = d.admin.string("tls_cert");
-        if (d.admin.has("tls_key")) admin->tlsKey = d.admin.string("tls_key");
     // The admin listener, when the deployment has `admin:`: its operator token is made on first
     // start when none is configured (like the default deployment's webhook secret).
     std::optional<AdminSettings> admin;
@@ -700,6 +698,8 @@ int TradehostApp::runDeployment(const std::string& configPath) {
         admin->listen = d.admin.string("listen");
         if (d.admin.has("token")) admin->token = d.admin.string("token");
         if (d.admin.has("viewer_token")) admin->viewerToken = d.admin.string("viewer_token");
+        if (d.admin.has("tls_cert")) admin->tlsCert = d.admin.string("tls_cert");
+        if (d.admin.has("tls_key")) admin->tlsKey = d.admin.string("tls_key");
         try {
             if (admin->token.empty()) admin->token = loadOrCreateAdminToken(d.storage.string("dir"));
             Redactor::instance().addSecret(admin->token);
