@@ -262,15 +262,29 @@ void Host::start() {
 }
 
 void Host::openAdmin(const AdminSettings& a) {
+    // The venue workers exist only once start() has built them: until then no resolver runs.
+    auto resolveNow = [this](const LegRecord& leg, const Actor& by) {
+        if (!started_) return false;
+        for (auto& w : venues_)
+            if (w->venue->name() == leg.intent.venue) {
+                w->resolver->checkNow(leg.key(), by);
+                return true;
+            }
+        return false;
+    };
     operatorActions_ = std::make_unique<OperatorActions>(*gate_, *gate_, *gate_, settings_.pipeline.owner,
-                                                         settings_.reconcileIntervalS());
+                                                         settings_.reconcileIntervalS(), resolveNow);
     try {
         adminAuth_ = std::make_unique<AdminAuth>(AdminAuthOptions{a.token, a.viewerToken});
     } catch (const std::exception& e) {
         throw HostError(App::EXIT_CONFIG, settings_.file + ": section 'admin': " + e.what());
     }
     std::set<std::string> venues;
-    for (const auto& v : instances_.venues) venues.insert(v->name());
+    std::map<std::string, std::string> venueTypes;
+    for (const auto& v : instances_.venues) {
+        venues.insert(v->name());
+        venueTypes[v->name()] = v->plugin().typeName;
+    }
     liveFeed_ = std::make_unique<LiveFeed>();
     try {
         readModel_ = std::make_unique<ReadModel>((settings_.storageDir / "readmodel.sqlite").string(), liveFeed_.get());
@@ -296,7 +310,13 @@ void Host::openAdmin(const AdminSettings& a) {
                             [this] { return redactDeploymentText(settings_.configText); },
                             [this] { return std::make_pair(journal_->lastSequence(), gate_->processedSeq()); }};
     auto routes = adminApiRoutes(std::move(sources), clock_);
-    for (auto& r : adminActionRoutes({*operatorActions_, venues}, clock_)) routes.push_back(std::move(r));
+    // Order tickets go in where webhooks do: intake, on its own loop, journals them.
+    AdminActionSources actions{*operatorActions_, venues};
+    actions.submitSignal = [this](std::string signal, SignalOrigin origin) {
+        return webhook_->submit(std::move(signal), std::move(origin));
+    };
+    actions.venueTypes = std::move(venueTypes);
+    for (auto& r : adminActionRoutes(std::move(actions), clock_)) routes.push_back(std::move(r));
     AdminServerOptions options;
     options.listen = a.listen;
     options.tlsCertFile = a.tlsCert;

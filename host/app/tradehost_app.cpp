@@ -341,21 +341,13 @@ int TradehostApp::runOperatorCommand(const std::vector<std::string>& args) {
                 return EXIT_USAGE;
             }
         }
-        const auto current = gate->leg({args[1], leg});
-        if (!current) {
-            std::cerr << "tradehost: cancel: no leg " << leg << " of signal '" << args[1] << "' in " << dir.string()
-                      << "\n";
+        // The same action as the admin page's "cancel order": one path, the same checks.
+        const ActionResult r = actions.cancelOrder(LegKey{args[1], leg}, by, nowMs);
+        if (r.code == ActionResult::Code::Refused || r.code == ActionResult::Code::NotFound) {
+            std::cerr << "tradehost: cancel: " << r.message << "\n";
             return EXIT_DATAERR;
         }
-        if (current->state != LegState::Working) {
-            std::cerr << "tradehost: cancel: leg " << leg << " of signal '" << args[1] << "' is "
-                      << toString(current->state) << ", not WORKING: there is no open order to cancel\n";
-            return EXIT_DATAERR;
-        }
-        const auto id = gate->requestCancel({args[1], leg}, by, nowMs);
-        std::cout << "cancel requested (request " << *id << ") for " << current->clientOrderId << " on venue '"
-                  << current->intent.venue << "' by " << by.who
-                  << "; the running host cancels it within about a second (see order_closed in the event log)\n";
+        std::cout << r.message << where << "\n";
         return EXIT_OK;
     } catch (const std::exception& e) {
         std::cerr << "tradehost: " << command << ": " << e.what() << "\n";

@@ -123,9 +123,20 @@ EventRecord receivedEvent(const AdmissionRequest& r) {
         orders += "}";
     }
     orders += "]";
+    // A signal no webhook sent (the admin page's order ticket) says where it came from, who sent
+    // it and why; a webhook's has none of these.
+    std::string origin;
+    if (const auto& o = r.signal->origin) {
+        origin = ",\"source\":";
+        appendJsonString(origin, o->source);
+        origin += ",\"by\":";
+        appendJsonString(origin, o->by);
+        origin += ",\"why\":";
+        appendJsonString(origin, o->why);
+    }
     return {"signal_received", r.signal->signalId, "", "",
             "{\"legs\":" + std::to_string(r.signal->legs.size()) + ",\"orders\":" + orders +
-                ",\"journal_seq\":" + seqText(r) + "}"};
+                ",\"journal_seq\":" + seqText(r) + origin + "}"};
 }
 
 LegRecord newLeg(const AdmissionRequest& r, std::size_t i, const std::string& owner, std::int64_t nowMs) {

@@ -134,6 +134,20 @@ IntakeDecision IntakeService::signalRequest(const HttpRequest& request, const st
     return judge(signal, nowMs);
 }
 
+IntakeDecision IntakeService::submitted(const std::string& body, const SignalOrigin& origin, std::int64_t nowMs) {
+    if (body.size() > options_.maxBodyBytes)
+        return answer(413, errorBody("is larger than " + std::to_string(options_.maxBodyBytes) + " bytes", "body"));
+    const auto parsed = parseSignal(body);
+    if (const auto* error = std::get_if<ParseError>(&parsed))
+        return answer(error->httpStatus, errorBody(error->message, error->field));
+    if (std::get<Parsed>(parsed).secret) return answer(400, errorBody("must not be given here", "secret"));
+    Signal signal = std::get<Parsed>(parsed).signal;
+    if (auto refused = unroutable(signal)) return *refused;
+    if (!ready() || !recent_) return answer(503, errorBody("not ready: recovery is still running"));
+    signal.origin = origin;
+    return judge(signal, nowMs);
+}
+
 std::optional<IntakeDecision> IntakeService::unroutable(const Signal& signal) const {
     const IntakeOptions& o = options_;
     std::string names;
@@ -228,7 +242,7 @@ IntakeDecision IntakeService::judgeClaim(const Signal& signal, std::int64_t nowM
         }
         case RecentSignals::Verdict::New:
             d.kind = IntakeDecision::Kind::Journal;
-            d.record = encodeSignalRecord(nowMs, signal.canonical);
+            d.record = encodeSignalRecord(nowMs, signal.canonical, signal.origin);
             d.signalId = signal.signalId;
             return d;
     }

@@ -81,6 +81,11 @@ public:
     IntakeService(IntakeOptions options, Journal* journal, SignalLookup* lookup);
 
     IntakeDecision decide(const HttpRequest& request, const std::string& peerAddress, std::int64_t nowMs);
+    // A signal from inside the host (the admin page's order ticket), whose caller has already
+    // authenticated it: only the webhook's authentication is skipped. The body is read by the same
+    // parser, routed, claimed and journaled exactly like a POST /webhook body, with `origin`
+    // journaled beside it; a body with a "secret" is refused (nothing here should carry one).
+    IntakeDecision submitted(const std::string& body, const SignalOrigin& origin, std::int64_t nowMs);
     // A parked delivery judged again (its first delivery may be durable now).
     IntakeDecision retry(const Signal& signal, std::int64_t nowMs);
 

@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -148,7 +149,8 @@ struct WebhookServer::Impl {
           metrics_(metrics) {}
 
     // ---- the loop's own state -------------------------------------------------------------
-    enum class Phase { Reading, Journaling, Parked, Writing };
+    // Submitted: a signal from submit(), before its first judgement (it has no socket to read).
+    enum class Phase { Reading, Submitted, Journaling, Parked, Writing };
     struct Connection {
         int fd = -1;
         std::string peer;
@@ -170,6 +172,8 @@ struct WebhookServer::Impl {
         std::int64_t parkedSinceMs = 0;
         bool probe = false;                            // the request being answered is /healthz or /readyz
         std::chrono::steady_clock::time_point readAt;  // the request was read whole (ack latency)
+        // A submitted signal (no socket: fd -1): its answer goes to this promise, not to a peer.
+        std::unique_ptr<std::promise<IntakeAnswer>> submission;
     };
 
     IntakeService service_;
@@ -189,6 +193,16 @@ struct WebhookServer::Impl {
     ThrottledLog report_{log()};
     std::atomic<bool> stopping_{false};
     bool listening_ = true;
+
+    // ---- signals submitted from inside the host (submit()), taken by the loop -----------------
+    struct Submission {
+        std::string body;
+        SignalOrigin origin;
+        std::promise<IntakeAnswer> promise;
+    };
+    std::mutex submitMutex_;
+    std::vector<Submission> submitted_;
+    bool loopDone_ = false;  // under submitMutex_: nothing takes submissions any more
     std::thread loopThread_;
 
     // ---- between the loop and the committer --------------------------------------------
@@ -253,6 +267,7 @@ struct WebhookServer::Impl {
                     std::uint64_t count = 0;
                     [[maybe_unused]] const auto r = ::read(wakeFd_, &count, sizeof count);
                     completions();
+                    takeSubmissions();
                 } else {
                     onEvent(tag, events[i].events);
                 }
@@ -281,6 +296,40 @@ struct WebhookServer::Impl {
         std::vector<std::uint64_t> all;
         for (auto& [id, c] : connections_) all.push_back(id);
         for (const auto id : all) close(id);
+        std::vector<Submission> late;
+        {
+            std::lock_guard<std::mutex> lock(submitMutex_);
+            loopDone_ = true;
+            late.swap(submitted_);
+        }
+        for (auto& s : late) s.promise.set_value(stopped());
+    }
+
+    static IntakeAnswer stopped() {
+        return {503, IntakeService::errorBody("intake is stopping: nothing was recorded; send it again later"), false,
+                0};
+    }
+
+    // Submitted signals become connections without a socket, judged like a request just read.
+    void takeSubmissions() {
+        std::vector<Submission> taken;
+        {
+            std::lock_guard<std::mutex> lock(submitMutex_);
+            taken.swap(submitted_);
+        }
+        for (auto& s : taken) {
+            if (stopping_) {
+                s.promise.set_value(stopped());
+                continue;
+            }
+            const std::uint64_t id = nextId_++;
+            Connection& c = connections_[id];
+            c.peer = s.origin.source + " (" + s.origin.by + ")";
+            c.submission = std::make_unique<std::promise<IntakeAnswer>>(std::move(s.promise));
+            c.phase = Phase::Submitted;
+            c.readAt = std::chrono::steady_clock::now();
+            dispatch(id, c, service_.submitted(s.body, s.origin, nowMs_()));
+        }
     }
 
     // Gives the committer this turn's requests at once: one lock and one wake-up, not one each.
@@ -388,6 +437,11 @@ struct WebhookServer::Impl {
     void close(std::uint64_t id) {
         const auto it = connections_.find(id);
         if (it == connections_.end()) return;
+        if (it->second.submission) {  // at the stop deadline, its record still not written
+            it->second.submission->set_value(stopped());
+            connections_.erase(it);
+            return;
+        }
         if (it->second.shed) --shedding_;
         ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
         ::close(it->second.fd);
@@ -547,6 +601,11 @@ struct WebhookServer::Impl {
         if (c.phase == Phase::Journaling && metrics_.ackSeconds)
             metrics_.ackSeconds->observe(
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - c.readAt).count());
+        if (c.submission) {  // no socket: the submitter's future gets the answer
+            c.submission->set_value(a);
+            connections_.erase(id);
+            return;
+        }
         const bool keep = c.keepAlive && !a.close && !stopping_;
         c.out += httpResponse(a, keep, c.minorVersion);
         c.closeAfterWrite = !keep;
@@ -773,6 +832,21 @@ void WebhookServer::stop() {
     impl_->jobsChanged_.notify_all();
     if (impl_->committerThread_.joinable()) impl_->committerThread_.join();
     impl_->stopListening();
+}
+
+std::future<IntakeAnswer> WebhookServer::submit(std::string signalJson, SignalOrigin origin) {
+    Impl::Submission s{std::move(signalJson), std::move(origin), {}};
+    auto future = s.promise.get_future();
+    {
+        std::lock_guard<std::mutex> lock(impl_->submitMutex_);
+        if (impl_->loopDone_ || impl_->stopping_) {
+            s.promise.set_value(Impl::stopped());
+            return future;
+        }
+        impl_->submitted_.push_back(std::move(s));
+    }
+    impl_->wake();
+    return future;
 }
 
 void WebhookServer::admittedThrough(std::uint64_t seq) {

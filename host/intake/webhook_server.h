@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -43,6 +44,12 @@ public:
     // Stops accepting, answers every request already read (waiting for its journal record), closes
     // every connection, and returns once the loop and the committer have stopped. Idempotent.
     void stop();
+    // A signal from inside the host (the admin page's order ticket; the caller has authenticated
+    // it), judged on the loop thread like an authenticated POST /webhook body: the same parser,
+    // claim (duplicate, conflict), committer and fdatasync, with `origin` journaled beside it. The
+    // future holds what a webhook sender would have been answered: 202 only once the record is
+    // durable. Thread-safe; a stopping or stopped server answers 503 at once.
+    std::future<IntakeAnswer> submit(std::string signalJson, SignalOrigin origin);
     // The admitter has put every journal record up to `seq` in the gate.
     void admittedThrough(std::uint64_t seq);
     void setReady(bool ready);

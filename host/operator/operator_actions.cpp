@@ -15,8 +15,13 @@ std::string formatUtc(std::int64_t ms) {
 }
 
 OperatorActions::OperatorActions(ControlState& control, PositionBook& book, LegStore& legs, std::string owner,
-                                 std::int64_t reconcileIntervalS)
-    : control_(control), book_(book), legs_(legs), owner_(std::move(owner)), intervalS_(reconcileIntervalS) {}
+                                 std::int64_t reconcileIntervalS, ResolveNow resolveNow)
+    : control_(control),
+      book_(book),
+      legs_(legs),
+      owner_(std::move(owner)),
+      intervalS_(reconcileIntervalS),
+      resolveNow_(std::move(resolveNow)) {}
 
 ActionResult OperatorActions::setTrading(bool paused, const Actor& by, std::int64_t nowMs) {
     const KillSwitch current = control_.killSwitch();
@@ -78,6 +83,81 @@ ActionResult OperatorActions::acceptBaseline(const PositionKey& key, const Actor
                                           " (was " + expected.toString() + ") by " + by.who +
                                           ": what the venue held at " + formatUtc(checkedMs) + ", " +
                                           std::to_string(ageS) + " s ago"};
+}
+
+namespace {
+std::string legName(const LegRecord& leg) {
+    return (leg.clientOrderId.empty() ? "leg " + std::to_string(leg.leg) + " of signal '" + leg.signalId + "'"
+                                      : leg.clientOrderId) +
+           " on " + leg.intent.venue;
+}
+}  // namespace
+
+ActionResult OperatorActions::cancelOrder(const LegKey& key, const Actor& by, std::int64_t nowMs) {
+    const auto leg = legs_.leg(key);
+    if (!leg)
+        return {ActionResult::Code::NotFound,
+                "no leg " + std::to_string(key.leg) + " of signal '" + key.signalId + "'; nothing changed"};
+    if (leg->state != LegState::Working)
+        return {ActionResult::Code::Refused, legName(*leg) + " is " + toString(leg->state) +
+                                                 ", not WORKING: there is no open order to cancel; nothing changed"};
+    // A second click (or the command line after the page) while the first request is still open
+    // would only record a second request for the same order.
+    for (const auto& open : control_.openCancelRequests(leg->intent.venue))
+        if (open.leg == key)
+            return {ActionResult::Code::Unchanged, "a cancel of " + legName(*leg) + " was already requested by " +
+                                                       open.by.who + " at " + formatUtc(open.atMs) +
+                                                       "; nothing changed"};
+    const auto id = control_.requestCancel(key, by, nowMs);
+    if (!id)
+        return {ActionResult::Code::NotFound,
+                "no leg " + std::to_string(key.leg) + " of signal '" + key.signalId + "'; nothing changed"};
+    return {ActionResult::Code::Done, "cancel requested (request " + std::to_string(*id) + ") for " + legName(*leg) +
+                                          " by " + by.who +
+                                          "; the running host cancels it within about a second (see order_closed "
+                                          "in the event log)"};
+}
+
+std::optional<LegRecord> OperatorActions::currentLeg(const std::string& clientOrderId, ActionResult& refusal) {
+    auto leg = clientOrderId.empty() ? std::nullopt : legs_.legByClientOrderId(clientOrderId);
+    if (!leg) {
+        refusal = {ActionResult::Code::NotFound, "no leg has client order id " + clientOrderId + "; nothing changed"};
+        return std::nullopt;
+    }
+    // An earlier attempt's id names an order proven absent: acting on it would act on the wrong one.
+    if (leg->clientOrderId != clientOrderId) {
+        refusal = {ActionResult::Code::Refused, clientOrderId + " is an earlier attempt of leg " +
+                                                    std::to_string(leg->leg) + " of signal '" + leg->signalId +
+                                                    "', whose current order is " + legName(*leg) + " (" +
+                                                    toString(leg->state) + "); nothing changed"};
+        return std::nullopt;
+    }
+    return leg;
+}
+
+ActionResult OperatorActions::cancelOrder(const std::string& clientOrderId, const Actor& by, std::int64_t nowMs) {
+    ActionResult refusal;
+    const auto leg = currentLeg(clientOrderId, refusal);
+    if (!leg) return refusal;
+    return cancelOrder(leg->key(), by, nowMs);
+}
+
+ActionResult OperatorActions::retryResolution(const std::string& clientOrderId, const Actor& by) {
+    ActionResult refusal;
+    const auto leg = currentLeg(clientOrderId, refusal);
+    if (!leg) return refusal;
+    if (leg->owner != owner_)
+        return {ActionResult::Code::Refused, legName(*leg) + " is worked by host '" + leg->owner +
+                                                 "', not by this one ('" + owner_ +
+                                                 "'): ask that host; nothing changed"};
+    if (leg->state != LegState::Unknown)
+        return {ActionResult::Code::Refused, legName(*leg) + " is " + toString(leg->state) +
+                                                 ", not UNKNOWN: there is no outcome to look for; nothing changed"};
+    if (!resolveNow_ || !resolveNow_(*leg, by))
+        return {ActionResult::Code::Refused, "no resolver runs for venue '" + leg->intent.venue +
+                                                 "' here (is the host running, with that venue?); nothing changed"};
+    return {ActionResult::Code::Done, legName(*leg) + ": the venue is asked for it now (a query, never a resend), by " +
+                                          by.who + "; order_resolved in the event log tells what it found"};
 }
 
 }  // namespace tradehost::host

@@ -47,7 +47,7 @@ AdmissionRequest Admitter::requestFor(std::uint64_t seq, const std::string& payl
     }
     const auto record = decodeSignalRecord(payload);
     std::variant<Parsed, ParseError> parsed = ParseError{400, "body", "not a signal record", std::nullopt};
-    if (record) parsed = parseSignal(record->second);
+    if (record) parsed = parseSignal(record->canonical);
     if (!record || std::holds_alternative<ParseError>(parsed)) {
         // Intake only journals parsed signals, so this is a bug or a foreign record: skip it
         // loudly, never guess at its meaning.
@@ -56,8 +56,9 @@ AdmissionRequest Admitter::requestFor(std::uint64_t seq, const std::string& payl
             jsonObject({{"reason", "journal record is not a signal"}, {"journal_seq", std::to_string(seq)}})};
         return r;
     }
-    r.receivedMs = record->first;
+    r.receivedMs = record->receivedMs;
     Signal signal = std::get<Parsed>(parsed).signal;
+    signal.origin = record->origin;
     for (std::size_t i = 0; i < signal.legs.size(); ++i) {
         Leg& leg = signal.legs[i];
         if (leg.venue.empty()) leg.venue = options_.defaultVenue;

@@ -6,27 +6,24 @@
 #include <string>
 #include <utility>
 
+#include "intake/signal/signal.h"
+
 namespace tradehost::host {
 
 // {"received_ms":N,"signal":<canonical signal JSON>} — the canonical form never holds the secret.
-inline std::string encodeSignalRecord(std::int64_t receivedMs, const std::string& canonical) {
-    return "{\"received_ms\":" + std::to_string(receivedMs) + ",\"signal\":" + canonical + "}";
-}
+// A signal with an origin (the admin page's order ticket) is followed by
+// ,"origin":{"source":…,"by":…,"why":…}: the same record shape otherwise, so a journal written
+// before origins existed reads the same.
+std::string encodeSignalRecord(std::int64_t receivedMs, const std::string& canonical,
+                               const std::optional<SignalOrigin>& origin = std::nullopt);
 
+struct SignalRecord {
+    std::int64_t receivedMs = 0;
+    std::string canonical;
+    std::optional<SignalOrigin> origin;
+};
 // The inverse; nullopt for a record of another shape.
-inline std::optional<std::pair<std::int64_t, std::string>> decodeSignalRecord(const std::string& payload) {
-    static const std::string head = "{\"received_ms\":";
-    static const std::string mid = ",\"signal\":";
-    if (payload.rfind(head, 0) != 0 || payload.size() < head.size() + mid.size() + 3 || payload.back() != '}')
-        return std::nullopt;
-    const auto comma = payload.find(mid, head.size());
-    if (comma == std::string::npos) return std::nullopt;
-    const std::string digits = payload.substr(head.size(), comma - head.size());
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 18)
-        return std::nullopt;
-    return std::make_pair(std::stoll(digits),
-                          payload.substr(comma + mid.size(), payload.size() - comma - mid.size() - 1));
-}
+std::optional<SignalRecord> decodeSignalRecord(const std::string& payload);
 
 // A delivery intake refused (same signal_id, different payload) is journaled too, so the refusal
 // reaches the event log without intake ever writing to the gate:

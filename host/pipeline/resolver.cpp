@@ -34,6 +34,14 @@ void Resolver::add(const LegRecord& leg) {
     wake();
 }
 
+void Resolver::checkNow(const LegKey& key, const Actor& by) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        checkNow_[key] = by;
+    }
+    wake();
+}
+
 std::size_t Resolver::pending() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return incoming_.size() + tracked_.size();
@@ -47,10 +55,30 @@ ChangeResult Resolver::record(const LegChange& change, std::int64_t nowMs) {
 }
 
 std::optional<std::int64_t> Resolver::runOnce(std::int64_t nowMs) {
+    std::map<LegKey, Actor> asked;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         for (auto& [key, t] : incoming_) tracked_[key] = std::move(t);
         incoming_.clear();
+        asked.swap(checkNow_);
+    }
+    for (const auto& [key, by] : asked) {
+        const auto it = tracked_.find(key);
+        if (it == tracked_.end()) {
+            log().information("leg " + key.signalId + " #" + std::to_string(key.leg) + ": retry asked by " + by.who +
+                              ", but it is no longer unknown: nothing to query");
+            continue;
+        }
+        Tracked& t = it->second;
+        LegChange c{t.leg, t.leg, {}};
+        c.events.push_back(
+            legEvent("operator_retry_resolution", c.after, jsonObject({{"by", by.who}, {"why", by.why}})));
+        if (record(c, nowMs) != ChangeResult::Applied) {
+            tracked_.erase(it);  // changed meanwhile: as in resolve(), no longer followed here
+            continue;
+        }
+        t.leg = c.after;
+        t.nextCheckMs = nowMs;
     }
     std::optional<std::int64_t> next;
     for (auto it = tracked_.begin(); it != tracked_.end();) {

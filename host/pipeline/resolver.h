@@ -37,6 +37,11 @@ public:
 
     // An UNKNOWN leg to settle (from the executor, or at start-up). Thread-safe.
     void add(const LegRecord& leg);
+    // An operator asks for the leg to be queried now rather than at its next backoff time: only a
+    // query, never a resend. Recorded as `operator_retry_resolution` (who, why) by this worker,
+    // which alone writes its legs while they are UNKNOWN; a leg settled meanwhile is left alone.
+    // Thread-safe.
+    void checkNow(const LegKey& key, const Actor& by);
     std::size_t pending() const;
     std::optional<std::int64_t> runOnce(std::int64_t nowMs) override;
 
@@ -59,6 +64,7 @@ private:
     const Hooks hooks_;
     mutable std::mutex mutex_;
     std::map<LegKey, Tracked> incoming_;  // added since the last round
+    std::map<LegKey, Actor> checkNow_;    // asked for by an operator since the last round
     std::map<LegKey, Tracked> tracked_;   // owned by the worker thread
 };
 

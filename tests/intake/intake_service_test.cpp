@@ -107,3 +107,36 @@ TEST_CASE("X-Signature hex is accepted in either case") {
         CHECK(intake.decide(r, "127.0.0.1", 0).answer.status == status);  // 503: authenticated, no journal here
     }
 }
+
+TEST_CASE("a signal submitted from inside the host skips only the webhook's authentication") {
+    IntakeOptions o;  // no authentication method at all: every webhook is refused
+    o.venues = {"paper"};
+    IntakeService intake(o, nullptr, nullptr);
+    const SignalOrigin origin{"admin", "admin bearer (operator) from 127.0.0.1", "manual hedge"};
+    const std::string order = R"("venue":"paper","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"1"})";
+    CHECK(answerTo(intake, R"({"signal_id":"a",)" + order).status == 401);
+    const auto submitted = [&](const std::string& body) {
+        const IntakeDecision d = intake.submitted(body, origin, 0);
+        REQUIRE(d.kind == IntakeDecision::Kind::Answer);
+        return d.answer;
+    };
+    // Past authentication, the same checks: a journal-less intake is not ready (503), never 2xx.
+    CHECK(submitted(R"({"signal_id":"a",)" + order).status == 503);
+    IntakeAnswer a = submitted(R"({"signal_id":"a","venue":"paper","symbol":"BTCUSDT","side":"buy",)"
+                               R"("type":"market","quantity":"-1"})");
+    CHECK(a.status == 400);
+    CHECK_THAT(a.body, Contains("\"field\":\"quantity\""));
+    a = submitted(R"({"signal_id":"a","venue":"bn","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"1"})");
+    CHECK(a.status == 400);
+    CHECK_THAT(a.body, Contains("\"field\":\"venue\""));
+    // Nothing inside the host carries a secret; one here is a mistake, never journaled.
+    a = submitted(R"({"secret":"x","signal_id":"a",)" + order);
+    CHECK(a.status == 400);
+    CHECK_THAT(a.body, Contains("\"field\":\"secret\""));
+    // A webhook cannot claim an origin: the field is unknown to the contract.
+    a = answerTo(intake, R"({"origin":{"source":"admin"},"signal_id":"a",)" + order);
+    CHECK(a.status == 401);
+    a = submitted(R"({"origin":{"source":"admin"},"signal_id":"a",)" + order);
+    CHECK(a.status == 400);
+    CHECK_THAT(a.body, Contains("\"field\":\"origin\""));
+}

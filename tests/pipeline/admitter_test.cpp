@@ -228,3 +228,37 @@ TEST_CASE("admitter: a record older than the retention window is refused, never 
     CHECK(r.gate->leg({"new", 0})->state == LegState::Pending);
     CHECK(r.bn.queued() == 1);
 }
+
+TEST_CASE("admitter: a signal journaled with an origin (an admin order ticket) says who sent it and why",
+          "[pipeline][admitter]") {
+    AdmitRig r;
+    // A why with quotes and the record's own member name in it must not confuse the decoder.
+    const SignalOrigin origin{"admin", "admin session (operator) from 127.0.0.1",
+                              R"(hedge, "origin": {"x"} ,"origin":)"};
+    const std::string canonical = signalOf(market("t1")).canonical;
+    const std::string record = encodeSignalRecord(kT0 - 20, canonical, origin);
+    const auto decoded = decodeSignalRecord(record);
+    REQUIRE(decoded);
+    CHECK(decoded->receivedMs == kT0 - 20);
+    CHECK(decoded->canonical == canonical);
+    REQUIRE(decoded->origin);
+    CHECK(decoded->origin->by == origin.by);
+    CHECK(decoded->origin->why == origin.why);
+    // A record written before origins existed reads as it always did.
+    CHECK(encodeSignalRecord(kT0, canonical) ==
+          "{\"received_ms\":" + std::to_string(kT0) + ",\"signal\":" + canonical + "}");
+    CHECK_FALSE(decodeSignalRecord(encodeSignalRecord(kT0, canonical))->origin);
+
+    r.journal->append(record);
+    r.journalSignal(market("w1"));  // a webhook's: no origin
+    r.admitter()->runOnce(kT0);
+    const auto ticket = theEvent(*r.gate, "signal_received", "t1");
+    CHECK(field(ticket, "source") == "admin");
+    CHECK(field(ticket, "by") == origin.by);
+    CHECK(field(ticket, "why") == origin.why);
+    CHECK(field(ticket, "journal_seq") == "1");
+    CHECK(r.gate->leg({"t1", 0})->state == LegState::Pending);
+    const auto webhook = theEvent(*r.gate, "signal_received", "w1");
+    CHECK(webhook.event.dataJson.find("\"source\"") == std::string::npos);
+    CHECK(webhook.event.dataJson.find("\"by\"") == std::string::npos);
+}

@@ -262,3 +262,34 @@ TEST_CASE(
     r.run(*ex);
     CHECK(r.venue.placedIds() == Names{"s1:bn:0:0"});
 }
+
+TEST_CASE("resolver: an operator's retry is a query now, recorded with who and why, never a resend",
+          "[pipeline][resolver]") {
+    Rig r;
+    auto ex = r.executor();
+    auto res = r.resolver();
+    res->add(sendIntoUnknown(r, *ex, market("s1")));
+    r.venue.queryAlways = [](const std::string&, const std::string&) { return QueryResult{Unknown{"HTTP 503"}}; };
+    r.clock.setMs(kT0 + 60'000);
+    CHECK(r.run(*res) == kT0 + 75'000);  // could not ask: next in 15 s
+    CHECK(r.venue.queried.size() == 1);
+    const std::uint64_t mark = r.gate->lastEventId();
+
+    res->checkNow({"s1", 0}, {"admin bearer (operator) from 127.0.0.1", "the venue is back"});
+    r.clock.setMs(kT0 + 61'000);  // long before its backoff time
+    CHECK(r.run(*res) == kT0 + 76'250);
+    CHECK(r.venue.queriedIds() == Names{"s1:bn:0:0", "s1:bn:0:0"});
+    CHECK(names(*r.gate, mark) == Names{"operator_retry_resolution"});
+    const auto asked = theEvent(*r.gate, "operator_retry_resolution", "s1");
+    CHECK(asked.event.clientOrderId == "s1:bn:0:0");
+    CHECK(field(asked, "by") == "admin bearer (operator) from 127.0.0.1");
+    CHECK(field(asked, "why") == "the venue is back");
+    CHECK(r.leg("s1").state == LegState::Unknown);
+    CHECK(r.venue.placedIds() == Names{"s1:bn:0:0"});  // asked, never sent again
+
+    // A leg the resolver does not follow (settled, or never unknown): nothing asked, nothing recorded.
+    res->checkNow({"other", 0}, {"someone", "why not"});
+    CHECK(r.run(*res) == kT0 + 76'250);
+    CHECK(r.venue.queried.size() == 2);
+    CHECK(names(*r.gate, mark) == Names{"operator_retry_resolution"});
+}

@@ -33,6 +33,15 @@ struct Leg {
     PositionSide positionSide = PositionSide::Both;
 };
 
+// Who put a signal in when no webhook sender did (an operator's order ticket on the admin page).
+// Journaled beside the signal and recorded on its signal_received event, but not part of its
+// payload: the same ticket sent again is a duplicate, whoever sends it and whatever they say.
+struct SignalOrigin {
+    std::string source;  // "admin"
+    std::string by;      // the authenticated caller, as the admin listener names it
+    std::string why;
+};
+
 struct Signal {
     std::string signalId;   // 1-128 printable ASCII characters; inner spaces allowed, no edge spaces
     std::vector<Leg> legs;  // 1..kMaxLegs
@@ -42,6 +51,9 @@ struct Signal {
     std::string canonical;
     // The sender's own timestamp ("sent_at", "timenow" or "time"), epoch milliseconds UTC.
     std::optional<std::int64_t> sentAtMs;
+    // Set by the host for a signal that did not come from a webhook (never read from a body);
+    // not in `canonical`.
+    std::optional<SignalOrigin> origin;
 };
 
 // Why a body was refused. `field` is a JSON path ("legs[1].quantity") or "body" for the body as
