@@ -8,6 +8,7 @@
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -15,10 +16,15 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
+#include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -72,6 +78,113 @@ std::string tokenOf(const std::string& body) {
     return "";
 }
 
+}  // namespace
+
+// Every open connection with what it is doing and since when; a watchdog thread cuts those that
+// take too long to send their request (slowloris) and, when every thread is taken, the one that
+// has waited longest. Connections are cut by shutting their socket down: the thread blocked
+// reading it returns at once.
+class AdminConnectionWatch {
+public:
+    enum class Phase { Waiting, Reading, Handling, Streaming };
+    struct Entry {
+        int fd = -1;
+        Phase phase = Phase::Waiting;
+        std::chrono::steady_clock::time_point since;
+        bool cut = false;
+    };
+
+    AdminConnectionWatch(std::size_t threads, std::int64_t timeoutMs) : threads_(threads), timeoutMs_(timeoutMs) {
+        thread_ = std::thread([this] { run(); });
+    }
+    ~AdminConnectionWatch() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        changed_.notify_all();
+        thread_.join();
+    }
+
+    std::shared_ptr<Entry> add(int fd) {
+        auto e = std::make_shared<Entry>();
+        e->fd = fd;
+        e->since = std::chrono::steady_clock::now();
+        std::lock_guard<std::mutex> lock(mutex_);
+        entries_.push_back(e);
+        return e;
+    }
+    void remove(const std::shared_ptr<Entry>& e) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            entries_.erase(std::remove(entries_.begin(), entries_.end(), e), entries_.end());
+        }
+        changed_.notify_all();
+    }
+    // The calling thread's connection (null outside one).
+    static Entry*& current() {
+        static thread_local Entry* entry = nullptr;
+        return entry;
+    }
+    void set(Phase phase) {
+        Entry* e = current();
+        if (!e) return;
+        std::lock_guard<std::mutex> lock(mutex_);
+        e->phase = phase;
+        e->since = std::chrono::steady_clock::now();
+    }
+    // Cuts every connection and waits (up to `waitMs`) for their threads to leave.
+    void cutAllAndWait(std::int64_t waitMs) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        for (auto& e : entries_) cut(*e);
+        changed_.wait_for(lock, std::chrono::milliseconds(waitMs), [&] { return entries_.empty(); });
+    }
+
+private:
+    void cut(Entry& e) {
+        if (e.cut) return;
+        e.cut = true;
+        ::shutdown(e.fd, SHUT_RDWR);
+    }
+
+    void run() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        while (!stop_) {
+            changed_.wait_for(lock, std::chrono::milliseconds(100));
+            const auto now = std::chrono::steady_clock::now();
+            const auto waited = [&](const Entry& e) {
+                return std::chrono::duration_cast<std::chrono::milliseconds>(now - e.since).count();
+            };
+            Entry* longest = nullptr;
+            std::size_t live = 0;
+            for (auto& e : entries_) {
+                if (e->cut) continue;
+                ++live;
+                if (e->phase != Phase::Waiting && e->phase != Phase::Reading) continue;
+                if (waited(*e) > timeoutMs_) {
+                    cut(*e);
+                    --live;
+                } else if (!longest || e->since < longest->since) {
+                    longest = e.get();
+                }
+            }
+            // Every thread taken: whoever has waited longest for its request (a second or more)
+            // makes room for the connections queued behind it.
+            if (live >= threads_ && longest && waited(*longest) >= 1000) cut(*longest);
+        }
+    }
+
+    const std::size_t threads_;
+    const std::int64_t timeoutMs_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::vector<std::shared_ptr<Entry>> entries_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+namespace {
+
 class PocoHandler final : public Poco::Net::HTTPRequestHandler {
 public:
     PocoHandler(AdminServer& server, std::size_t maxBody) : server_(server), maxBody_(maxBody) {}
@@ -80,8 +193,13 @@ public:
         server_.handlerEntered();
         struct Leave {
             AdminServer& s;
-            ~Leave() { s.handlerLeft(); }
+            ~Leave() {
+                s.handlerLeft();
+                watch().set(AdminConnectionWatch::Phase::Waiting);  // for its next request, from now
+            }
+            AdminConnectionWatch& watch() { return *s.watch(); }
         } leave{server_};
+        server_.watch()->set(AdminConnectionWatch::Phase::Reading);  // the body, still on its deadline
         AdminResponse answer;
         if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(maxBody_)) {
             // Read (and drop) a body of up to 1 MB so the client sees the answer rather than a
@@ -105,6 +223,7 @@ public:
                 answer = AdminResponse::error(413, "the body is larger than " + std::to_string(maxBody_) + " bytes");
                 response.setKeepAlive(false);
             } else {
+                server_.watch()->set(AdminConnectionWatch::Phase::Handling);
                 answer = server_.handle(
                     request.getMethod(), request.getURI(),
                     [&](const std::string& name) { return request.get(name, ""); }, body,
@@ -124,6 +243,7 @@ public:
             // Streamed until the writer returns, the client goes, or the server stops.
             response.setChunkedTransferEncoding(true);
             response.setKeepAlive(false);
+            server_.watch()->set(AdminConnectionWatch::Phase::Streaming);
             try {
                 std::ostream& out = response.send();
                 answer.stream(out, [this] { return server_.stopping(); });
@@ -152,6 +272,47 @@ public:
 private:
     AdminServer& server_;
     const std::size_t maxBody_;
+};
+
+// Poco's HTTP connection, run under the watch: registered while it lives.
+class WatchedConnection final : public Poco::Net::TCPServerConnection {
+public:
+    WatchedConnection(const Poco::Net::StreamSocket& socket, AdminConnectionWatch& watch,
+                      Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr factory)
+        : TCPServerConnection(socket), watch_(watch), params_(std::move(params)), factory_(std::move(factory)) {}
+
+    void run() override {
+        const auto entry = watch_.add(socket().impl()->sockfd());
+        AdminConnectionWatch::current() = entry.get();
+        try {
+            Poco::Net::HTTPServerConnection http(socket(), params_, factory_);
+            http.run();
+        } catch (const std::exception& e) {
+            log().debug(std::string("admin: a connection ended: ") + e.what());
+        }
+        AdminConnectionWatch::current() = nullptr;
+        watch_.remove(entry);
+    }
+
+private:
+    AdminConnectionWatch& watch_;
+    Poco::Net::HTTPServerParams::Ptr params_;
+    Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+};
+
+class WatchedConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
+public:
+    WatchedConnectionFactory(AdminConnectionWatch& watch, Poco::Net::HTTPServerParams::Ptr params,
+                             Poco::Net::HTTPRequestHandlerFactory::Ptr factory)
+        : watch_(watch), params_(std::move(params)), factory_(std::move(factory)) {}
+    Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+        return new WatchedConnection(socket, watch_, params_, factory_);
+    }
+
+private:
+    AdminConnectionWatch& watch_;
+    Poco::Net::HTTPServerParams::Ptr params_;
+    Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
 };
 
 }  // namespace
@@ -223,13 +384,19 @@ void AdminServer::start() {
         throw std::runtime_error("cannot listen on " + options_.listen + ": " + e.displayText());
     }
     port_ = socket->address().port();
-    auto params = new Poco::Net::HTTPServerParams;
+    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(options_.threads);
     params->setMaxQueued(64);
     params->setTimeout(Poco::Timespan(10, 0));
     params->setKeepAlive(true);
+    params->setKeepAliveTimeout(Poco::Timespan(options_.requestTimeoutMs * 1000));
     params->setServerName("tradehost");
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new PocoFactory(*this, options_.maxBodyBytes), *socket, params);
+    watch_ =
+        std::make_unique<AdminConnectionWatch>(static_cast<std::size_t>(options_.threads), options_.requestTimeoutMs);
+    pool_ = std::make_unique<Poco::ThreadPool>(2, options_.threads + 1, 60);
+    server_ = std::make_unique<Poco::Net::TCPServer>(
+        new WatchedConnectionFactory(*watch_, params, new PocoFactory(*this, options_.maxBodyBytes)), *pool_, *socket,
+        params);
     server_->start();
 }
 
@@ -245,14 +412,18 @@ void AdminServer::stop() noexcept {
     stopping_ = true;
     if (!server_) return;
     try {
-        server_->stopAll(true);
+        server_->stop();  // no new connection
     } catch (...) {
     }
-    // Poco does not wait for the handlers' threads: they use this object (and live streams the
-    // read side), so wait for them to leave; a stream notices `stopping` within a second.
+    // Poco does not wait for the connections' threads: they use this object (and live streams the
+    // read side), so cut them and wait for them to leave; a stream notices `stopping` within a second.
+    watch_->cutAllAndWait(5000);
     for (int i = 0; i < 500 && handlers_ > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (handlers_ > 0) log().warning("admin: a request handler is still running at stop");
     server_.reset();
+    pool_->joinAll();
+    pool_.reset();
+    watch_.reset();
 }
 
 AdminResponse AdminServer::handle(const std::string& method, const std::string& target,

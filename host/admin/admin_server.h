@@ -3,7 +3,8 @@
 // bounds the body and sets the security headers on every answer.
 #pragma once
 
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/ThreadPool.h>
 #include <tradehost/context.h>
 
 #include <atomic>
@@ -19,6 +20,8 @@
 #include "admin/admin_auth.h"
 
 namespace tradehost::host {
+
+class AdminConnectionWatch;
 
 enum class AdminAccess {
     Public,    // /healthz, /readyz, the login page and its assets
@@ -65,6 +68,11 @@ struct AdminServerOptions {
     std::string listen = "127.0.0.1:8081";
     std::size_t maxBodyBytes = 64 * 1024;
     int threads = 16;
+    // A request's head and body must arrive within this long of the connection being accepted, or
+    // of its previous answer (idle keep-alive connections go after it too); when every thread is
+    // taken, the connection that has waited longest for its request (over a second) is cut for a
+    // newcomer. So slow or idle clients cannot hold the listener (each connection holds a thread).
+    std::int64_t requestTimeoutMs = 5000;
     // Streamed answers at once (each holds a thread); one more is answered 503.
     int maxStreams = 8;
     // PEM files: HTTPS (TLS 1.2 or newer) when both are set; the session cookie is then Secure.
@@ -92,6 +100,7 @@ public:
     // Every request in a handler is counted, so stop() can wait for the last one to leave.
     void handlerEntered() { ++handlers_; }
     void handlerLeft() { --handlers_; }
+    AdminConnectionWatch* watch() { return watch_.get(); }
 
     // What a request gets, without the network (the Poco handler calls this too).
     AdminResponse handle(const std::string& method, const std::string& target,
@@ -106,7 +115,9 @@ private:
     std::vector<AdminRoute> routes_;
     const Clock& clock_;
     std::uint16_t port_ = 0;
-    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    std::unique_ptr<AdminConnectionWatch> watch_;
+    std::unique_ptr<Poco::ThreadPool> pool_;
+    std::unique_ptr<Poco::Net::TCPServer> server_;
     std::atomic<bool> stopping_{false};
     std::atomic<int> streams_{0};
     std::atomic<int> handlers_{0};

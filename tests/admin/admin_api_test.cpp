@@ -10,9 +10,11 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -490,4 +492,35 @@ TEST_CASE("TLS: the admin page over HTTPS with a certificate made now; the sessi
     } catch (const std::runtime_error& e) {
         CHECK_THAT(e.what(), Catch::Contains("admin.crt") && Catch::Contains("missing.key"));
     }
+}
+
+TEST_CASE(
+    "slow and idle clients cannot hold the admin listener: their connections are cut, a real request goes through") {
+    Admin a;
+    // More half-sent requests (a byte now and then) and idle connections than the listener has
+    // threads: each holds one until the watch cuts it.
+    std::vector<std::unique_ptr<Poco::Net::StreamSocket>> slow;
+    for (int i = 0; i < 40; ++i) {
+        auto s = std::make_unique<Poco::Net::StreamSocket>(Poco::Net::SocketAddress("127.0.0.1", a.server.port()));
+        if (i % 2 == 0) s->sendBytes("GET /healthz HTTP/1.1\r\nHo", 25);
+        slow.push_back(std::move(s));
+    }
+    const auto started = std::chrono::steady_clock::now();
+    const Answer healthy = a.call("GET", "/healthz");
+    const auto waitedMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    CHECK(healthy.status == 200);
+    CHECK(waitedMs < 4000);  // a second or so per round of cuts, not the slow clients' pace
+    // Each slow connection was closed by the listener (read gives 0 or an error), none answered.
+    int closed = 0;
+    for (auto& s : slow) {
+        s->setReceiveTimeout(Poco::Timespan(7, 0));
+        char buffer[256];
+        try {
+            if (s->receiveBytes(buffer, sizeof buffer) <= 0) ++closed;
+        } catch (const Poco::Exception&) {
+            ++closed;
+        }
+    }
+    CHECK(closed == 40);
 }
