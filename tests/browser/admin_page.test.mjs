@@ -756,6 +756,27 @@ const steps = [
       await visitViews(t, "view-");
     },
   },
+  {
+    name: "logout",
+    run: async (t) => {
+      // Log out ends the session on the host: the page goes to /login, / sends there again, and
+      // the old cookie (replayed by hand, as a thief would) reads nothing.
+      const cookie = (await t.page.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+      assert.ok(cookie, "the operator's page has no session cookie");
+      const before = await request(t.host.adminUrl + "/api/overview", { headers: { Cookie: cookie } });
+      assert.equal(before.status, 200, `the session cookie read /api/overview with ${before.status}`);
+      try {
+        await Promise.all([t.page.waitForNavigation({ waitUntil: "load", timeout: STEP_TIMEOUT_MS }), t.page.click("#logout")]);
+      } catch (e) {
+        throw describeTimeout(e, "the page to leave for /login after button#logout");
+      }
+      assert.equal(new URL(t.page.url()).pathname, "/login", `log out landed on ${t.page.url()}`);
+      await t.page.goto(t.host.adminUrl + "/", { waitUntil: "load" });
+      assert.equal(new URL(t.page.url()).pathname, "/login", `after log out, / showed ${t.page.url()} instead of /login`);
+      const after = await request(t.host.adminUrl + "/api/overview", { headers: { Cookie: cookie } });
+      assert.equal(after.status, 401, `after log out, the old session cookie read /api/overview (${after.status})`);
+    },
+  },
 ];
 
 // Shows every view but the overview in turn, each settled and photographed (PREFIXview.png).
