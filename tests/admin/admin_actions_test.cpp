@@ -26,7 +26,10 @@
 #include "exposition_parser.h"
 #include "gate/gate.h"
 #include "intake/signal/signal_parser.h"
+#include "intake/webhook_server.h"
+#include "journal/journal.h"
 #include "log/metrics_registry.h"
+#include "pipeline/journal_record.h"
 #include "plugins/instance_set.h"
 #include "temp_dir.h"
 
@@ -292,6 +295,48 @@ TEST_CASE("cancel-order requests the cancel of a WORKING order once, and refuses
     CHECK(again.status == 200);
     CHECK(again.field("outcome") == "unchanged");
     CHECK(a.gate->openCancelRequests("bn").size() == 1);
+}
+
+TEST_CASE("the way in: a submitted signal is journaled by the webhook's loop before 202, and refused once it stops",
+          "[admin][actions][intake]") {
+    TempDir dir;
+    auto journal = Journal::open({dir.file("journal")});
+    auto gate = makeMemoryGate();
+    IntakeOptions o;
+    o.listen = "127.0.0.1:0";
+    o.venues = {"paper"};  // no authentication method: a webhook would get 401
+    WebhookServer server(o, journal.get(), gate.get(), nullptr, [] { return SystemClock::instance().nowMs(); });
+    server.start();
+    server.setReady(true);
+    const std::string signal =
+        R"({"signal_id":"w-1","venue":"paper","symbol":"BTCUSDT","side":"buy","type":"market","quantity":"0.002"})";
+    const SignalOrigin origin{"admin", "admin bearer (operator) from 127.0.0.1", "manual hedge"};
+    auto first = server.submit(signal, origin);
+    REQUIRE(first.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    const IntakeAnswer accepted = first.get();
+    CHECK(accepted.status == 202);
+    // Durable when answered: the record is in the journal, the origin beside the signal.
+    REQUIRE(journal->lastSequence() == 1);
+    std::string record;
+    journal->readAfter(0, [&](std::uint64_t, const std::string& payload) { record = payload; });
+    const auto decoded = decodeSignalRecord(record);
+    REQUIRE(decoded);
+    REQUIRE(decoded->origin);
+    CHECK(decoded->origin->by == origin.by);
+    CHECK(decoded->origin->why == "manual hedge");
+    CHECK(decoded->canonical.find("manual hedge") == std::string::npos);  // not part of the payload
+
+    // Again, even with another why: the same order, a duplicate, nothing journaled.
+    auto again = server.submit(signal, {"admin", "someone else", "clicked twice"});
+    REQUIRE(again.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    CHECK(again.get().status == 200);
+    CHECK(journal->lastSequence() == 1);
+
+    server.stop();
+    auto late = server.submit(signal, origin);
+    REQUIRE(late.wait_for(std::chrono::seconds(1)) == std::future_status::ready);
+    CHECK(late.get().status == 503);
+    CHECK(journal->lastSequence() == 1);
 }
 
 namespace {
