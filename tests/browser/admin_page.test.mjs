@@ -30,6 +30,8 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 
+import { orderSteps } from "./order_steps.mjs";
+
 const STEP_TIMEOUT_MS = 15_000; // every wait on the page or a process; the whole test stays near 30 s
 const VIEWS = ["overview", "signals", "positions", "instances", "alerts", "events", "config", "ticket"];
 
@@ -748,6 +750,7 @@ const steps = [
       await t.view("signals");
     },
   },
+  ...orderSteps, // signal-live, paused-blocked, ticket
   {
     name: "views",
     noFinalShot: true,
