@@ -341,6 +341,11 @@ std::vector<InstanceView> Host::instanceViews() const {
                        {}};
         const std::int64_t checked = gate_->venueCheckedMs(v->name());
         i.detail.emplace_back("positions read", checked ? formatUtc(checked) : "not yet");
+        if (const auto health = readModel_ ? readModel_->venueHealth(v->name()) : std::nullopt) {
+            if (!health->reachable) i.state += ", UNREACHABLE since " + formatUtc(health->sinceMs);
+            if (!health->lastError.empty())
+                i.detail.emplace_back("last error", formatUtc(health->lastErrorMs) + ": " + health->lastError);
+        }
         const auto drift = settings_.onDrift.find(v->name());
         const bool pause = drift != settings_.onDrift.end() && drift->second == OnDrift::PauseSymbol;
         i.detail.emplace_back("on drift", pause ? "pause_symbol" : "alert");

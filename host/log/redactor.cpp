@@ -45,7 +45,10 @@ std::string redactDeploymentText(const std::string& yaml) {
                                                [&](const char* w) { return key.find(w) != std::string::npos; });
             std::string value = line.substr(colon + 1);
             const std::size_t first = value.find_first_not_of(" \t");
-            const bool reference = first != std::string::npos && value.compare(first, 2, "${") == 0;
+            // A ${VAR} reference (quoted or not) names where the secret comes from; it is no secret.
+            const std::size_t start =
+                first != std::string::npos && (value[first] == '"' || value[first] == '\'') ? first + 1 : first;
+            const bool reference = start != std::string::npos && value.compare(start, 2, "${") == 0;
             std::string bare = first == std::string::npos ? "" : value.substr(first);
             bare = bare.substr(0, bare.find_first_of(" \t#"));
             const bool flag = bare == "true" || bare == "false";  // generate_secret: true

@@ -32,6 +32,9 @@ const char* const kSchema[] = {
     " client_order_id TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (signal_id, leg))",
     "CREATE INDEX IF NOT EXISTS legs_by_venue ON legs (venue, signal_id)",
     "CREATE INDEX IF NOT EXISTS legs_by_symbol ON legs (symbol, signal_id)",
+    // Whether each venue answered the reconciler's last question, and the last problem it had.
+    "CREATE TABLE IF NOT EXISTS venues (venue TEXT PRIMARY KEY, reachable INTEGER NOT NULL, since_ms INTEGER NOT NULL,"
+    " last_error TEXT NOT NULL, last_error_ms INTEGER NOT NULL)",
     // Drifts open now, kept as the events tell them.
     "CREATE TABLE IF NOT EXISTS drifts (venue TEXT NOT NULL, symbol TEXT NOT NULL, position_side TEXT NOT NULL,"
     " PRIMARY KEY (venue, symbol, position_side))",
@@ -179,6 +182,21 @@ void ReadModel::project(const StoredEvent& e) {
                 .bind(2, symbol)
                 .bind(3, side)
                 .run();
+        return;
+    }
+    if (r.event == "venue_unreachable" || r.event == "venue_reachable") {
+        const bool up = r.event == "venue_reachable";
+        const std::string reason = up ? "" : member(data, "reason");
+        db.query(
+              "INSERT INTO venues (venue, reachable, since_ms, last_error, last_error_ms) VALUES (?1, ?2, ?3, ?4,"
+              " CASE WHEN ?2 THEN 0 ELSE ?3 END) ON CONFLICT (venue) DO UPDATE SET reachable = ?2, since_ms = ?3,"
+              " last_error = CASE WHEN ?2 THEN last_error ELSE ?4 END,"
+              " last_error_ms = CASE WHEN ?2 THEN last_error_ms ELSE ?3 END")
+            .bind(1, r.venue)
+            .bind(2, up ? 1 : 0)
+            .bind(3, e.tsMs)
+            .bind(4, reason)
+            .run();
         return;
     }
     if (r.signalId.empty()) return;
@@ -436,6 +454,14 @@ std::optional<SignalView> ReadModel::lastSignal() {
         id = q.text(0);
     }
     return signal(id);
+}
+
+std::optional<VenueHealth> ReadModel::venueHealth(const std::string& venue) {
+    std::lock_guard<std::mutex> lock(readMutex_);
+    auto q = reader_->query("SELECT reachable, since_ms, last_error, last_error_ms FROM venues WHERE venue = ?");
+    q.bind(1, venue);
+    if (!q.step()) return std::nullopt;
+    return VenueHealth{q.int64(0) != 0, q.int64(1), q.text(2), q.int64(3)};
 }
 
 std::size_t ReadModel::openDrifts() {

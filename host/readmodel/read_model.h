@@ -49,6 +49,14 @@ struct SignalView {
     std::vector<LegView> legs;
 };
 
+// What the reconciler last found of a venue (venue_reachable / venue_unreachable events).
+struct VenueHealth {
+    bool reachable = true;
+    std::int64_t sinceMs = 0;
+    std::string lastError;  // the last reason it could not be asked (kept after it answers again)
+    std::int64_t lastErrorMs = 0;
+};
+
 struct SignalPage {
     std::vector<SignalView> signals;
     std::uint64_t nextBefore = 0;  // 0: no older page
@@ -82,6 +90,9 @@ public:
     std::vector<StoredEvent> tail(std::size_t limit, std::uint64_t afterId = 0);
     std::size_t signalsSince(std::int64_t sinceMs);
     std::optional<SignalView> lastSignal();
+    // The venue's reachability as the events told it; nullopt: never unreachable since the read
+    // model began.
+    std::optional<VenueHealth> venueHealth(const std::string& venue);
     // Drifts now: drift_detected without a later drift_cleared, per venue, symbol and side.
     std::size_t openDrifts();
 

@@ -194,3 +194,20 @@ TEST_CASE("the live feed numbers deltas one by one, tells a viewer that fell beh
     feed.close();
     CHECK(feed.after(6, std::chrono::milliseconds(5000)).closed);
 }
+
+TEST_CASE("a venue's reachability and its last error, as the reconciler's events tell them") {
+    tradehost::test::TempDir dir;
+    ReadModel model(dir.file("rm.sqlite"), nullptr);
+    CHECK_FALSE(model.venueHealth("bn"));
+    Events e;
+    e.add("venue_unreachable", "", "", "bn", R"({"reason":"connection refused","what":"positions"})");
+    model.consume(e.take());
+    REQUIRE(model.venueHealth("bn"));
+    CHECK_FALSE(model.venueHealth("bn")->reachable);
+    CHECK(model.venueHealth("bn")->lastError == "connection refused");
+    e.add("venue_reachable", "", "", "bn", "{}");
+    model.consume(e.take());
+    CHECK(model.venueHealth("bn")->reachable);
+    CHECK(model.venueHealth("bn")->lastError == "connection refused");  // the last one, kept
+    CHECK_FALSE(model.venueHealth("paper"));
+}

@@ -385,16 +385,7 @@ const SCRIPT_ERROR = /Cannot read prop|is not a function|is not defined|is not i
 // Page bugs this test found and reported that are not fixed yet: each is told loudly when it shows
 // instead of failing the run, and only that exact error is let through. Remove an entry once the
 // page is fixed (the run says so when one no longer shows).
-const KNOWN_PAGE_BUGS = [
-  {
-    id: "empty-table-placeholder",
-    shows: /^Cannot read properties of undefined \(reading 'append'\)$/,
-    what:
-      "app.js writes an empty table's placeholder row as body.append(el('tr')).append(el('td', ...)); " +
-      "Element.append returns undefined, so an empty signals, positions or alerts table throws (and the " +
-      "alerts view never draws its outbox table)",
-  },
-];
+const KNOWN_PAGE_BUGS = [];
 const knownBugsSeen = new Map(); // id -> where it first showed
 
 // Waits for the page's reads to settle (the live stream stays open: one request may), then fails

@@ -281,3 +281,19 @@ TEST_CASE("admin: tls_cert and tls_key go together, named with the section's lin
     Checked bad("webhook: {listen: \"127.0.0.1:0\"}\nadmin:\n  tls_cert: a.crt\nvenues:\n  - {name: p, type: paper}\n");
     CHECK_THAT(bad.text, Contains("deploy.yaml:2: section 'admin', key 'tls_key': tls_cert and tls_key go together"));
 }
+
+TEST_CASE("the deployment as the admin page shows it: secret values as ***, ${ENV} references and flags kept") {
+    Redactor::instance().addSecret("registered-secret-value-123");
+    const std::string shown = redactDeploymentText(
+        "webhook:\n  secret: \"${TRADEHOST_SECRET}\"\n  generate_secret: true\n"
+        "admin:\n  token: literal-admin-token-0123456789   # a comment\n  listen: \"127.0.0.1:8081\"\n"
+        "venues:\n  - name: bn\n    settings: {api_key: '${BN_KEY}', note: registered-secret-value-123}\n"
+        "alerts:\n  - name: tg\n    settings:\n      bot_token: 12345:abcdef\n      signing_secret: 's3cr3t'\n");
+    CHECK_THAT(shown, Contains("secret: \"${TRADEHOST_SECRET}\""));
+    CHECK_THAT(shown, Contains("generate_secret: true"));
+    CHECK_THAT(shown, Contains("token: \"***\"") && !Contains("literal-admin-token"));
+    CHECK_THAT(shown, Contains("listen: \"127.0.0.1:8081\""));
+    CHECK_THAT(shown, !Contains("registered-secret-value-123"));  // a registered value, wherever it is
+    CHECK_THAT(shown, Contains("bot_token: \"***\"") && !Contains("abcdef"));
+    CHECK_THAT(shown, Contains("signing_secret: \"***\"") && !Contains("s3cr3t"));
+}

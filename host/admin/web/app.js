@@ -40,6 +40,15 @@ function say(text) {
   byId("message").textContent = text || "";
 }
 
+// A table's one row saying it is empty.
+function emptyRow(body, text, columns) {
+  const cell = el("td", text, "empty");
+  cell.colSpan = columns;
+  const row = el("tr");
+  row.append(cell);
+  body.append(row);
+}
+
 async function api(path, options = {}) {
   const answer = await fetch(path, { credentials: "same-origin", ...options });
   if (answer.status === 401) {
@@ -116,6 +125,7 @@ async function act(title, path, fields, confirmWord) {
 
 function show(view) {
   if (!byId("view-" + view)) view = "overview";
+  if (view !== state.view) say("");  // an answer belongs to the view it was given in
   state.view = view;
   for (const section of document.querySelectorAll("section.view")) section.hidden = section.id !== "view-" + view;
   for (const button of document.querySelectorAll("nav button"))
@@ -204,7 +214,7 @@ function renderSignals(page) {
     row.addEventListener("click", () => openSignal(s.signal_id));
     body.append(row);
   }
-  if (!page.signals.length) body.append(el("tr")).append(el("td", "no signal matches"));
+  if (!page.signals.length) emptyRow(body, "no signal matches", 5);
   byId("signals-older").disabled = !page.next_before;
   byId("signals-older").dataset.before = page.next_before || "";
   byId("signals-newer").disabled = !state.signalsBefore;
@@ -287,7 +297,7 @@ function renderPositions(rows) {
     row.append(cell);
     body.append(row);
   }
-  if (!rows.length) body.append(el("tr")).append(el("td", "no position expected or seen"));
+  if (!rows.length) emptyRow(body, "no position expected or seen", 7);
 }
 
 function renderInstances(list) {
@@ -313,7 +323,7 @@ function renderAlerts(a) {
     row.append(el("td", alert.text, "pre"));
     body.append(row);
   }
-  if (!a.alerts.length) body.append(el("tr")).append(el("td", "no alert yet"));
+  if (!a.alerts.length) emptyRow(body, "no alert yet", 4);
   const outbox = byId("alert-outbox").querySelector("tbody");
   outbox.replaceChildren();
   for (const sink of a.sinks) {
@@ -514,6 +524,9 @@ async function start() {
     state.signalsBefore = event.target.dataset.before;
     markDirty("signals");
   });
+  byId("events-snapshots").addEventListener("change", (event) =>
+    byId("events-tail").classList.toggle("hide-snapshots", !event.target.checked),
+  );
   byId("signals-newer").addEventListener("click", () => {
     state.signalsBefore = "";
     state.signalsCursors = [];
