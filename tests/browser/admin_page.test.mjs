@@ -622,14 +622,15 @@ const steps = [
   {
     name: "symbol-paused",
     run: async (t) => {
-      // A symbol paused on one venue (here through the API, as a script or on_drift would) shows in
-      // the overview with its own Resume button.
-      const paused = await t.api("/api/actions/pause-symbol", {
-        method: "POST",
-        body: { venue: "bn", symbol: "ETHUSDT", why: "browser test: ETH news" },
-      });
-      assert.equal(paused.status, 200, `pause-symbol answered ${paused.status} ${paused.text}`);
+      // One symbol of one venue paused from the overview's form: it shows in the list with its own
+      // Resume button (the reconciler's on_drift: pause_symbol lands there too).
       await t.view("overview");
+      await t.page.select("#pause-symbol-venue", "bn");
+      await t.fill("#pause-symbol-symbol", "ETHUSDT");
+      const pausedSaid = await t.action("#pause-symbol-submit", { why: "browser test: ETH news", shotName: "pause-symbol-dialog" });
+      console.log(`  pause-symbol: "${pausedSaid}"`);
+      const paused = (await t.api("/api/overview")).json.paused_symbols;
+      assert.deepEqual(paused.map((p) => `${p.symbol}@${p.venue}`), ["ETHUSDT@bn"], "the paused symbols the API tells");
       await t.waitText("ul#paused-symbols", /ETHUSDT on bn.*browser test: ETH news/, "the paused symbol in the overview");
       await t.shot("symbol-paused-list");
       const resume = await t.page.evaluateHandle(() =>

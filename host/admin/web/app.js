@@ -537,6 +537,16 @@ async function start() {
   state.venues = instances.instances.filter((i) => i.kind === "venue");
   const select = byId("ticket-venue");
   for (const v of state.venues) select.append(el("option", v.name));
+  for (const v of state.venues) byId("pause-symbol-venue").append(el("option", v.name));
+  byId("pause-symbol").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const venue = byId("pause-symbol-venue").value;
+    const symbol = byId("pause-symbol-symbol").value.trim();
+    act("Pause " + symbol + " on " + venue + " (its legs are blocked until resumed)", "/api/actions/pause-symbol", {
+      venue,
+      symbol,
+    });
+  });
   select.addEventListener("change", ticketVenueChanged);
   ticketVenueChanged();
   byId("ticket").addEventListener("submit", sendTicket);
