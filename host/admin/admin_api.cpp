@@ -331,7 +331,7 @@ std::vector<AdminRoute> adminApiRoutes(AdminApiSources sources, const Clock& clo
                                   o.set("version", i.version);
                                   o.set("state", i.state);
                                   o.set("live", i.live);
-                                  Poco::JSON::Object detail;
+                                  Poco::JSON::Object detail(Poco::JSON_PRESERVE_KEY_ORDER);  // as the host lists them
                                   for (const auto& [k, v] : i.detail) detail.set(k, v);
                                   o.set("detail", detail);
                                   list.add(o);
