@@ -19,12 +19,6 @@
 namespace tradehost::host {
 namespace {
 
-std::string text(const Poco::JSON::Object& o) {
-    std::ostringstream out;
-    o.stringify(out);
-    return out.str();
-}
-
 // The action's JSON body; throws std::invalid_argument naming what is wrong.
 Poco::JSON::Object::Ptr bodyOf(const AdminRequest& r) {
     try {
@@ -54,7 +48,7 @@ AdminResponse actionAnswer(const ActionResult& result) {
                                                       : "refused");
     o.set("message", result.message);
     const int status = result.code == Code::Refused ? 409 : result.code == Code::NotFound ? 404 : 200;
-    return AdminResponse::json(status, text(o));
+    return AdminResponse::json(status, jsonText(o));
 }
 
 // A ticket field that is wrong: 400 {"error", "field"}, the shape intake answers with.
@@ -127,7 +121,7 @@ AdminResponse ticketAnswer(const IntakeAnswer& a) {
                       : a.status == 422 ? "conflict"
                       : a.status < 500  ? "refused"
                                         : "unavailable");
-    AdminResponse r = AdminResponse::json(a.status, text(*o));
+    AdminResponse r = AdminResponse::json(a.status, jsonText(*o));
     if (a.retryAfterS > 0) r.headers.emplace_back("Retry-After", std::to_string(a.retryAfterS));
     return r;
 }

@@ -20,12 +20,6 @@
 namespace tradehost::host {
 namespace {
 
-std::string text(const Poco::JSON::Object& o) {
-    std::ostringstream out;
-    o.stringify(out);
-    return out.str();
-}
-
 // The overview: what an operator glances at.
 std::string overviewJson(const AdminApiSources& s, std::int64_t now) {
     Poco::JSON::Object o;
@@ -79,7 +73,7 @@ std::string overviewJson(const AdminApiSources& s, std::int64_t now) {
         journal.set("admitted_seq", admitted);
     }
     o.set("journal", journal);
-    return text(o);
+    return jsonText(o);
 }
 
 Poco::JSON::Object legJson(const LegView& l) {
@@ -269,7 +263,7 @@ std::vector<AdminRoute> adminApiRoutes(AdminApiSources sources, const Clock& clo
                           }
                           Poco::JSON::Object o;
                           o.set("positions", out);
-                          return AdminResponse::json(200, text(o));
+                          return AdminResponse::json(200, jsonText(o));
                       }});
 
     routes.push_back({"GET", "/api/signals", AdminAccess::Viewer, reading([s](const AdminRequest& r) {
@@ -287,7 +281,7 @@ std::vector<AdminRoute> adminApiRoutes(AdminApiSources sources, const Clock& clo
                           Poco::JSON::Object o;
                           o.set("signals", list);
                           if (page.nextBefore) o.set("next_before", std::to_string(page.nextBefore));
-                          return AdminResponse::json(200, text(o));
+                          return AdminResponse::json(200, jsonText(o));
                       })});
 
     routes.push_back({"GET", "/api/signal", AdminAccess::Viewer, reading([s](const AdminRequest& r) {
@@ -306,7 +300,7 @@ std::vector<AdminRoute> adminApiRoutes(AdminApiSources sources, const Clock& clo
                                   stopped += (stopped.empty() ? "" : "; ") +
                                              ("leg " + std::to_string(l.leg) + " " + l.state + ": " + l.reason);
                           o.set("stopped", stopped);
-                          std::string body = text(o);
+                          std::string body = jsonText(o);
                           body.pop_back();  // the events go in as they are (their data stays text)
                           body += ",\"events\":" + eventsJson(events) + "}";
                           return AdminResponse::json(200, body);
@@ -338,7 +332,7 @@ std::vector<AdminRoute> adminApiRoutes(AdminApiSources sources, const Clock& clo
                               }
                           Poco::JSON::Object o;
                           o.set("instances", list);
-                          return AdminResponse::json(200, text(o));
+                          return AdminResponse::json(200, jsonText(o));
                       }});
 
     routes.push_back({"GET", "/api/alerts", AdminAccess::Viewer, [s](const AdminRequest&) {
@@ -383,13 +377,13 @@ std::vector<AdminRoute> adminApiRoutes(AdminApiSources sources, const Clock& clo
                           Poco::JSON::Object o;
                           o.set("alerts", alerts);
                           o.set("sinks", sinks);
-                          return AdminResponse::json(200, text(o));
+                          return AdminResponse::json(200, jsonText(o));
                       }});
 
     routes.push_back({"GET", "/api/config", AdminAccess::Viewer, [s](const AdminRequest&) {
                           Poco::JSON::Object o;
                           o.set("text", s->config ? s->config() : std::string());
-                          return AdminResponse::json(200, text(o));
+                          return AdminResponse::json(200, jsonText(o));
                       }});
 
     routes.push_back({"GET", "/api/stream", AdminAccess::Viewer, [s, &clock](const AdminRequest& r) {

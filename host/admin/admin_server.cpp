@@ -317,6 +317,12 @@ private:
 
 }  // namespace
 
+std::string jsonText(const Poco::JSON::Object& object) {
+    std::ostringstream out;
+    object.stringify(out);
+    return out.str();
+}
+
 AdminResponse AdminResponse::json(int status, std::string body) {
     AdminResponse r;
     r.status = status;

@@ -19,6 +19,10 @@
 
 #include "admin/admin_auth.h"
 
+namespace Poco::JSON {
+class Object;
+}
+
 namespace tradehost::host {
 
 class AdminConnectionWatch;
@@ -122,6 +126,9 @@ private:
     std::atomic<int> streams_{0};
     std::atomic<int> handlers_{0};
 };
+
+// A JSON object's text, as the admin API answers it.
+std::string jsonText(const Poco::JSON::Object& object);
 
 // The session cookie's name.
 constexpr const char* kAdminSessionCookie = "th_session";

@@ -95,6 +95,24 @@ std::string legStateAfter(const std::string& event, const JsonValue& data) {
     return "";
 }
 
+// A signals row read as "SELECT signal_id, first_event, received_ms, state, last_event, last_ms".
+SignalView signalOf(const SqliteQuery& q) {
+    SignalView s;
+    s.signalId = q.text(0);
+    s.cursor = static_cast<std::uint64_t>(q.int64(1));
+    s.receivedMs = q.int64(2);
+    s.state = q.text(3);
+    s.lastEvent = q.text(4);
+    s.lastMs = q.int64(5);
+    return s;
+}
+
+// An events row read as "SELECT id, ts_ms, event, signal_id, client_order_id, venue, data".
+StoredEvent eventOf(const SqliteQuery& q) {
+    return {
+        static_cast<std::uint64_t>(q.int64(0)), q.int64(1), {q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)}};
+}
+
 }  // namespace
 
 ReadModel::ReadModel(const std::string& path, LiveFeed* feed, ReadModelOptions options)
@@ -363,14 +381,7 @@ SignalPage ReadModel::signals(const SignalFilter& f) {
         q.bind(1, f.id).bind(2, f.state).bind(3, f.venue).bind(4, f.symbol).bind(5, f.before);
         q.bind(6, static_cast<std::int64_t>(limit + 1));
         while (q.step()) {
-            SignalView s;
-            s.signalId = q.text(0);
-            s.cursor = static_cast<std::uint64_t>(q.int64(1));
-            s.receivedMs = q.int64(2);
-            s.state = q.text(3);
-            s.lastEvent = q.text(4);
-            s.lastMs = q.int64(5);
-            rows.push_back(std::move(s));
+            rows.push_back(signalOf(q));
         }
     }
     if (rows.size() > limit) {
@@ -388,13 +399,7 @@ std::optional<SignalView> ReadModel::signal(const std::string& signalId) {
         "SELECT signal_id, first_event, received_ms, state, last_event, last_ms FROM signals WHERE signal_id = ?");
     q.bind(1, signalId);
     if (!q.step()) return std::nullopt;
-    SignalView s;
-    s.signalId = q.text(0);
-    s.cursor = static_cast<std::uint64_t>(q.int64(1));
-    s.receivedMs = q.int64(2);
-    s.state = q.text(3);
-    s.lastEvent = q.text(4);
-    s.lastMs = q.int64(5);
+    SignalView s = signalOf(q);
     s.legs = legsOf(*reader_, signalId);
     return s;
 }
@@ -406,10 +411,7 @@ std::vector<StoredEvent> ReadModel::eventsOf(const std::string& signalId, std::s
         "SELECT id, ts_ms, event, signal_id, client_order_id, venue, data FROM events WHERE signal_id = ?"
         " ORDER BY id LIMIT ?");
     q.bind(1, signalId).bind(2, static_cast<std::int64_t>(limit));
-    while (q.step())
-        out.push_back({static_cast<std::uint64_t>(q.int64(0)),
-                       q.int64(1),
-                       {q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)}});
+    while (q.step()) out.push_back(eventOf(q));
     return out;
 }
 
@@ -417,10 +419,7 @@ std::vector<StoredEvent> ReadModel::tail(std::size_t limit, std::uint64_t afterI
     std::lock_guard<std::mutex> lock(readMutex_);
     std::vector<StoredEvent> out;
     const auto read = [&](SqliteQuery& q) {
-        while (q.step())
-            out.push_back({static_cast<std::uint64_t>(q.int64(0)),
-                           q.int64(1),
-                           {q.text(2), q.text(3), q.text(4), q.text(5), q.text(6)}});
+        while (q.step()) out.push_back(eventOf(q));
     };
     if (afterId) {
         auto q = reader_->query(

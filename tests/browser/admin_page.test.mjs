@@ -633,11 +633,11 @@ const steps = [
       assert.deepEqual(paused.map((p) => `${p.symbol}@${p.venue}`), ["ETHUSDT@bn"], "the paused symbols the API tells");
       await t.waitText("ul#paused-symbols", /ETHUSDT on bn.*browser test: ETH news/, "the paused symbol in the overview");
       await t.shot("symbol-paused-list");
-      const resume = await t.page.evaluateHandle(() =>
-        [...document.querySelectorAll("ul#paused-symbols li")].find((li) => li.textContent.includes("ETHUSDT on bn"))?.querySelector("button"),
-      );
-      if (!resume.asElement()) throw new Error("the paused symbol ETHUSDT on bn has no Resume button in ul#paused-symbols");
-      const said = await t.action(resume.asElement(), { why: "browser test: calm again" });
+      // A selector, not an element handle: the list is drawn again on every event the page is told
+      // of, and a handle taken before would be gone by the click.
+      const said = await t.action('ul#paused-symbols button.resume-symbol[data-venue="bn"][data-symbol="ETHUSDT"]', {
+        why: "browser test: calm again",
+      });
       console.log(`  resume-symbol: "${said}"`);
       await t.waitText("ul#paused-symbols", /^\s*none\s*$/, "the paused symbols after resuming ETHUSDT");
     },
@@ -666,7 +666,7 @@ const steps = [
   {
     name: "accept-baseline",
     run: async (t) => {
-      const button = await t.page.$('table#positions tbody tr[data-key="bn/BTCUSDT/BOTH"] button.accept-baseline');
+      const button = 'table#positions tbody tr[data-key="bn/BTCUSDT/BOTH"] button.accept-baseline';
       const said = await t.action(button, { why: "browser test: the manual trade is ours", shotName: "accept-baseline-dialog" });
       console.log(`  accept-baseline: "${said}"`);
       await t.waitPositionRow("bn/BTCUSDT/BOTH", { differs: false, text: /0\.005.*0\.005/, button: false }, "the accepted position");

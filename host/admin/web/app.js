@@ -161,8 +161,10 @@ function renderOverview(o) {
   paused.replaceChildren();
   for (const p of o.paused_symbols) {
     const item = el("li", p.symbol + " on " + p.venue + " since " + time(p.since_ms) + " by " + p.by + " (" + p.why + ") ");
-    const resume = el("button", "Resume", "operator");
+    const resume = el("button", "Resume", "operator resume-symbol");
     resume.type = "button";
+    resume.dataset.venue = p.venue;
+    resume.dataset.symbol = p.symbol;
     resume.addEventListener("click", () =>
       act("Resume " + p.symbol + " on " + p.venue, "/api/actions/resume-symbol", { venue: p.venue, symbol: p.symbol }),
     );
