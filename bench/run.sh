@@ -30,12 +30,15 @@
 #                once and cached in BENCH_CACHE_DIR), an empty and a prefilled storage side by side:
 #                wrk intake 202/s (nginx as reference), admission rate (as gate_admission), and
 #                tradehost's peak RSS (VmHWM) over a BENCH_FIXED_RATE/s rate_sender run
+#   read_model   build/bench/read_model_bench: BENCH_READ_MODEL_SIGNALS market orders' events
+#                projected by the admin page's read model vs written by the event-log writer (the
+#                outbox dispatcher's other consumer), same batches: events/s, ratio
 #
 # Environment (defaults in brackets):
 #   BENCH_RUNS [3]  BENCH_DURATION_S [10] (wrk and fixed-rate runs)  BENCH_SCENARIOS [all above]
 #   BENCH_WRK_THREADS [2]  BENCH_CONNECTIONS [16]  BENCH_FIXED_RATE [1000]
 #   BENCH_BURST_SIGNALS [2000]  BENCH_BURST_S [2]  BENCH_EMULATOR_RATE [100]  BENCH_EMULATOR_S [20]
-#   BENCH_ADMISSION_SIGNALS [50000]  BENCH_BACKLOG_SIGNALS [1000000]
+#   BENCH_ADMISSION_SIGNALS [50000]  BENCH_BACKLOG_SIGNALS [1000000]  BENCH_READ_MODEL_SIGNALS [20000]
 #   BENCH_CACHE_DIR [<build>/bench-cache: prefilled storage dirs, kept between runs]
 #   BENCH_STRACE [1]  BENCH_OUT [<build>/bench-report.md]  BENCH_KEEP [0: 1 keeps the temp dir]
 #   BUILD_DIR [build]
@@ -66,7 +69,8 @@ EMULATOR_S=${BENCH_EMULATOR_S:-20}
 STRACE=${BENCH_STRACE:-1}
 ADMISSION_SIGNALS=${BENCH_ADMISSION_SIGNALS:-50000}
 BACKLOG_SIGNALS=${BENCH_BACKLOG_SIGNALS:-1000000}
-SCENARIOS=${BENCH_SCENARIOS:-journal fsync intake fixed_rate burst emulator gate_admission gate_backlog}
+READ_MODEL_SIGNALS=${BENCH_READ_MODEL_SIGNALS:-20000}
+SCENARIOS=${BENCH_SCENARIOS:-journal fsync intake fixed_rate burst emulator gate_admission gate_backlog read_model}
 REPORT=${BENCH_OUT:-$BUILD_DIR/bench-report.md}
 KEEP=${BENCH_KEEP:-0}
 
@@ -417,6 +421,30 @@ scenario_journal() {
   done
   report ""
   report "Commands: \`$BUILD_DIR/bench/journal_bench <tmp> 1 500\`, \`$BUILD_DIR/bench/journal_bench <tmp> 16 500\`."
+  report ""
+}
+
+scenario_read_model() {
+  log "read_model: read_model_bench, $READ_MODEL_SIGNALS market orders (4 events each), $RUNS runs"
+  local out=$TMP/read_model.jsonl r
+  for r in $(seq "$RUNS"); do
+    "$BENCH_BIN/read_model_bench" "$TMP/read-model-bench" "$READ_MODEL_SIGNALS" >>"$out"
+    log "  run $r: $(tail -n 1 "$out")"
+  done
+  local projected logged
+  projected=$(median "$out" .read_model_events_per_s)
+  logged=$(median "$out" .event_log_events_per_s)
+  report "### The admin page's read model on the outbox dispatcher's thread (\`read_model_bench\`)"
+  report ""
+  report "| figure | median | runs |"
+  report "|---|---|---|"
+  report "| read model: events projected/s (SQLite, deferred commits, live feed told) | $(fmt "$projected") | $(runs "$out" .read_model_events_per_s 0) |"
+  report "| reference: event-log writer events/s (hash chain, one write + fdatasync per batch) | $(fmt "$logged") | $(runs "$out" .event_log_events_per_s 0) |"
+  report "| ratio read model / event log | $(ratio "$projected" "$logged") | |"
+  report "| read model bytes per event | $(fmt "$(median "$out" .read_model_bytes_per_event)") | |"
+  report ""
+  report "Command: \`$BUILD_DIR/bench/read_model_bench <tmp> $READ_MODEL_SIGNALS\`: the same batches of 1000 events"
+  report "(signal_received, order_submitted, order_ack, order_fill per signal) through both consumers."
   report ""
 }
 
@@ -885,6 +913,7 @@ need "$BENCH_BIN/bench_report"
 need "$BENCH_BIN/fdatasync_bench"
 need "$BENCH_BIN/journal_bench"
 need "$BENCH_BIN/admission_bench"
+need "$BENCH_BIN/read_model_bench"
 for c in nginx wrk jq curl openssl; do need_cmd "$c"; done
 [ "$STRACE" != 1 ] || need_cmd strace
 for s in $SCENARIOS; do
