@@ -747,11 +747,14 @@ int TradehostApp::runDeployment(const std::string& configPath) {
 
     std::cout << "\n" << quickStart(d, webhook.host(), webhook.port(), host.eventsFile().string());
     if (admin) {
-        const std::string base = "http://" + Poco::Net::SocketAddress(admin->listen).host().toString() + ":" +
+        const std::string base = std::string(admin->tlsCert.empty() ? "http://" : "https://") +
+                                 Poco::Net::SocketAddress(admin->listen).host().toString() + ":" +
                                  std::to_string(host.adminPort());
-        const std::string token = d.admin.has("token") && !d.admin.string("token").empty()
-                                      ? "<your admin.token>"
-                                      : "$(cat " + adminTokenPath(d.storage.string("dir")).string() + ")";
+        const bool configured = d.admin.has("token") && !d.admin.string("token").empty();
+        const std::string tokenFile = adminTokenPath(d.storage.string("dir")).string();
+        const std::string token = configured ? "<your admin.token>" : "$(cat " + tokenFile + ")";
+        std::cout << "Admin page: " << base << "/  (log in with the operator token: "
+                  << (configured ? "admin.token in the deployment" : "the text in " + tokenFile) << ")\n";
         std::cout << "Admin API: curl -sS -H \"Authorization: Bearer " << token << "\" " << base
                   << "/api/overview   Metrics: " << base << "/metrics\n";
     }

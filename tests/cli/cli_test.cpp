@@ -359,6 +359,8 @@ TEST_CASE("admin: the section opens the listener; its token is made once (0600) 
         std::regex("Admin API: curl .*Bearer \\$\\(cat ([^)]+)\\)\" http://127\\.0\\.0\\.1:([0-9]+)/api/overview")));
     CHECK(m[1] == dir.file("var") + "/admin.token");
     const auto port = static_cast<unsigned short>(std::stoi(m[2]));
+    CHECK_THAT(out, Contains("Admin page: http://127.0.0.1:" + std::to_string(port) +
+                             "/  (log in with the operator token: the text in " + dir.file("var") + "/admin.token)"));
     struct stat st {};
     REQUIRE(::stat((dir.file("var") + "/admin.token").c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
