@@ -183,9 +183,12 @@ void ReadModel::project(const StoredEvent& e) {
         .bind(6, r.venue)
         .bind(7, r.dataJson)
         .run();
+    const bool drift = r.event == "drift_detected" || r.event == "drift_cleared";
+    const bool reach = r.event == "venue_unreachable" || r.event == "venue_reachable";
+    if (!drift && !reach && r.signalId.empty()) return;  // kept for the tail only: nothing to parse
     const JsonValue data = parsed(r.dataJson);
 
-    if (r.event == "drift_detected" || r.event == "drift_cleared") {
+    if (drift) {
         const std::string symbol = member(data, "symbol");
         const std::string side = member(data, "position_side");
         if (r.event == "drift_detected")
@@ -202,7 +205,7 @@ void ReadModel::project(const StoredEvent& e) {
                 .run();
         return;
     }
-    if (r.event == "venue_unreachable" || r.event == "venue_reachable") {
+    if (reach) {
         const bool up = r.event == "venue_reachable";
         const std::string reason = up ? "" : member(data, "reason");
         db.query(
@@ -217,18 +220,21 @@ void ReadModel::project(const StoredEvent& e) {
             .run();
         return;
     }
-    if (r.signalId.empty()) return;
-
-    if (r.event == "signal_received") {
+    // The signal's row, unless its id has one already.
+    const auto addSignal = [&](const char* state) {
         db.query(
               "INSERT OR IGNORE INTO signals (signal_id, first_event, received_ms, state, last_event, last_ms)"
-              " VALUES (?, ?, ?, 'OPEN', ?, ?)")
+              " VALUES (?, ?, ?, ?, ?, ?)")
             .bind(1, r.signalId)
             .bind(2, e.id)
             .bind(3, e.tsMs)
-            .bind(4, r.event)
-            .bind(5, e.tsMs)
+            .bind(4, state)
+            .bind(5, r.event)
+            .bind(6, e.tsMs)
             .run();
+    };
+    if (r.event == "signal_received") {
+        addSignal("OPEN");
         if (const JsonValue* orders = data.find("orders")) {
             for (const auto& o : orders->items) {
                 db.query(
@@ -251,15 +257,7 @@ void ReadModel::project(const StoredEvent& e) {
     if (r.event == "signal_rejected") {
         // A signal refused as a whole (too old, or its id reused with other content): shown as
         // REJECTED unless the id already belongs to an admitted signal.
-        db.query(
-              "INSERT OR IGNORE INTO signals (signal_id, first_event, received_ms, state, last_event, last_ms)"
-              " VALUES (?, ?, ?, 'REJECTED', ?, ?)")
-            .bind(1, r.signalId)
-            .bind(2, e.id)
-            .bind(3, e.tsMs)
-            .bind(4, r.event)
-            .bind(5, e.tsMs)
-            .run();
+        addSignal("REJECTED");
     }
 
     const std::string state = legStateAfter(r.event, data);

@@ -240,25 +240,19 @@ function renderDetail(d) {
     row.append(el("td", leg.leg), el("td", leg.venue), el("td", orderText(leg)), el("td", leg.client_order_id, "mono"));
     row.append(el("td", leg.state, "state " + leg.state), el("td", leg.reason));
     const cell = el("td");
-    if (leg.state === "UNKNOWN") {
-      const retry = el("button", "Query again now", "operator retry-resolution");
-      retry.type = "button";
-      retry.addEventListener("click", () =>
-        act("Query the venue again for " + leg.client_order_id, "/api/actions/retry-resolution", {
-          client_order_id: leg.client_order_id,
-        }),
+    // What an operator may do to the leg in its state: query an unknown order, cancel a working one.
+    const action = {
+      UNKNOWN: ["Query again now", "retry-resolution", "Query the venue again for "],
+      WORKING: ["Cancel order", "cancel-order", "Cancel working order "],
+    }[leg.state];
+    if (action) {
+      const [label, name, title] = action;
+      const button = el("button", label, "operator " + name);
+      button.type = "button";
+      button.addEventListener("click", () =>
+        act(title + leg.client_order_id, "/api/actions/" + name, { client_order_id: leg.client_order_id }),
       );
-      cell.append(retry);
-    }
-    if (leg.state === "WORKING") {
-      const cancel = el("button", "Cancel order", "operator cancel-order");
-      cancel.type = "button";
-      cancel.addEventListener("click", () =>
-        act("Cancel working order " + leg.client_order_id, "/api/actions/cancel-order", {
-          client_order_id: leg.client_order_id,
-        }),
-      );
-      cell.append(cancel);
+      cell.append(button);
     }
     row.append(cell);
     legs.append(row);
